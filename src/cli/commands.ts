@@ -1,0 +1,15 @@
+/**
+ * The table of subcommands. A command module exports `run(args): Promise<number>` (the exit
+ * code) and prints its own `--help`.
+ */
+export interface CommandModule {
+  run(args: string[]): Promise<number>;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  load(): Promise<CommandModule>;
+}
+
+export const commands: Command[] = [];
