@@ -1,0 +1,11 @@
+/**
+ * Kafka RecordBatch v2: header layout and attributes, validation (magic, sizes, CRC32C),
+ * zero-copy splitting of `records` fields, the broker's in-place header rewrites, the full
+ * record codec with compression, and transaction control records. See README.md.
+ */
+export * from './layout.js';
+export * from './attributes.js';
+export * from './header.js';
+export * from './validate.js';
+export * from './split.js';
+export * from './rewrite.js';
