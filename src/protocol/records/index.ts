@@ -9,3 +9,12 @@ export * from './header.js';
 export * from './validate.js';
 export * from './split.js';
 export * from './rewrite.js';
+export * from './record.js';
+export * from './batch.js';
+export {
+  codecs,
+  codecFor,
+  codecsByName,
+  DEFAULT_MAX_DECOMPRESSED_BYTES,
+  type CompressionCodec,
+} from './compression/index.js';
