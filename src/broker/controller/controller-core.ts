@@ -1,0 +1,332 @@
+/**
+ * The controller's deciding core (Kafka's KafkaController event handlers with their
+ * ControllerContext and partition state machine), with no I/O: the shell feeds it what it read
+ * from the keeper and carries out the actions it returns — keeper writes (each fenced by the
+ * controller epoch) and leadership requests to brokers. Same inputs, same outputs: the unit
+ * tests and the simulator drive it directly.
+ *
+ * State changes are applied when an action is planned (optimistically, with the zkVersion the
+ * write will produce). If a partition-state write fails on its version, the shell re-reads the
+ * state and feeds `partition-states-loaded`, which re-evaluates that partition.
+ */
+import { assert } from '../../util/assert.js';
+import type { PartitionState } from '../zk/codecs.js';
+import type { LeadershipChange } from '../metadata/metadata-service.js';
+import { initialPartitionState, nextPartitionState, NO_LEADER } from './leader-election.js';
+
+export interface ControllerBroker {
+  readonly id: number;
+  readonly host: string;
+  readonly port: number;
+  readonly rack: string | null;
+}
+
+export interface ControllerTopic {
+  readonly name: string;
+  readonly topicId: Buffer;
+  /** partition -> replicas, preferred leader first. */
+  readonly partitions: ReadonlyMap<number, readonly number[]>;
+}
+
+export interface VersionedPartitionState {
+  readonly state: PartitionState;
+  /** The state znode's version (partition epoch). */
+  readonly zkVersion: number;
+}
+
+export interface LoadedPartitionState {
+  readonly topic: string;
+  readonly partition: number;
+  /** Null when the state znode does not exist. */
+  readonly state: VersionedPartitionState | null;
+}
+
+/** Everything a new controller reads before acting (Kafka's initializeControllerContext). */
+export interface ControllerLoad {
+  readonly epoch: number;
+  readonly brokers: readonly ControllerBroker[];
+  readonly topics: readonly ControllerTopic[];
+  readonly partitionStates: readonly LoadedPartitionState[];
+  /** Children of /admin/delete_topics. */
+  readonly topicsToDelete: readonly string[];
+  /** Topics whose config sets unclean.leader.election.enable (true or false). */
+  readonly topicUncleanOverrides: ReadonlyMap<string, boolean>;
+}
+
+export interface ControllerSettings {
+  readonly deleteTopicEnable: boolean;
+  readonly uncleanLeaderElectionEnable: boolean;
+}
+
+export type ControllerEvent =
+  /** /brokers/ids changed: the current live brokers. */
+  | { readonly type: 'brokers-changed'; readonly brokers: readonly ControllerBroker[] }
+  /** /brokers/topics or a topic's assignment changed: the current topics. */
+  | { readonly type: 'topics-changed'; readonly topics: readonly ControllerTopic[] }
+  /** /admin/delete_topics changed: its current children. */
+  | { readonly type: 'topic-deletion-requested'; readonly topics: readonly string[] }
+  /** States re-read after a conflict or an ISR change notification. */
+  | { readonly type: 'partition-states-loaded'; readonly states: readonly LoadedPartitionState[] }
+  /** /config/topics/<t> changed (only unclean.leader.election.enable matters here). */
+  | { readonly type: 'topic-unclean-override'; readonly topic: string; readonly value: boolean | null };
+
+/** LeaderAndIsr / StopReplica for one broker. */
+export interface BrokerRequest {
+  readonly brokerId: number;
+  readonly changes: readonly LeadershipChange[];
+}
+
+export type ControllerAction =
+  /**
+   * Create (expectedVersion -1) or conditionally set a partition state znode, fenced by the
+   * controller epoch; when it succeeds, send `notify` (LeaderAndIsr to the live replicas).
+   */
+  | {
+      readonly kind: 'write-partition-state';
+      readonly topic: string;
+      readonly partition: number;
+      readonly state: PartitionState;
+      readonly expectedVersion: number;
+      readonly notify: readonly BrokerRequest[];
+    }
+  /** A request whose delivery does not depend on a write. */
+  | { readonly kind: 'send'; readonly request: BrokerRequest }
+  /** Remove /brokers/topics/<t> (recursively), /config/topics/<t> and /admin/delete_topics/<t>. */
+  | { readonly kind: 'delete-topic-znodes'; readonly topic: string }
+  /** Remove only /admin/delete_topics/<t> (unknown topic, or deletion disabled). */
+  | { readonly kind: 'delete-deletion-request'; readonly topic: string };
+
+interface TopicEntry {
+  readonly topicId: Buffer;
+  readonly partitions: Map<number, readonly number[]>;
+}
+
+const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+export class ControllerCore {
+  readonly epoch: number;
+  private readonly settings: ControllerSettings;
+  private liveBrokers = new Map<number, ControllerBroker>();
+  private readonly topics = new Map<string, TopicEntry>();
+  private readonly states = new Map<string, VersionedPartitionState>();
+  private readonly topicsToDelete = new Set<string>();
+  private readonly uncleanOverrides = new Map<string, boolean>();
+
+  constructor(settings: ControllerSettings, load: ControllerLoad) {
+    this.settings = settings;
+    this.epoch = load.epoch;
+    for (const b of load.brokers) this.liveBrokers.set(b.id, b);
+    for (const t of load.topics) this.topics.set(t.name, { topicId: t.topicId, partitions: new Map(t.partitions) });
+    for (const s of load.partitionStates) if (s.state !== null) this.states.set(key(s.topic, s.partition), s.state);
+    for (const t of load.topicsToDelete) this.topicsToDelete.add(t);
+    for (const [t, v] of load.topicUncleanOverrides) this.uncleanOverrides.set(t, v);
+  }
+
+  /**
+   * Kafka's onControllerFailover: tell every live broker the state of its partitions, elect
+   * leaders for partitions without a live one, create missing states, resume deletions.
+   */
+  startup(): ControllerAction[] {
+    const actions: ControllerAction[] = [];
+    const written = this.electAll(actions, this.allPartitions());
+    this.sendCurrentState(actions, [...this.liveBrokers.keys()], written);
+    this.resumeDeletions(actions);
+    return actions;
+  }
+
+  step(event: ControllerEvent): ControllerAction[] {
+    const actions: ControllerAction[] = [];
+    switch (event.type) {
+      case 'brokers-changed': {
+        const before = new Set(this.liveBrokers.keys());
+        this.liveBrokers = new Map(event.brokers.map((b) => [b.id, b]));
+        const started = [...this.liveBrokers.keys()].filter((id) => !before.has(id));
+        const written = this.electAll(actions, this.allPartitions());
+        this.sendCurrentState(actions, started, written);
+        this.resumeDeletions(actions);
+        break;
+      }
+      case 'topics-changed': {
+        const changed: Array<[string, number]> = [];
+        const current = new Set(event.topics.map((t) => t.name));
+        for (const name of [...this.topics.keys()]) if (!current.has(name)) this.forgetTopic(name);
+        for (const t of event.topics) {
+          const entry = this.topics.get(t.name);
+          if (entry === undefined || !entry.topicId.equals(t.topicId)) {
+            if (entry !== undefined) this.forgetTopic(t.name);
+            this.topics.set(t.name, { topicId: t.topicId, partitions: new Map(t.partitions) });
+            for (const p of t.partitions.keys()) changed.push([t.name, p]);
+            continue;
+          }
+          for (const [p, replicas] of t.partitions) {
+            if (!entry.partitions.has(p)) changed.push([t.name, p]);
+            entry.partitions.set(p, replicas);
+          }
+        }
+        this.electAll(actions, changed);
+        this.resumeDeletions(actions);
+        break;
+      }
+      case 'topic-deletion-requested':
+        for (const t of event.topics) this.topicsToDelete.add(t);
+        this.resumeDeletions(actions);
+        break;
+      case 'partition-states-loaded': {
+        const reevaluate: Array<[string, number]> = [];
+        for (const s of event.states) {
+          const k = key(s.topic, s.partition);
+          if (s.state === null) this.states.delete(k);
+          else this.states.set(k, s.state);
+          if (this.topics.get(s.topic)?.partitions.has(s.partition) === true) reevaluate.push([s.topic, s.partition]);
+        }
+        this.electAll(actions, reevaluate);
+        break;
+      }
+      case 'topic-unclean-override': {
+        if (event.value === null) this.uncleanOverrides.delete(event.topic);
+        else this.uncleanOverrides.set(event.topic, event.value);
+        const entry = this.topics.get(event.topic);
+        if (entry !== undefined && event.value === true) {
+          this.electAll(actions, [...entry.partitions.keys()].map((p): [string, number] => [event.topic, p]));
+        }
+        break;
+      }
+    }
+    return actions;
+  }
+
+  // --- accessors (tests, the shell's logging) -------------------------------------------
+
+  liveBrokerIds(): number[] {
+    return [...this.liveBrokers.keys()].sort((a, b) => a - b);
+  }
+
+  partitionState(topic: string, partition: number): VersionedPartitionState | undefined {
+    return this.states.get(key(topic, partition));
+  }
+
+  hasTopic(topic: string): boolean {
+    return this.topics.has(topic);
+  }
+
+  pendingDeletions(): string[] {
+    return [...this.topicsToDelete].sort();
+  }
+
+  // --- decisions ---------------------------------------------------------------------------
+
+  private allPartitions(): Array<[string, number]> {
+    const out: Array<[string, number]> = [];
+    for (const [name, t] of this.topics) for (const p of t.partitions.keys()) out.push([name, p]);
+    return out;
+  }
+
+  private unclean(topic: string): boolean {
+    return this.uncleanOverrides.get(topic) ?? this.settings.uncleanLeaderElectionEnable;
+  }
+
+  /**
+   * New partitions get their first state, partitions without a live leader an election, live
+   * leaders lose dead followers from the ISR. Topics queued for deletion are left alone.
+   * Returns the keys of the partitions written.
+   */
+  private electAll(actions: ControllerAction[], partitions: ReadonlyArray<readonly [string, number]>): Set<string> {
+    const written = new Set<string>();
+    const live = new Set(this.liveBrokers.keys());
+    for (const [topic, partition] of partitions) {
+      const entry = this.topics.get(topic);
+      const replicas = entry?.partitions.get(partition);
+      if (entry === undefined || replicas === undefined || this.topicsToDelete.has(topic)) continue;
+      const k = key(topic, partition);
+      const current = this.states.get(k);
+      const next = current === undefined
+        ? initialPartitionState(replicas, live, this.epoch)
+        : nextPartitionState(current.state, replicas, live, this.unclean(topic), this.epoch);
+      if (next === null) continue;
+      const expectedVersion = current === undefined ? -1 : current.zkVersion;
+      const zkVersion = expectedVersion + 1;
+      this.states.set(k, { state: next, zkVersion });
+      written.add(k);
+      const notify = this.leaderAndIsr(topic, entry.topicId, partition, replicas, next, zkVersion, current === undefined, live);
+      actions.push({ kind: 'write-partition-state', topic, partition, state: next, expectedVersion, notify });
+    }
+    return written;
+  }
+
+  /** LeaderAndIsr for one partition to each of its live replicas. */
+  private leaderAndIsr(
+    topic: string, topicId: Buffer, partition: number, replicas: readonly number[], state: PartitionState,
+    partitionEpoch: number, isNew: boolean, live: ReadonlySet<number>, only?: number,
+  ): BrokerRequest[] {
+    const out: BrokerRequest[] = [];
+    for (const brokerId of replicas) {
+      if (!live.has(brokerId) || (only !== undefined && brokerId !== only)) continue;
+      const kind = state.leader === brokerId && state.leader !== NO_LEADER ? 'become-leader' : 'become-follower';
+      out.push({
+        brokerId,
+        changes: [{
+          kind, topic, topicId, partition, leader: state.leader, leaderEpoch: state.leaderEpoch, isr: state.isr,
+          replicas, partitionEpoch, controllerEpoch: this.epoch, isNew,
+        }],
+      });
+    }
+    return out;
+  }
+
+  /** Current leadership of every partition the given brokers replicate (not already written now). */
+  private sendCurrentState(actions: ControllerAction[], brokerIds: readonly number[], skip: ReadonlySet<string>): void {
+    const live = new Set(this.liveBrokers.keys());
+    for (const brokerId of [...brokerIds].sort((a, b) => a - b)) {
+      const changes: LeadershipChange[] = [];
+      for (const [topic, entry] of this.topics) {
+        if (this.topicsToDelete.has(topic)) continue;
+        for (const [partition, replicas] of entry.partitions) {
+          const s = this.states.get(key(topic, partition));
+          if (s === undefined || skip.has(key(topic, partition)) || !replicas.includes(brokerId)) continue;
+          for (const r of this.leaderAndIsr(topic, entry.topicId, partition, replicas, s.state, s.zkVersion, false, live, brokerId)) {
+            changes.push(...r.changes);
+          }
+        }
+      }
+      if (changes.length > 0) actions.push({ kind: 'send', request: { brokerId, changes } });
+    }
+  }
+
+  /**
+   * Kafka's TopicDeletionManager: a queued topic is deleted once every replica is on a live
+   * broker (StopReplica with delete to each, then the znodes go); with a replica on a dead
+   * broker it waits (ineligible) until that broker returns. Unknown topics just lose their
+   * request; with delete.topic.enable=false every request is dropped.
+   */
+  private resumeDeletions(actions: ControllerAction[]): void {
+    for (const topic of [...this.topicsToDelete].sort()) {
+      const entry = this.topics.get(topic);
+      if (!this.settings.deleteTopicEnable || entry === undefined) {
+        this.topicsToDelete.delete(topic);
+        actions.push({ kind: 'delete-deletion-request', topic });
+        continue;
+      }
+      const replicas = new Set<number>();
+      for (const rs of entry.partitions.values()) for (const r of rs) replicas.add(r);
+      if (![...replicas].every((r) => this.liveBrokers.has(r))) continue;
+      for (const brokerId of [...replicas].sort((a, b) => a - b)) {
+        const changes: LeadershipChange[] = [];
+        for (const [partition, rs] of entry.partitions) {
+          if (!rs.includes(brokerId)) continue;
+          changes.push({ kind: 'stop-replica', topic, topicId: entry.topicId, partition, deletePartition: true, controllerEpoch: this.epoch });
+        }
+        actions.push({ kind: 'send', request: { brokerId, changes } });
+      }
+      actions.push({ kind: 'delete-topic-znodes', topic });
+      this.forgetTopic(topic);
+      this.topicsToDelete.delete(topic);
+    }
+  }
+
+  private forgetTopic(topic: string): void {
+    const entry = this.topics.get(topic);
+    assert(entry !== undefined, `forgetTopic: unknown topic ${topic}`);
+    for (const p of entry.partitions.keys()) this.states.delete(key(topic, p));
+    this.topics.delete(topic);
+  }
+}
