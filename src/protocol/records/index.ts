@@ -18,3 +18,4 @@ export {
   DEFAULT_MAX_DECOMPRESSED_BYTES,
   type CompressionCodec,
 } from './compression/index.js';
+export * from './control.js';
