@@ -25,6 +25,8 @@ import {
 import { MIN_RECORD_BYTES, readRecord, writeRecord, type DecodedRecord, type RecordHeader } from './record.js';
 import { validateBatch } from './validate.js';
 
+export type { DecodedRecord } from './record.js';
+
 /** A record to encode. Timestamps are absolute; deltas are computed. */
 export interface RecordInput {
   key: Buffer | null;

@@ -10,12 +10,16 @@ export function compress(data: Buffer, level = constants.Z_DEFAULT_COMPRESSION):
 }
 
 export function decompress(data: Buffer, maxBytes: number): Buffer {
+  let out: Buffer;
   try {
-    return gunzipSync(data, { maxOutputLength: Math.max(1, maxBytes) });
+    out = gunzipSync(data, { maxOutputLength: Math.max(1, maxBytes) });
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge('gzip', `> ${maxBytes}`, maxBytes);
     throw corrupt('gzip', `cannot decompress: ${(e as Error).message}`, e);
   }
+  // zlib needs a maxOutputLength of at least 1, so a limit of 0 is checked here.
+  if (out.length > maxBytes) throw tooLarge('gzip', out.length, maxBytes);
+  return out;
 }
 
 export const gzip: CompressionCodec = { name: 'gzip', code: 1, compress: (d) => compress(d), decompress };
