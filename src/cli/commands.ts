@@ -12,4 +12,6 @@ export interface Command {
   load(): Promise<CommandModule>;
 }
 
-export const commands: Command[] = [];
+export const commands: Command[] = [
+  { name: 'zk', summary: 'zkCli.sh-style shell for the keeper or any ZooKeeper server', load: () => import('./commands/zk.js') },
+];

@@ -250,7 +250,7 @@ export class ClientCnxn extends EventEmitter {
     try {
       validatePath(path, sequential);
     } catch (err) {
-      throw new KeeperError(ZkErrorCode.BADARGUMENTS, path, { cause: err });
+      throw new KeeperError(ZkErrorCode.BADARGUMENTS, path, { cause: err, detail: (err as Error).message });
     }
   }
 
@@ -473,8 +473,7 @@ export class ClientCnxn extends EventEmitter {
     const queued = this.queued;
     this.queued = [];
     for (const q of queued) q.reject(new KeeperError(code, q.spec.path));
-    for (const w of this.watches.clearAll()) this.deliver(w, { type: 'None', state, path: null });
-    this.emitState(state);
+    this.emitState(state, this.watches.clearAll());
     const first = this.firstConnect;
     this.firstConnect = null;
     first?.reject(new KeeperError(code, ''));
@@ -586,9 +585,14 @@ export class ClientCnxn extends EventEmitter {
     this.emit('event', event);
   };
 
-  private emitState(state: KeeperStateName & SessionState): void {
+  /**
+   * A state change goes to the default watcher and, as in ZKWatchManager.materialize, to every
+   * registered watcher once (`watchers`: those just cleared on Expired / Closed; otherwise all).
+   */
+  private emitState(state: KeeperStateName & SessionState, watchers: Watcher[] = this.watches.all()): void {
     queueMicrotask(() => this.emit('state', state));
-    this.deliver(this.defaultWatcher, { type: 'None', state, path: null });
+    const targets = new Set<Watcher>([this.defaultWatcher, ...watchers]);
+    for (const w of targets) this.deliver(w, { type: 'None', state, path: null });
   }
 
   /** Fires watchers removed locally (removeWatches) with their *WatchRemoved event. */

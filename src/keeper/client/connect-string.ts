@@ -63,20 +63,34 @@ function parseHostPort(entry: string): ServerAddress {
   return { host, port };
 }
 
-/** ZooKeeper's PathUtils.validatePath: absolute, no empty / '.' / '..' segments, no trailing '/'. */
-export function validatePath(path: string, sequential = false): void {
-  if (path.length === 0) throw new InvalidConnectStringError('path must not be empty');
-  if (path[0] !== '/') throw new InvalidConnectStringError(`path must start with / character: ${path}`);
-  if (path.length === 1) return;
-  if (path.endsWith('/') && !sequential) throw new InvalidConnectStringError(`path must not end with / character: ${path}`);
-  const segments = path.split('/').slice(1);
-  for (let i = 0; i < segments.length; i++) {
-    const s = segments[i]!;
-    const last = i === segments.length - 1;
-    if (s === '' && !(last && sequential)) throw new InvalidConnectStringError(`empty node name specified: ${path}`);
-    if (s === '.' || s === '..') throw new InvalidConnectStringError(`relative paths not allowed: ${path}`);
+/** A path ZooKeeper's PathUtils would refuse; the message is PathUtils' own. */
+export class InvalidPathError extends GregorError {
+  constructor(message: string) {
+    super('GREGOR_ERR_ZK_PATH', message);
   }
-  if (path.includes('\u0000')) throw new InvalidConnectStringError(`null character not allowed: ${path}`);
+}
+
+/** ZooKeeper's PathUtils.validatePath, with its messages. */
+export function validatePath(path: string, sequential = false): void {
+  if (path.length === 0) throw new InvalidPathError('Path length must be > 0');
+  if (path[0] !== '/') throw new InvalidPathError('Path must start with / character');
+  if (path.length === 1) return;
+  if (path.endsWith('/') && !sequential) throw new InvalidPathError('Path must not end with / character');
+  let last = '/';
+  for (let i = 1; i < path.length; i++) {
+    const c = path[i]!;
+    const code = path.charCodeAt(i);
+    if (code === 0) throw new InvalidPathError(`null character not allowed @${i}`);
+    if (c === '/' && last === '/') throw new InvalidPathError(`empty node name specified @${i}`);
+    if (c === '.' && last === '.') {
+      if (path[i - 2] === '/' && (i + 1 === path.length || path[i + 1] === '/')) throw new InvalidPathError(`relative paths not allowed @${i}`);
+    } else if (c === '.') {
+      if (path[i - 1] === '/' && (i + 1 === path.length || path[i + 1] === '/')) throw new InvalidPathError(`relative paths not allowed @${i}`);
+    } else if ((code > 0x0000 && code <= 0x001f) || (code >= 0x007f && code <= 0x009f) || (code >= 0xd800 && code <= 0xf8ff) || (code >= 0xfff0 && code <= 0xffff)) {
+      throw new InvalidPathError(`invalid character @${i}`);
+    }
+    last = c;
+  }
 }
 
 /** Server path for a client path under `chroot`. */

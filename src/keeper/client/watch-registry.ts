@@ -149,6 +149,13 @@ export class WatchRegistry {
     return [...out];
   }
 
+  /** Every distinct registered watcher (state changes are told to each once). */
+  all(): Watcher[] {
+    const out = new Set<Watcher>();
+    for (const map of Object.values(this.byKind)) for (const set of map.values()) for (const w of set) out.add(w);
+    return [...out];
+  }
+
   /** Every distinct watcher (for Expired / Closed: each is told once, then all are dropped). */
   clearAll(): Watcher[] {
     const out = new Set<Watcher>();

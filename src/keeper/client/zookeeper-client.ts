@@ -80,8 +80,8 @@ export class ZooKeeperClient extends ClientCnxn {
   }
 
   /** create2: the path and the new node's Stat. */
-  create2(path: string, data: Buffer | string | null = null, options: CreateOptions = {}): Promise<{ path: string; stat: Stat }> {
-    return this.createNode(path, data, options, true) as Promise<{ path: string; stat: Stat }>;
+  async create2(path: string, data: Buffer | string | null = null, options: CreateOptions = {}): Promise<{ path: string; stat: Stat }> {
+    return (await this.createNode(path, data, options, true)) as { path: string; stat: Stat };
   }
 
   private createNode(path: string, data: Buffer | string | null, options: CreateOptions, wantStat: boolean): Promise<{ path: string; stat?: Stat }> {
@@ -107,7 +107,7 @@ export class ZooKeeperClient extends ClientCnxn {
   }
 
   /** Deletes a node if its version matches (-1 = any version). */
-  delete(path: string, version = -1): Promise<void> {
+  async delete(path: string, version = -1): Promise<void> {
     this.checkPath(path);
     return this.request({
       opCode: OpCode.delete,
@@ -118,7 +118,7 @@ export class ZooKeeperClient extends ClientCnxn {
   }
 
   /** The node's Stat, or null if it does not exist; a watch fires on create, delete or data change. */
-  exists(path: string, options: WatchOptions = {}): Promise<Stat | null> {
+  async exists(path: string, options: WatchOptions = {}): Promise<Stat | null> {
     this.checkPath(path);
     const watch = this.registration('data', path, options.watch);
     return this.request<Stat | null>({
@@ -134,7 +134,7 @@ export class ZooKeeperClient extends ClientCnxn {
     });
   }
 
-  getData(path: string, options: WatchOptions = {}): Promise<{ data: Buffer | null; stat: Stat }> {
+  async getData(path: string, options: WatchOptions = {}): Promise<{ data: Buffer | null; stat: Stat }> {
     this.checkPath(path);
     const watch = this.registration('data', path, options.watch);
     return this.request({
@@ -146,7 +146,7 @@ export class ZooKeeperClient extends ClientCnxn {
     });
   }
 
-  setData(path: string, data: Buffer | string | null, version = -1): Promise<Stat> {
+  async setData(path: string, data: Buffer | string | null, version = -1): Promise<Stat> {
     this.checkPath(path);
     return this.request({
       opCode: OpCode.setData,
@@ -157,7 +157,7 @@ export class ZooKeeperClient extends ClientCnxn {
   }
 
   /** Child names (unsorted, as the server returns them). */
-  getChildren(path: string, options: WatchOptions = {}): Promise<string[]> {
+  async getChildren(path: string, options: WatchOptions = {}): Promise<string[]> {
     this.checkPath(path);
     const watch = this.registration('child', path, options.watch);
     return this.request({
@@ -170,7 +170,7 @@ export class ZooKeeperClient extends ClientCnxn {
   }
 
   /** getChildren2: child names and the parent's Stat. */
-  getChildren2(path: string, options: WatchOptions = {}): Promise<{ children: string[]; stat: Stat }> {
+  async getChildren2(path: string, options: WatchOptions = {}): Promise<{ children: string[]; stat: Stat }> {
     this.checkPath(path);
     const watch = this.registration('child', path, options.watch);
     return this.request({
@@ -182,7 +182,7 @@ export class ZooKeeperClient extends ClientCnxn {
     });
   }
 
-  getACL(path: string): Promise<{ acl: ACL[]; stat: Stat }> {
+  async getACL(path: string): Promise<{ acl: ACL[]; stat: Stat }> {
     this.checkPath(path);
     return this.request({
       opCode: OpCode.getACL,
@@ -192,7 +192,7 @@ export class ZooKeeperClient extends ClientCnxn {
     });
   }
 
-  setACL(path: string, acl: ACL[], version = -1): Promise<Stat> {
+  async setACL(path: string, acl: ACL[], version = -1): Promise<Stat> {
     this.checkPath(path);
     if (acl.length === 0) return Promise.reject(new KeeperError(ZkErrorCode.INVALIDACL, path));
     return this.request({
@@ -204,7 +204,7 @@ export class ZooKeeperClient extends ClientCnxn {
   }
 
   /** Waits until the connected server has applied everything the leader committed before this call. */
-  sync(path: string): Promise<string> {
+  async sync(path: string): Promise<string> {
     this.checkPath(path);
     return this.request({
       opCode: OpCode.sync,
@@ -215,7 +215,7 @@ export class ZooKeeperClient extends ClientCnxn {
   }
 
   /** Paths of this session's ephemeral nodes under `prefixPath`. */
-  getEphemerals(prefixPath = '/'): Promise<string[]> {
+  async getEphemerals(prefixPath = '/'): Promise<string[]> {
     this.checkPath(prefixPath);
     return this.request({
       opCode: OpCode.getEphemerals,
@@ -226,7 +226,7 @@ export class ZooKeeperClient extends ClientCnxn {
   }
 
   /** Number of all descendants of `path`. */
-  getAllChildrenNumber(path: string): Promise<number> {
+  async getAllChildrenNumber(path: string): Promise<number> {
     this.checkPath(path);
     return this.request({
       opCode: OpCode.getAllChildrenNumber,
@@ -237,7 +237,7 @@ export class ZooKeeperClient extends ClientCnxn {
   }
 
   /** The identities this session has authenticated as. */
-  whoAmI(): Promise<ClientInfo[]> {
+  async whoAmI(): Promise<ClientInfo[]> {
     return this.request({ opCode: OpCode.whoAmI, path: '', encode: () => {}, decode: (r) => decodeWhoAmIResponse(r).clientInfo });
   }
 
@@ -255,7 +255,7 @@ export class ZooKeeperClient extends ClientCnxn {
   }
 
   /** Reads several nodes in one round trip; failures are `{ type: 'error', err }` entries, not a rejection. */
-  multiRead(ops: Op[]): Promise<OpResult[]> {
+  async multiRead(ops: Op[]): Promise<OpResult[]> {
     for (const o of ops) {
       if (o.type !== 'getData' && o.type !== 'getChildren') throw new KeeperError(ZkErrorCode.BADARGUMENTS, o.path, { detail: 'multiRead takes getData / getChildren ops' });
       this.checkPath(o.path);
