@@ -206,9 +206,9 @@ test('record structure lies are refused before allocating (valid CRC, bad conten
   assert.equal(codeOf(() => decodeRecordBatch(badKey)), 87);
 });
 
-test('a decompression bomb is refused with CORRUPT_MESSAGE for every codec', () => {
+test('a decompression bomb is refused with CORRUPT_MESSAGE for every compressing codec', () => {
   const big = Buffer.alloc(4 * 1024 * 1024);
-  for (const compression of COMPRESSIONS) {
+  for (const compression of COMPRESSIONS.slice(1)) {
     const batch = encodeRecordBatch({ compression, records: [{ key: null, value: big, timestamp: 1n }] });
     assert.equal(codeOf(() => decodeRecordBatch(batch, { maxDecompressedBytes: 1024 * 1024 })), 2, compression);
     assert.equal(decodeRecordBatch(batch, { maxDecompressedBytes: 8 * 1024 * 1024 }).records[0]!.value!.length, big.length);
