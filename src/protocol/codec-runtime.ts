@@ -241,11 +241,17 @@ export function endTaggedField(w: Writer, start: number): void {
   const size = w.offset - start;
   const width = uvarintSize(size);
   w.ensure(width);
-  w.buf.copyWithin(start + width, start, w.offset);
-  const end = w.offset + width;
-  w.offset = start;
-  w.uvarint(size);
-  w.offset = end;
+  const buf = w.buf;
+  buf.copyWithin(start + width, start, w.offset);
+  // Written by hand: Writer.uvarint() at `start` could grow the buffer and drop the moved value.
+  let x = size;
+  let at = start;
+  while (x >= 0x80) {
+    buf[at++] = (x & 0x7f) | 0x80;
+    x >>>= 7;
+  }
+  buf[at] = x;
+  w.offset += width;
 }
 
 export function writeUnknownTaggedField(w: Writer, f: UnknownTaggedField): void {

@@ -8,6 +8,7 @@
  *   api-table.ts    the API table (keys, names, version ranges, listeners, codecs) and ApiKey
  *   messages.ts     codecs of the non-API messages (headers, data, internal records)
  *   schema.ts       a machine-readable model of every message (for tests and tools)
+ *   index.ts        re-exports all of the above
  *   errors.ts       Kafka's error table
  */
 import type { SpecPaths } from './paths.js';
@@ -166,8 +167,16 @@ function messagesTableText(others: readonly MessageSpec[]): string {
   return lines.join('\n');
 }
 
+/** A name -> text map that refuses to write one file twice (two messages mapping to one name). */
+class FileSet extends Map<string, string> {
+  override set(name: string, text: string): this {
+    if (this.has(name)) throw new Error(`two generated files are named ${name}`);
+    return super.set(name, text);
+  }
+}
+
 export function generateAll(paths: SpecPaths): Map<string, string> {
-  const files = new Map<string, string>();
+  const files = new FileSet();
   files.set('errors.ts', generateErrors(readErrorSpecs(paths.errors)));
   const specs = loadMessageSpecs(paths.messages, paths.internal);
   const pairs = pairApis(specs);
@@ -177,5 +186,9 @@ export function generateAll(paths: SpecPaths): Map<string, string> {
   files.set('api-table.ts', apiTableText(pairs));
   files.set('messages.ts', messagesTableText(others));
   files.set('schema.ts', emitSchema(specs));
+  const barrel = [HEADER, '', '// Everything generated, for tools and tests; application code imports the per-API modules.'];
+  for (const name of [...files.keys()].sort()) barrel.push(`export * from './${name.replace(/\.ts$/, '.js')}';`);
+  if (files.has('index.ts')) throw new Error('a message file is named index.ts');
+  files.set('index.ts', barrel.join('\n') + '\n');
   return files;
 }
