@@ -1,0 +1,119 @@
+/**
+ * TailCache — the newest batches of a log's active segment kept in process memory, so that
+ * consumers and followers reading at the end are served without a read() (on these machines
+ * page cache idle for about a minute is paged out, so the process copy pays off).
+ *
+ * Batches are copied into append-only chunks (a batch never spans two chunks); a returned
+ * slice stays valid because chunk bytes are never overwritten. The oldest chunk is dropped when
+ * the cache exceeds its budget; truncation or a roll resets the cache.
+ */
+export interface CachedBatch {
+  baseOffset: bigint;
+  lastOffset: bigint;
+  chunk: number;
+  at: number;
+  size: number;
+}
+
+const CHUNK_BYTES = 1 << 20;
+
+export class TailCache {
+  private chunks: { id: number; buf: Buffer; used: number }[] = [];
+  private batches: CachedBatch[] = [];
+  private nextChunkId = 0;
+  private bytes = 0;
+  hits = 0;
+
+  constructor(private maxBytes: number) {}
+
+  setMaxBytes(maxBytes: number): void {
+    this.maxBytes = maxBytes;
+    this.evict();
+  }
+
+  get sizeInBytes(): number {
+    return this.bytes;
+  }
+
+  /** The first cached offset (undefined when empty). */
+  get firstOffset(): bigint | undefined {
+    return this.batches[0]?.baseOffset;
+  }
+
+  reset(): void {
+    this.chunks = [];
+    this.batches = [];
+    this.bytes = 0;
+  }
+
+  /** Adds batches just appended (their bytes are copied). */
+  append(records: Buffer, batches: readonly { baseOffset: bigint; lastOffset: bigint; size: number }[]): void {
+    if (this.maxBytes <= 0) return;
+    let pos = 0;
+    for (const b of batches) {
+      let chunk = this.chunks.at(-1);
+      if (chunk === undefined || chunk.buf.length - chunk.used < b.size) {
+        chunk = { id: this.nextChunkId++, buf: Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, b.size)), used: 0 };
+        this.chunks.push(chunk);
+        this.bytes += chunk.buf.length;
+      }
+      records.copy(chunk.buf, chunk.used, pos, pos + b.size);
+      this.batches.push({ baseOffset: b.baseOffset, lastOffset: b.lastOffset, chunk: chunk.id, at: chunk.used, size: b.size });
+      chunk.used += b.size;
+      pos += b.size;
+    }
+    this.evict();
+  }
+
+  private evict(): void {
+    while (this.chunks.length > 1 && this.bytes > this.maxBytes) {
+      const dropped = this.chunks.shift()!;
+      this.bytes -= dropped.buf.length;
+      let n = 0;
+      while (n < this.batches.length && this.batches[n]!.chunk === dropped.id) n++;
+      this.batches.splice(0, n);
+    }
+    if (this.maxBytes <= 0) this.reset();
+  }
+
+  /**
+   * Whole batches from the one containing `offset`, below `maxOffset` (exclusive), up to
+   * `maxBytes` (the first batch even past it when `minOneMessage`). Undefined when `offset`
+   * is not covered by the cache.
+   */
+  read(offset: bigint, maxBytes: number, maxOffset: bigint, minOneMessage: boolean): { records: Buffer; firstEntryIncomplete: boolean } | undefined {
+    const first = this.batches[0];
+    if (first === undefined || offset < first.baseOffset) return undefined;
+    let lo = 0;
+    let hi = this.batches.length - 1;
+    let idx = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.batches[mid]!.lastOffset >= offset) {
+        idx = mid;
+        hi = mid - 1;
+      } else lo = mid + 1;
+    }
+    if (idx < 0) return undefined;
+    this.hits++;
+    const parts: Buffer[] = [];
+    let total = 0;
+    for (let i = idx; i < this.batches.length; i++) {
+      const b = this.batches[i]!;
+      if (b.baseOffset >= maxOffset) break;
+      const limit = parts.length === 0 && minOneMessage ? Math.max(maxBytes, b.size) : maxBytes;
+      if (total + b.size > limit) break;
+      const chunk = this.chunks.find((c) => c.id === b.chunk)!;
+      const slice = chunk.buf.subarray(b.at, b.at + b.size);
+      const prev = parts.at(-1);
+      // Extend the previous slice when contiguous in the same chunk (zero copy).
+      if (prev !== undefined && prev.buffer === slice.buffer && prev.byteOffset + prev.length === slice.byteOffset) {
+        parts[parts.length - 1] = chunk.buf.subarray(prev.byteOffset - chunk.buf.byteOffset, b.at + b.size);
+      } else parts.push(slice);
+      total += b.size;
+    }
+    const firstEntryIncomplete = parts.length === 0 && this.batches[idx]!.baseOffset < maxOffset;
+    const records = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    return { records, firstEntryIncomplete };
+  }
+}
