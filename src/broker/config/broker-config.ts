@@ -2,12 +2,13 @@
  * The broker's configuration: `server.properties` keys, their types, defaults and validation in
  * ONE table (Kafka's KafkaConfig / ServerConfigs). Topic-level configs live in
  * src/storage/log-config.ts; the broker-level `log.*` keys here are their defaults
- * (`log.retention.ms` -> topic `retention.ms`, see `topicConfigSynonyms`).
+ * (`log.retention.ms` -> topic `retention.ms`, see `topicDefault` and the topic table's `serverDefault`).
  *
  * Values are held as strings exactly as given (for DescribeConfigs) and parsed on read through
  * `BrokerConfig`'s typed getters.
  */
 import { GregorError } from '../../util/errors.js';
+import { logConfigDefs } from '../../storage/log-config.js';
 
 export type ConfigType = 'int' | 'long' | 'short' | 'double' | 'boolean' | 'string' | 'list' | 'password' | 'class';
 
@@ -68,6 +69,18 @@ export const brokerConfigKeys: readonly BrokerConfigKey[] = [
   k('log.flush.interval.ms', 'long', null, 'Milliseconds before a forced fsync.', { dynamic: 'cluster-wide' }),
   k('log.cleanup.policy', 'list', 'delete', 'Default cleanup policy: delete, compact or both.', { dynamic: 'cluster-wide' }),
   k('log.message.timestamp.type', 'string', 'CreateTime', 'CreateTime or LogAppendTime.', { oneOf: ['CreateTime', 'LogAppendTime'], dynamic: 'cluster-wide' }),
+  k('log.roll.jitter.ms', 'long', null, 'Maximum jitter subtracted from the roll time.'),
+  k('log.message.timestamp.before.max.ms', 'long', '9223372036854775807', 'Largest allowed age of a CreateTime timestamp.', { min: 0, dynamic: 'cluster-wide' }),
+  k('log.message.timestamp.after.max.ms', 'long', '3600000', 'Largest allowed distance of a CreateTime timestamp in the future.', { min: 0, dynamic: 'cluster-wide' }),
+  k('log.segment.delete.delay.ms', 'long', '60000', 'Delay before a deleted segment\'s files are removed.', { min: 0, dynamic: 'cluster-wide' }),
+  k('log.cleaner.enable', 'boolean', 'true', 'Run the log cleaner (compaction).'),
+  k('log.cleaner.backoff.ms', 'long', '15000', 'Sleep of the cleaner when there is nothing to clean.', { min: 0 }),
+  k('log.cleaner.delete.retention.ms', 'long', '86400000', 'How long tombstones are kept in compacted topics.', { min: 0, dynamic: 'cluster-wide' }),
+  k('log.cleaner.min.cleanable.ratio', 'double', '0.5', 'Minimum dirty ratio before a log is compacted.', { dynamic: 'cluster-wide' }),
+  k('log.cleaner.min.compaction.lag.ms', 'long', '0', 'Minimum age of a record before compaction.', { min: 0, dynamic: 'cluster-wide' }),
+  k('log.cleaner.max.compaction.lag.ms', 'long', '9223372036854775807', 'Maximum time a record stays uncompacted.', { min: 1, dynamic: 'cluster-wide' }),
+  k('log.flush.scheduler.interval.ms', 'long', '9223372036854775807', 'How often the flusher checks for logs to flush.'),
+  k('log.flush.offset.checkpoint.interval.ms', 'int', '60000', 'How often recovery points are checkpointed.', { min: 0 }),
   k('compression.type', 'string', 'producer', 'Final compression of topic data.', {
     oneOf: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'],
     dynamic: 'cluster-wide',
@@ -112,27 +125,6 @@ const byName = new Map<string, BrokerConfigKey>(brokerConfigKeys.map((c) => [c.n
 export function brokerConfigKey(name: string): BrokerConfigKey | undefined {
   return byName.get(name);
 }
-
-/**
- * Broker keys that provide the default of a topic config: topic key -> broker keys in order of
- * precedence (Kafka's `LogConfig.TopicConfigSynonyms`).
- */
-export const topicConfigSynonyms: Readonly<Record<string, readonly string[]>> = {
-  'retention.ms': ['log.retention.ms', 'log.retention.minutes', 'log.retention.hours'],
-  'retention.bytes': ['log.retention.bytes'],
-  'segment.bytes': ['log.segment.bytes'],
-  'segment.ms': ['log.roll.ms', 'log.roll.hours'],
-  'segment.index.bytes': ['log.index.size.max.bytes'],
-  'index.interval.bytes': ['log.index.interval.bytes'],
-  'flush.messages': ['log.flush.interval.messages'],
-  'flush.ms': ['log.flush.interval.ms'],
-  'cleanup.policy': ['log.cleanup.policy'],
-  'message.timestamp.type': ['log.message.timestamp.type'],
-  'compression.type': ['compression.type'],
-  'max.message.bytes': ['message.max.bytes'],
-  'min.insync.replicas': ['min.insync.replicas'],
-  'unclean.leader.election.enable': ['unclean.leader.election.enable'],
-};
 
 /** A broker config value that is not valid for its key. */
 export class InvalidConfigError extends GregorError {
@@ -344,23 +336,23 @@ export class BrokerConfig {
     return this.int('log.roll.hours') * 3_600_000;
   }
 
-  /** The broker-level default for a topic config key (via topicConfigSynonyms), or undefined. */
+  /**
+   * The broker-level default of a topic config (its synonym in the topic table's
+   * `serverDefault`, with log.retention.{ms,minutes,hours} and log.roll.{ms,hours} precedence),
+   * or undefined when the broker has no such key.
+   */
   topicDefault(topicKey: string): { value: string; brokerKey: string; source: ConfigSourceValue } | undefined {
-    const synonyms = topicConfigSynonyms[topicKey];
-    if (synonyms === undefined) return undefined;
-    if (topicKey === 'retention.ms') {
-      const set = synonyms.find((s) => this.isSet(s));
-      return { value: String(this.logRetentionMs()), brokerKey: set ?? 'log.retention.hours', source: set !== undefined ? this.lookup(set).source : ConfigSource.DEFAULT_CONFIG };
-    }
-    if (topicKey === 'segment.ms') {
-      const set = synonyms.find((s) => this.isSet(s));
-      return { value: String(this.logRollMs()), brokerKey: set ?? 'log.roll.hours', source: set !== undefined ? this.lookup(set).source : ConfigSource.DEFAULT_CONFIG };
-    }
-    for (const s of synonyms) {
-      const l = this.lookup(s);
-      if (l.value !== null) return { value: l.value, brokerKey: s, source: l.source };
-    }
-    return undefined;
+    const def = logConfigDefs.get(topicKey);
+    if (def === undefined) return undefined;
+    const pick = (keys: string[], value: () => number): { value: string; brokerKey: string; source: ConfigSourceValue } => {
+      const set = keys.find((k) => this.isSet(k));
+      return { value: String(value()), brokerKey: set ?? keys[keys.length - 1]!, source: set !== undefined ? this.lookup(set).source : ConfigSource.DEFAULT_CONFIG };
+    };
+    if (topicKey === 'retention.ms') return pick(['log.retention.ms', 'log.retention.minutes', 'log.retention.hours'], () => this.logRetentionMs());
+    if (topicKey === 'segment.ms') return pick(['log.roll.ms', 'log.roll.hours'], () => this.logRollMs());
+    const l = this.lookup(def.serverDefault);
+    if (l.value === null) return undefined;
+    return { value: l.value, brokerKey: def.serverDefault, source: l.source };
   }
 
   /** Every known key with its effective value and source (DescribeConfigs on a broker). */

@@ -1,0 +1,17 @@
+/** The broker's handlers, one per API; the table and ApiVersions are built from this list. */
+import type { ApiHandler } from './handler.js';
+import { apiVersionsHandler } from './api-versions.js';
+import { fetchHandler } from './fetch.js';
+import { initProducerIdHandler } from './init-producer-id.js';
+import { listOffsetsHandler } from './list-offsets.js';
+import { metadataHandler } from './metadata.js';
+import { produceHandler } from './produce.js';
+
+export const brokerHandlers: readonly ApiHandler[] = [
+  produceHandler,
+  fetchHandler,
+  listOffsetsHandler,
+  metadataHandler,
+  apiVersionsHandler,
+  initProducerIdHandler,
+];

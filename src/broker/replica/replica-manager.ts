@@ -1,0 +1,354 @@
+/**
+ * Kafka's ReplicaManager: the partitions this broker hosts, produce (append to leaders, wait for
+ * acks=all in the produce purgatory) and fetch (read from leaders, long-poll in the fetch
+ * purgatory), and the reaction to leadership changes (open logs, become leader / follower,
+ * stop and delete replicas).
+ *
+ * Durability (ARCHITECTURE rule 5): an append is in the OS page cache when acknowledged
+ * (acks=1 after the leader's write; acks=all once every ISR member has it, i.e. the HW passed
+ * it) — Kafka's model: durability comes from replication, fsync from flush.messages/flush.ms.
+ * A process crash (SIGKILL) loses nothing acknowledged; a machine crash may lose unflushed data.
+ */
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import type { Clock } from '../../util/clock.js';
+import type { Logger } from '../../util/logger.js';
+import type { BrokerMetrics } from '../metrics/broker-metrics.js';
+import type { LeadershipChange } from '../metadata/metadata-service.js';
+import { DelayedFetch } from './delayed-fetch.js';
+import { DelayedProduce, type ProducePartitionStatus } from './delayed-produce.js';
+import { Partition } from './partition.js';
+import type { IsolationLevelName, PartitionLog } from './partition-log.js';
+import { DelayedOperationPurgatory, timerScheduler, type Scheduler } from './purgatory.js';
+
+/** How the replica layer reaches the storage layer's LogManager (structural). */
+export interface LogProvider {
+  getOrCreateLog(tp: { topic: string; partition: number }, overrides?: Readonly<Record<string, string | number>>): PartitionLog;
+  deleteLog(tp: { topic: string; partition: number }): unknown;
+  /** Applies a topic's config overrides to an open log (AlterConfigs). */
+  updateConfig(tp: { topic: string; partition: number }, overrides: Readonly<Record<string, string | number>>): unknown;
+}
+
+export interface ProducePartitionInput {
+  topic: string;
+  partition: number;
+  records: Buffer;
+}
+
+export interface ProducePartitionResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  errorMessage: string | null;
+  baseOffset: bigint;
+  logAppendTimeMs: bigint;
+  logStartOffset: bigint;
+}
+
+export interface FetchPartitionInput {
+  topic: string;
+  partition: number;
+  fetchOffset: bigint;
+  maxBytes: number;
+  currentLeaderEpoch: number;
+  /** An error decided before reading (unknown topic id ...): answered as is. */
+  errorCode?: number;
+}
+
+export interface FetchPartitionData {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  highWatermark: bigint;
+  lastStableOffset: bigint;
+  logStartOffset: bigint;
+  records: Buffer | null;
+  abortedTransactions: { producerId: bigint; firstOffset: bigint }[] | null;
+}
+
+export interface FetchParams {
+  /** -1 for consumers; a broker id for followers. */
+  replicaId: number;
+  maxWaitMs: number;
+  minBytes: number;
+  maxBytes: number;
+  isolation: IsolationLevelName;
+  partitions: readonly FetchPartitionInput[];
+}
+
+export interface ReplicaManagerOptions {
+  brokerId: number;
+  logs: LogProvider;
+  clock: Clock;
+  logger: Logger;
+  metrics: BrokerMetrics;
+  /** min.insync.replicas of a topic (its override or the broker's). */
+  minInSyncReplicas(topic: string): number;
+  /** Topic-level config overrides, passed when a log is created. */
+  topicConfigs(topic: string): Readonly<Record<string, string>>;
+  /** True when the topic exists in the cluster metadata (to tell NOT_LEADER from UNKNOWN). */
+  topicPartitionExists(topic: string, partition: number): boolean;
+  scheduler?: Scheduler;
+}
+
+export function tpKey(topic: string, partition: number): string {
+  return `${topic}-${partition}`;
+}
+
+export class ReplicaManager {
+  readonly partitions = new Map<string, Partition>();
+  readonly producePurgatory: DelayedOperationPurgatory<DelayedProduce>;
+  readonly fetchPurgatory: DelayedOperationPurgatory<DelayedFetch>;
+
+  constructor(private readonly o: ReplicaManagerOptions) {
+    const scheduler = o.scheduler ?? timerScheduler;
+    this.producePurgatory = new DelayedOperationPurgatory('Produce', scheduler);
+    this.fetchPurgatory = new DelayedOperationPurgatory('Fetch', scheduler);
+    o.metrics.onCollect(() => this.refreshGauges());
+  }
+
+  getPartition(topic: string, partition: number): Partition | undefined {
+    return this.partitions.get(tpKey(topic, partition));
+  }
+
+  /** The leader's partition, or a KafkaError with Kafka's code for why not. */
+  leaderPartitionOrError(topic: string, partition: number, currentLeaderEpoch = -1): { partition: Partition; log: PartitionLog } {
+    const p = this.getPartition(topic, partition);
+    if (p === undefined) {
+      if (this.o.topicPartitionExists(topic, partition)) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${topic}-${partition} is not hosted here`);
+      throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${topic}-${partition}`);
+    }
+    return { partition: p, log: p.leaderLogOrError(currentLeaderEpoch) };
+  }
+
+  // ------------------------------------------------------------------ leadership
+
+  applyLeadershipChanges(changes: readonly LeadershipChange[]): void {
+    const nowMs = this.o.clock.monotonicMs();
+    for (const c of changes) {
+      const key = tpKey(c.topic, c.partition);
+      if (c.kind === 'stop-replica') {
+        const p = this.partitions.get(key);
+        this.partitions.delete(key);
+        if (p !== undefined) {
+          p.leaderId = -1;
+          this.wakeUp(key);
+        }
+        if (c.deletePartition) {
+          try {
+            this.o.logs.deleteLog({ topic: c.topic, partition: c.partition });
+          } catch (err) {
+            this.o.logger.warn({ err, partition: key }, 'deleting a log failed');
+          }
+        }
+        continue;
+      }
+      const topicId = c.topicId.toString('base64url');
+      let p = this.partitions.get(key);
+      if (p === undefined) {
+        p = new Partition(c.topic, c.partition, this.o.brokerId, topicId);
+        this.partitions.set(key, p);
+      }
+      p.topicId = topicId;
+      const log = p.log ?? this.o.logs.getOrCreateLog({ topic: c.topic, partition: c.partition }, this.o.topicConfigs(c.topic));
+      if (c.kind === 'become-leader') p.makeLeader(c, log, nowMs);
+      else p.makeFollower(c, log);
+      this.o.logger.debug({ partition: key, role: c.kind, leaderEpoch: c.leaderEpoch }, 'leadership change');
+      this.wakeUp(key);
+    }
+  }
+
+  /** Something changed for a partition: complete delayed operations that were waiting on it. */
+  wakeUp(key: string): void {
+    this.producePurgatory.checkAndComplete(key);
+    this.fetchPurgatory.checkAndComplete(key);
+  }
+
+  /** A topic's overrides changed (AlterConfigs): re-apply them to its open logs. */
+  updateTopicConfig(topic: string, overrides: Readonly<Record<string, string>>): void {
+    for (const p of this.partitions.values()) {
+      if (p.topic !== topic || p.log === null) continue;
+      try {
+        this.o.logs.updateConfig({ topic, partition: p.partition }, overrides);
+      } catch (err) {
+        this.o.logger.warn({ err, topic }, 'applying topic config failed');
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ produce
+
+  /**
+   * Appends to leaders. `done` is called once with the per-partition results: at once for
+   * acks 0/1 (and for acks=all when nothing waits), or when the DelayedProduce completes.
+   */
+  appendRecords(timeoutMs: number, requiredAcks: number, entries: readonly ProducePartitionInput[], done: (results: ProducePartitionResult[]) => void): void {
+    const statuses: ProducePartitionStatus[] = [];
+    for (const e of entries) statuses.push(this.appendToLocalLog(e, requiredAcks));
+    const waiting = requiredAcks === -1 && statuses.some((s) => s.acksPending);
+    if (!waiting) {
+      done(statuses.map((s) => s.result));
+      return;
+    }
+    const op = new DelayedProduce(Math.max(0, timeoutMs), statuses, (p) => this.o.minInSyncReplicas(p.topic), done);
+    this.producePurgatory.tryCompleteElseWatch(
+      op,
+      statuses.map((s) => s.partition.key),
+    );
+  }
+
+  private appendToLocalLog(e: ProducePartitionInput, requiredAcks: number): ProducePartitionStatus {
+    const base: ProducePartitionResult = { topic: e.topic, partition: e.partition, errorCode: 0, errorMessage: null, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n };
+    let partition: Partition | undefined;
+    try {
+      const found = this.leaderPartitionOrError(e.topic, e.partition);
+      partition = found.partition;
+      const info = partition.appendRecordsToLeader(e.records, requiredAcks, this.o.minInSyncReplicas(e.topic));
+      if (!info.duplicate) {
+        this.o.metrics.bytesIn.inc({ topic: e.topic }, e.records.length);
+        this.o.metrics.messagesIn.inc({ topic: e.topic }, info.recordCount);
+      }
+      const key = partition.key;
+      // New data: fetches waiting on this partition may complete (the HW may have moved).
+      this.fetchPurgatory.checkAndComplete(key);
+      return {
+        partition,
+        requiredOffset: info.lastOffset + 1n,
+        acksPending: requiredAcks === -1,
+        result: { ...base, baseOffset: info.firstOffset, logAppendTimeMs: BigInt(info.logAppendTimeMs), logStartOffset: info.logStartOffset },
+      };
+    } catch (err) {
+      this.o.metrics.failedProduceRequests.inc({ topic: e.topic });
+      const { code, message } = kafkaCodeOf(err, this.o.logger, `append to ${e.topic}-${e.partition}`);
+      return {
+        partition: partition ?? new Partition(e.topic, e.partition, this.o.brokerId, ''),
+        requiredOffset: 0n,
+        acksPending: false,
+        result: { ...base, errorCode: code, errorMessage: message },
+      };
+    }
+  }
+
+  // ------------------------------------------------------------------ fetch
+
+  /** Reads now; if fewer than minBytes and maxWaitMs > 0, waits in the purgatory. */
+  fetchMessages(params: FetchParams, done: (data: FetchPartitionData[]) => void): void {
+    const first = this.readFromLocalLog(params);
+    const bytes = first.reduce((n, d) => n + (d.records?.length ?? 0), 0);
+    const anyError = first.some((d) => d.errorCode !== ErrorCode.NONE);
+    if (params.maxWaitMs <= 0 || params.partitions.length === 0 || bytes >= params.minBytes || anyError) {
+      done(first);
+      return;
+    }
+    const op = new DelayedFetch(params.maxWaitMs, () => this.availableBytes(params), params.minBytes, () => done(this.readFromLocalLog(params)));
+    this.fetchPurgatory.tryCompleteElseWatch(
+      op,
+      params.partitions.map((p) => tpKey(p.topic, p.partition)),
+    );
+  }
+
+  private availableBytes(params: FetchParams): number {
+    let total = 0;
+    for (const p of params.partitions) {
+      let log: PartitionLog;
+      try {
+        log = this.leaderPartitionOrError(p.topic, p.partition, p.currentLeaderEpoch).log;
+      } catch {
+        return Infinity;
+      }
+      const bound = params.replicaId >= 0 ? log.logEndOffset : params.isolation === 'read_committed' ? log.lastStableOffset : log.highWatermark;
+      if (p.fetchOffset > bound || p.fetchOffset < log.logStartOffset) return Infinity;
+      if (bound === p.fetchOffset) continue;
+      if (params.minBytes <= 1) return Infinity;
+      try {
+        total += log.read(p.fetchOffset, { maxBytes: p.maxBytes, minOneMessage: false, isolation: params.isolation, upperBound: params.replicaId >= 0 ? 'leo' : undefined }).records.length;
+      } catch {
+        return Infinity;
+      }
+      if (total >= params.minBytes) return total;
+    }
+    return total;
+  }
+
+  /** Kafka's readFromLocalLog: partitions in request order within the response byte budget (KIP-74). */
+  readFromLocalLog(params: FetchParams): FetchPartitionData[] {
+    let budget = params.maxBytes;
+    let minOneMessage = true;
+    const out: FetchPartitionData[] = [];
+    for (const p of params.partitions) {
+      const d = this.readPartition(p, params, Math.min(p.maxBytes, Math.max(0, budget)), minOneMessage);
+      const n = d.records?.length ?? 0;
+      if (n > 0) {
+        minOneMessage = false;
+        budget -= n;
+        this.o.metrics.bytesOut.inc({ topic: p.topic }, n);
+      }
+      out.push(d);
+    }
+    return out;
+  }
+
+  private readPartition(p: FetchPartitionInput, params: FetchParams, maxBytes: number, minOneMessage: boolean): FetchPartitionData {
+    const empty = { topic: p.topic, partition: p.partition, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null, abortedTransactions: null };
+    if (p.errorCode !== undefined && p.errorCode !== ErrorCode.NONE) return { ...empty, errorCode: p.errorCode };
+    let log: PartitionLog;
+    let partition: Partition;
+    try {
+      ({ partition, log } = this.leaderPartitionOrError(p.topic, p.partition, p.currentLeaderEpoch));
+    } catch (err) {
+      this.o.metrics.failedFetchRequests.inc({ topic: p.topic });
+      return { ...empty, errorCode: kafkaCodeOf(err, this.o.logger, `fetch ${p.topic}-${p.partition}`).code };
+    }
+    const follower = params.replicaId >= 0;
+    if (follower && partition.updateFollowerFetchState(params.replicaId, p.fetchOffset, this.o.clock.monotonicMs())) {
+      this.producePurgatory.checkAndComplete(partition.key);
+    }
+    const status = { highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset };
+    try {
+      const r = log.read(p.fetchOffset, { maxBytes, minOneMessage, isolation: follower ? 'read_uncommitted' : params.isolation, upperBound: follower ? 'leo' : undefined });
+      return {
+        topic: p.topic,
+        partition: p.partition,
+        errorCode: ErrorCode.NONE,
+        highWatermark: r.highWatermark,
+        lastStableOffset: r.lastStableOffset,
+        logStartOffset: r.logStartOffset,
+        records: r.records,
+        abortedTransactions: params.isolation === 'read_committed' ? (r.abortedTransactions ?? []) : null,
+      };
+    } catch (err) {
+      this.o.metrics.failedFetchRequests.inc({ topic: p.topic });
+      return { ...empty, ...status, errorCode: kafkaCodeOf(err, this.o.logger, `read ${p.topic}-${p.partition}`).code };
+    }
+  }
+
+  // ------------------------------------------------------------------ housekeeping
+
+  private refreshGauges(): void {
+    let leaders = 0;
+    let under = 0;
+    this.o.metrics.logSize.reset();
+    for (const p of this.partitions.values()) {
+      if (p.isLeader) leaders++;
+      if (p.isUnderReplicated) under++;
+      const size = p.log?.size;
+      if (typeof size === 'number') this.o.metrics.logSize.set({ topic: p.topic, partition: String(p.partition) }, size);
+    }
+    this.o.metrics.partitionCount.set(this.partitions.size);
+    this.o.metrics.leaderCount.set(leaders);
+    this.o.metrics.underReplicatedPartitions.set(under);
+    this.o.metrics.purgatorySize.set({ delayedOperation: 'Produce' }, this.producePurgatory.size);
+    this.o.metrics.purgatorySize.set({ delayedOperation: 'Fetch' }, this.fetchPurgatory.size);
+  }
+
+  shutdown(): void {
+    this.producePurgatory.shutdown();
+    this.fetchPurgatory.shutdown();
+  }
+}
+
+/** A Kafka error code for a failure; unexpected errors are logged and become UNKNOWN_SERVER_ERROR. */
+export function kafkaCodeOf(err: unknown, logger: Logger, what: string): { code: number; message: string | null } {
+  if (err instanceof KafkaError) return { code: err.errorCode, message: err.message };
+  logger.error({ err }, `${what} failed`);
+  return { code: ErrorCode.UNKNOWN_SERVER_ERROR, message: err instanceof Error ? err.message : String(err) };
+}
