@@ -154,7 +154,11 @@ function buildMessage(raw: RawSpec, source: 'messages' | 'internal'): MessageSpe
     }
     const rawFields = inline ?? common.get(typeName);
     if (rawFields === undefined) throw new Error(`${path}: unknown struct type ${typeName}`);
-    const s: StructSpec = { specName: typeName, typeName: raw.name + typeName, fields: [], versions };
+    // Nested types are prefixed with the message name so they are unique across messages
+    // (ProduceRequest + TopicProduceData); a struct already named after its message keeps its name.
+    const tsName = typeName.startsWith(raw.name) ? typeName : raw.name + typeName;
+    if (structs.some((x) => x.typeName === tsName)) throw new Error(`${path}: two structs map to the type name ${tsName}`);
+    const s: StructSpec = { specName: typeName, typeName: tsName, fields: [], versions };
     byName.set(typeName, s);
     structs.push(s);
     for (const f of rawFields) s.fields.push(buildField(f, versions, `${path}.${f.name}`));

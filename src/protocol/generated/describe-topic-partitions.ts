@@ -120,13 +120,13 @@ export interface DescribeTopicPartitionsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
   throttleTimeMs: number;
   /** Each topic in the response. */
-  topics: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic[];
+  topics: DescribeTopicPartitionsResponseTopic[];
   /** The next topic and partition index to fetch details for. */
   nextCursor: DescribeTopicPartitionsResponseCursor | null;
   _unknownTaggedFields?: rt.UnknownTaggedField[];
 }
 
-export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
+export interface DescribeTopicPartitionsResponseTopic {
   /** The topic error, or 0 if there was no error. */
   errorCode: number;
   /** The topic name. */
@@ -136,13 +136,13 @@ export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseT
   /** True if the topic is internal. */
   isInternal: boolean;
   /** Each partition in the topic. */
-  partitions: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition[];
+  partitions: DescribeTopicPartitionsResponsePartition[];
   /** 32-bit bitfield to represent authorized operations for this topic. */
   topicAuthorizedOperations: number;
   _unknownTaggedFields?: rt.UnknownTaggedField[];
 }
 
-export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
+export interface DescribeTopicPartitionsResponsePartition {
   /** The partition error, or 0 if there was no error. */
   errorCode: number;
   /** The partition index. */
@@ -180,7 +180,7 @@ export function createDescribeTopicPartitionsResponse(init?: Partial<DescribeTop
   };
 }
 
-export function createDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(init?: Partial<DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic>): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
+export function createDescribeTopicPartitionsResponseTopic(init?: Partial<DescribeTopicPartitionsResponseTopic>): DescribeTopicPartitionsResponseTopic {
   return {
     errorCode: init?.errorCode ?? 0,
     name: init?.name !== undefined ? init.name : "",
@@ -191,7 +191,7 @@ export function createDescribeTopicPartitionsResponseDescribeTopicPartitionsResp
   };
 }
 
-export function createDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(init?: Partial<DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition>): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
+export function createDescribeTopicPartitionsResponsePartition(init?: Partial<DescribeTopicPartitionsResponsePartition>): DescribeTopicPartitionsResponsePartition {
   return {
     errorCode: init?.errorCode ?? 0,
     partitionIndex: init?.partitionIndex ?? 0,
@@ -219,7 +219,7 @@ export function encodeDescribeTopicPartitionsResponse(w: Writer, version: number
     const a0 = rt.requireNonNull(v.topics, 'DescribeTopicPartitionsResponse.topics');
     rt.writeCompactArrayCount(w, a0);
     for (const x0 of a0) {
-      encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w, version, rt.requireNonNull(x0, 'DescribeTopicPartitionsResponse.topics'));
+      encodeDescribeTopicPartitionsResponseTopic(w, version, rt.requireNonNull(x0, 'DescribeTopicPartitionsResponse.topics'));
     }
   }
   if (v.nextCursor === null) {
@@ -231,36 +231,36 @@ export function encodeDescribeTopicPartitionsResponse(w: Writer, version: number
   rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
 }
 
-function encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w: Writer, version: number, v: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic): void {
+function encodeDescribeTopicPartitionsResponseTopic(w: Writer, version: number, v: DescribeTopicPartitionsResponseTopic): void {
   w.int16(v.errorCode);
   rt.writeCompactNullableString(w, v.name);
   rt.writeUuid(w, v.topicId);
   w.bool(v.isInternal);
   {
-    const a0 = rt.requireNonNull(v.partitions, 'DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic.partitions');
+    const a0 = rt.requireNonNull(v.partitions, 'DescribeTopicPartitionsResponseTopic.partitions');
     rt.writeCompactArrayCount(w, a0);
     for (const x0 of a0) {
-      encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(w, version, rt.requireNonNull(x0, 'DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic.partitions'));
+      encodeDescribeTopicPartitionsResponsePartition(w, version, rt.requireNonNull(x0, 'DescribeTopicPartitionsResponseTopic.partitions'));
     }
   }
   w.int32(v.topicAuthorizedOperations);
   rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
 }
 
-function encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(w: Writer, version: number, v: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition): void {
+function encodeDescribeTopicPartitionsResponsePartition(w: Writer, version: number, v: DescribeTopicPartitionsResponsePartition): void {
   w.int16(v.errorCode);
   w.int32(v.partitionIndex);
   w.int32(v.leaderId);
   w.int32(v.leaderEpoch);
   {
-    const a0 = rt.requireNonNull(v.replicaNodes, 'DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.replicaNodes');
+    const a0 = rt.requireNonNull(v.replicaNodes, 'DescribeTopicPartitionsResponsePartition.replicaNodes');
     rt.writeCompactArrayCount(w, a0);
     for (const x0 of a0) {
       w.int32(x0);
     }
   }
   {
-    const a0 = rt.requireNonNull(v.isrNodes, 'DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.isrNodes');
+    const a0 = rt.requireNonNull(v.isrNodes, 'DescribeTopicPartitionsResponsePartition.isrNodes');
     rt.writeCompactArrayCount(w, a0);
     for (const x0 of a0) {
       w.int32(x0);
@@ -285,7 +285,7 @@ function encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePar
     }
   }
   {
-    const a0 = rt.requireNonNull(v.offlineReplicas, 'DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.offlineReplicas');
+    const a0 = rt.requireNonNull(v.offlineReplicas, 'DescribeTopicPartitionsResponsePartition.offlineReplicas');
     rt.writeCompactArrayCount(w, a0);
     for (const x0 of a0) {
       w.int32(x0);
@@ -303,12 +303,12 @@ function encodeDescribeTopicPartitionsResponseCursor(w: Writer, version: number,
 export function decodeDescribeTopicPartitionsResponse(r: Reader, version: number): DescribeTopicPartitionsResponse {
   if (version < 0 || version > 0) throw rt.unsupportedDecodeVersionError('DescribeTopicPartitionsResponse', version);
   const f0: number = r.int32();
-  let f1: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic[];
+  let f1: DescribeTopicPartitionsResponseTopic[];
   {
     const n0 = rt.readCompactArrayCount(r, 26, false);
-    const a0 = new Array<DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic>(n0);
+    const a0 = new Array<DescribeTopicPartitionsResponseTopic>(n0);
     for (let i0 = 0; i0 < n0; i0++) {
-      a0[i0] = decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(r, version);
+      a0[i0] = decodeDescribeTopicPartitionsResponseTopic(r, version);
     }
     f1 = a0;
   }
@@ -318,27 +318,27 @@ export function decodeDescribeTopicPartitionsResponse(r: Reader, version: number
   return o;
 }
 
-function decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(r: Reader, version: number): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
+function decodeDescribeTopicPartitionsResponseTopic(r: Reader, version: number): DescribeTopicPartitionsResponseTopic {
   const f0: number = r.int16();
   const f1: string | null = rt.readCompactNullableString(r);
   const f2: string = rt.readUuid(r);
   const f3: boolean = r.bool();
-  let f4: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition[];
+  let f4: DescribeTopicPartitionsResponsePartition[];
   {
     const n0 = rt.readCompactArrayCount(r, 20, false);
-    const a0 = new Array<DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition>(n0);
+    const a0 = new Array<DescribeTopicPartitionsResponsePartition>(n0);
     for (let i0 = 0; i0 < n0; i0++) {
-      a0[i0] = decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(r, version);
+      a0[i0] = decodeDescribeTopicPartitionsResponsePartition(r, version);
     }
     f4 = a0;
   }
   const f5: number = r.int32();
-  const o: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic = { errorCode: f0, name: f1, topicId: f2, isInternal: f3, partitions: f4, topicAuthorizedOperations: f5 };
+  const o: DescribeTopicPartitionsResponseTopic = { errorCode: f0, name: f1, topicId: f2, isInternal: f3, partitions: f4, topicAuthorizedOperations: f5 };
   rt.readUnknownTaggedFields(r, o);
   return o;
 }
 
-function decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(r: Reader, version: number): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
+function decodeDescribeTopicPartitionsResponsePartition(r: Reader, version: number): DescribeTopicPartitionsResponsePartition {
   const f0: number = r.int16();
   const f1: number = r.int32();
   const f2: number = r.int32();
@@ -396,7 +396,7 @@ function decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePar
     }
     f8 = a0;
   }
-  const o: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition = { errorCode: f0, partitionIndex: f1, leaderId: f2, leaderEpoch: f3, replicaNodes: f4, isrNodes: f5, eligibleLeaderReplicas: f6, lastKnownElr: f7, offlineReplicas: f8 };
+  const o: DescribeTopicPartitionsResponsePartition = { errorCode: f0, partitionIndex: f1, leaderId: f2, leaderEpoch: f3, replicaNodes: f4, isrNodes: f5, eligibleLeaderReplicas: f6, lastKnownElr: f7, offlineReplicas: f8 };
   rt.readUnknownTaggedFields(r, o);
   return o;
 }

@@ -20,13 +20,13 @@ export interface JoinGroupRequest {
   /** The unique name the for class of protocols implemented by the group we want to join. */
   protocolType: string;
   /** The list of protocols that the member supports. */
-  protocols: JoinGroupRequestJoinGroupRequestProtocol[];
+  protocols: JoinGroupRequestProtocol[];
   /** The reason why the member (re-)joins the group. */
   reason: string | null;
   _unknownTaggedFields?: rt.UnknownTaggedField[];
 }
 
-export interface JoinGroupRequestJoinGroupRequestProtocol {
+export interface JoinGroupRequestProtocol {
   /** The protocol name. */
   name: string;
   /** The protocol metadata. */
@@ -47,7 +47,7 @@ export function createJoinGroupRequest(init?: Partial<JoinGroupRequest>): JoinGr
   };
 }
 
-export function createJoinGroupRequestJoinGroupRequestProtocol(init?: Partial<JoinGroupRequestJoinGroupRequestProtocol>): JoinGroupRequestJoinGroupRequestProtocol {
+export function createJoinGroupRequestProtocol(init?: Partial<JoinGroupRequestProtocol>): JoinGroupRequestProtocol {
   return {
     name: init?.name ?? "",
     metadata: init?.metadata ?? rt.EMPTY_BUFFER,
@@ -91,7 +91,7 @@ export function encodeJoinGroupRequest(w: Writer, version: number, v: JoinGroupR
       rt.writeArrayCount(w, a0);
     }
     for (const x0 of a0) {
-      encodeJoinGroupRequestJoinGroupRequestProtocol(w, version, rt.requireNonNull(x0, 'JoinGroupRequest.protocols'));
+      encodeJoinGroupRequestProtocol(w, version, rt.requireNonNull(x0, 'JoinGroupRequest.protocols'));
     }
   }
   if (version >= 8) {
@@ -102,7 +102,7 @@ export function encodeJoinGroupRequest(w: Writer, version: number, v: JoinGroupR
   }
 }
 
-function encodeJoinGroupRequestJoinGroupRequestProtocol(w: Writer, version: number, v: JoinGroupRequestJoinGroupRequestProtocol): void {
+function encodeJoinGroupRequestProtocol(w: Writer, version: number, v: JoinGroupRequestProtocol): void {
   if (version >= 6) {
     rt.writeCompactString(w, v.name);
   } else {
@@ -136,12 +136,12 @@ export function decodeJoinGroupRequest(r: Reader, version: number): JoinGroupReq
     f4 = null;
   }
   const f5: string = (version >= 6 ? rt.readCompactString(r) : rt.readString(r));
-  let f6: JoinGroupRequestJoinGroupRequestProtocol[];
+  let f6: JoinGroupRequestProtocol[];
   {
     const n0 = (version >= 6 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<JoinGroupRequestJoinGroupRequestProtocol>(n0);
+    const a0 = new Array<JoinGroupRequestProtocol>(n0);
     for (let i0 = 0; i0 < n0; i0++) {
-      a0[i0] = decodeJoinGroupRequestJoinGroupRequestProtocol(r, version);
+      a0[i0] = decodeJoinGroupRequestProtocol(r, version);
     }
     f6 = a0;
   }
@@ -158,10 +158,10 @@ export function decodeJoinGroupRequest(r: Reader, version: number): JoinGroupReq
   return o;
 }
 
-function decodeJoinGroupRequestJoinGroupRequestProtocol(r: Reader, version: number): JoinGroupRequestJoinGroupRequestProtocol {
+function decodeJoinGroupRequestProtocol(r: Reader, version: number): JoinGroupRequestProtocol {
   const f0: string = (version >= 6 ? rt.readCompactString(r) : rt.readString(r));
   const f1: Buffer = (version >= 6 ? rt.readCompactBytes(r) : rt.readBytes(r));
-  const o: JoinGroupRequestJoinGroupRequestProtocol = { name: f0, metadata: f1 };
+  const o: JoinGroupRequestProtocol = { name: f0, metadata: f1 };
   if (version >= 6) {
     rt.readUnknownTaggedFields(r, o);
   }
@@ -187,11 +187,11 @@ export interface JoinGroupResponse {
   skipAssignment: boolean;
   /** The member ID assigned by the group coordinator. */
   memberId: string;
-  members: JoinGroupResponseJoinGroupResponseMember[];
+  members: JoinGroupResponseMember[];
   _unknownTaggedFields?: rt.UnknownTaggedField[];
 }
 
-export interface JoinGroupResponseJoinGroupResponseMember {
+export interface JoinGroupResponseMember {
   /** The group member ID. */
   memberId: string;
   /** The unique identifier of the consumer instance provided by end user. */
@@ -215,7 +215,7 @@ export function createJoinGroupResponse(init?: Partial<JoinGroupResponse>): Join
   };
 }
 
-export function createJoinGroupResponseJoinGroupResponseMember(init?: Partial<JoinGroupResponseJoinGroupResponseMember>): JoinGroupResponseJoinGroupResponseMember {
+export function createJoinGroupResponseMember(init?: Partial<JoinGroupResponseMember>): JoinGroupResponseMember {
   return {
     memberId: init?.memberId ?? "",
     groupInstanceId: init?.groupInstanceId ?? null,
@@ -268,7 +268,7 @@ export function encodeJoinGroupResponse(w: Writer, version: number, v: JoinGroup
       rt.writeArrayCount(w, a0);
     }
     for (const x0 of a0) {
-      encodeJoinGroupResponseJoinGroupResponseMember(w, version, rt.requireNonNull(x0, 'JoinGroupResponse.members'));
+      encodeJoinGroupResponseMember(w, version, rt.requireNonNull(x0, 'JoinGroupResponse.members'));
     }
   }
   if (version >= 6) {
@@ -276,7 +276,7 @@ export function encodeJoinGroupResponse(w: Writer, version: number, v: JoinGroup
   }
 }
 
-function encodeJoinGroupResponseJoinGroupResponseMember(w: Writer, version: number, v: JoinGroupResponseJoinGroupResponseMember): void {
+function encodeJoinGroupResponseMember(w: Writer, version: number, v: JoinGroupResponseMember): void {
   if (version >= 6) {
     rt.writeCompactString(w, v.memberId);
   } else {
@@ -324,12 +324,12 @@ export function decodeJoinGroupResponse(r: Reader, version: number): JoinGroupRe
     f6 = false;
   }
   const f7: string = (version >= 6 ? rt.readCompactString(r) : rt.readString(r));
-  let f8: JoinGroupResponseJoinGroupResponseMember[];
+  let f8: JoinGroupResponseMember[];
   {
     const n0 = (version >= 6 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<JoinGroupResponseJoinGroupResponseMember>(n0);
+    const a0 = new Array<JoinGroupResponseMember>(n0);
     for (let i0 = 0; i0 < n0; i0++) {
-      a0[i0] = decodeJoinGroupResponseJoinGroupResponseMember(r, version);
+      a0[i0] = decodeJoinGroupResponseMember(r, version);
     }
     f8 = a0;
   }
@@ -340,7 +340,7 @@ export function decodeJoinGroupResponse(r: Reader, version: number): JoinGroupRe
   return o;
 }
 
-function decodeJoinGroupResponseJoinGroupResponseMember(r: Reader, version: number): JoinGroupResponseJoinGroupResponseMember {
+function decodeJoinGroupResponseMember(r: Reader, version: number): JoinGroupResponseMember {
   const f0: string = (version >= 6 ? rt.readCompactString(r) : rt.readString(r));
   let f1: string | null;
   if (version >= 5) {
@@ -349,7 +349,7 @@ function decodeJoinGroupResponseJoinGroupResponseMember(r: Reader, version: numb
     f1 = null;
   }
   const f2: Buffer = (version >= 6 ? rt.readCompactBytes(r) : rt.readBytes(r));
-  const o: JoinGroupResponseJoinGroupResponseMember = { memberId: f0, groupInstanceId: f1, metadata: f2 };
+  const o: JoinGroupResponseMember = { memberId: f0, groupInstanceId: f1, metadata: f2 };
   if (version >= 6) {
     rt.readUnknownTaggedFields(r, o);
   }

@@ -8,7 +8,7 @@ import * as rt from '../codec-runtime.js';
 
 export interface MetadataRequest {
   /** The topics to fetch metadata for. */
-  topics: MetadataRequestMetadataRequestTopic[] | null;
+  topics: MetadataRequestTopic[] | null;
   /** If this is true, the broker may auto-create topics that we requested which do not already exist, if it is configured to do so. */
   allowAutoTopicCreation: boolean;
   /** Whether to include cluster authorized operations. */
@@ -18,7 +18,7 @@ export interface MetadataRequest {
   _unknownTaggedFields?: rt.UnknownTaggedField[];
 }
 
-export interface MetadataRequestMetadataRequestTopic {
+export interface MetadataRequestTopic {
   /** The topic id. */
   topicId: string;
   /** The topic name. */
@@ -35,7 +35,7 @@ export function createMetadataRequest(init?: Partial<MetadataRequest>): Metadata
   };
 }
 
-export function createMetadataRequestMetadataRequestTopic(init?: Partial<MetadataRequestMetadataRequestTopic>): MetadataRequestMetadataRequestTopic {
+export function createMetadataRequestTopic(init?: Partial<MetadataRequestTopic>): MetadataRequestTopic {
   return {
     topicId: init?.topicId ?? rt.ZERO_UUID,
     name: init?.name !== undefined ? init.name : "",
@@ -53,7 +53,7 @@ export function encodeMetadataRequest(w: Writer, version: number, v: MetadataReq
     }
     if (a0 !== null) {
       for (const x0 of a0) {
-        encodeMetadataRequestMetadataRequestTopic(w, version, rt.requireNonNull(x0, 'MetadataRequest.topics'));
+        encodeMetadataRequestTopic(w, version, rt.requireNonNull(x0, 'MetadataRequest.topics'));
       }
     }
   }
@@ -74,7 +74,7 @@ export function encodeMetadataRequest(w: Writer, version: number, v: MetadataReq
   }
 }
 
-function encodeMetadataRequestMetadataRequestTopic(w: Writer, version: number, v: MetadataRequestMetadataRequestTopic): void {
+function encodeMetadataRequestTopic(w: Writer, version: number, v: MetadataRequestTopic): void {
   if (version >= 10) {
     rt.writeUuid(w, v.topicId);
   }
@@ -98,15 +98,15 @@ function encodeMetadataRequestMetadataRequestTopic(w: Writer, version: number, v
 
 export function decodeMetadataRequest(r: Reader, version: number): MetadataRequest {
   if (version < 0 || version > 12) throw rt.unsupportedDecodeVersionError('MetadataRequest', version);
-  let f0: MetadataRequestMetadataRequestTopic[] | null;
+  let f0: MetadataRequestTopic[] | null;
   {
     const n0 = (version >= 9 ? rt.readCompactArrayCount(r, 1, (version >= 1)) : rt.readArrayCount(r, 1, (version >= 1)));
     if (n0 < 0) {
       f0 = null;
     } else {
-      const a0 = new Array<MetadataRequestMetadataRequestTopic>(n0);
+      const a0 = new Array<MetadataRequestTopic>(n0);
       for (let i0 = 0; i0 < n0; i0++) {
-        a0[i0] = decodeMetadataRequestMetadataRequestTopic(r, version);
+        a0[i0] = decodeMetadataRequestTopic(r, version);
       }
       f0 = a0;
     }
@@ -136,7 +136,7 @@ export function decodeMetadataRequest(r: Reader, version: number): MetadataReque
   return o;
 }
 
-function decodeMetadataRequestMetadataRequestTopic(r: Reader, version: number): MetadataRequestMetadataRequestTopic {
+function decodeMetadataRequestTopic(r: Reader, version: number): MetadataRequestTopic {
   let f0: string;
   if (version >= 10) {
     f0 = rt.readUuid(r);
@@ -144,7 +144,7 @@ function decodeMetadataRequestMetadataRequestTopic(r: Reader, version: number): 
     f0 = rt.ZERO_UUID;
   }
   const f1: string | null = (version >= 9 ? (version >= 10 ? rt.readCompactNullableString(r) : rt.readCompactString(r)) : (version >= 10 ? rt.readNullableString(r) : rt.readString(r)));
-  const o: MetadataRequestMetadataRequestTopic = { topicId: f0, name: f1 };
+  const o: MetadataRequestTopic = { topicId: f0, name: f1 };
   if (version >= 9) {
     rt.readUnknownTaggedFields(r, o);
   }
@@ -157,19 +157,19 @@ export interface MetadataResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
   throttleTimeMs: number;
   /** A list of brokers present in the cluster. */
-  brokers: MetadataResponseMetadataResponseBroker[];
+  brokers: MetadataResponseBroker[];
   /** The cluster ID that responding broker belongs to. */
   clusterId: string | null;
   /** The ID of the controller broker. */
   controllerId: number;
   /** Each topic in the response. */
-  topics: MetadataResponseMetadataResponseTopic[];
+  topics: MetadataResponseTopic[];
   /** 32-bit bitfield to represent authorized operations for this cluster. */
   clusterAuthorizedOperations: number;
   _unknownTaggedFields?: rt.UnknownTaggedField[];
 }
 
-export interface MetadataResponseMetadataResponseBroker {
+export interface MetadataResponseBroker {
   /** The broker ID. */
   nodeId: number;
   /** The broker hostname. */
@@ -181,7 +181,7 @@ export interface MetadataResponseMetadataResponseBroker {
   _unknownTaggedFields?: rt.UnknownTaggedField[];
 }
 
-export interface MetadataResponseMetadataResponseTopic {
+export interface MetadataResponseTopic {
   /** The topic error, or 0 if there was no error. */
   errorCode: number;
   /** The topic name. Null for non-existing topics queried by ID. This is never null when ErrorCode is zero. One of Name and TopicId is always populated. */
@@ -191,13 +191,13 @@ export interface MetadataResponseMetadataResponseTopic {
   /** True if the topic is internal. */
   isInternal: boolean;
   /** Each partition in the topic. */
-  partitions: MetadataResponseMetadataResponsePartition[];
+  partitions: MetadataResponsePartition[];
   /** 32-bit bitfield to represent authorized operations for this topic. */
   topicAuthorizedOperations: number;
   _unknownTaggedFields?: rt.UnknownTaggedField[];
 }
 
-export interface MetadataResponseMetadataResponsePartition {
+export interface MetadataResponsePartition {
   /** The partition error, or 0 if there was no error. */
   errorCode: number;
   /** The partition index. */
@@ -226,7 +226,7 @@ export function createMetadataResponse(init?: Partial<MetadataResponse>): Metada
   };
 }
 
-export function createMetadataResponseMetadataResponseBroker(init?: Partial<MetadataResponseMetadataResponseBroker>): MetadataResponseMetadataResponseBroker {
+export function createMetadataResponseBroker(init?: Partial<MetadataResponseBroker>): MetadataResponseBroker {
   return {
     nodeId: init?.nodeId ?? 0,
     host: init?.host ?? "",
@@ -235,7 +235,7 @@ export function createMetadataResponseMetadataResponseBroker(init?: Partial<Meta
   };
 }
 
-export function createMetadataResponseMetadataResponseTopic(init?: Partial<MetadataResponseMetadataResponseTopic>): MetadataResponseMetadataResponseTopic {
+export function createMetadataResponseTopic(init?: Partial<MetadataResponseTopic>): MetadataResponseTopic {
   return {
     errorCode: init?.errorCode ?? 0,
     name: init?.name !== undefined ? init.name : "",
@@ -246,7 +246,7 @@ export function createMetadataResponseMetadataResponseTopic(init?: Partial<Metad
   };
 }
 
-export function createMetadataResponseMetadataResponsePartition(init?: Partial<MetadataResponseMetadataResponsePartition>): MetadataResponseMetadataResponsePartition {
+export function createMetadataResponsePartition(init?: Partial<MetadataResponsePartition>): MetadataResponsePartition {
   return {
     errorCode: init?.errorCode ?? 0,
     partitionIndex: init?.partitionIndex ?? 0,
@@ -271,7 +271,7 @@ export function encodeMetadataResponse(w: Writer, version: number, v: MetadataRe
       rt.writeArrayCount(w, a0);
     }
     for (const x0 of a0) {
-      encodeMetadataResponseMetadataResponseBroker(w, version, rt.requireNonNull(x0, 'MetadataResponse.brokers'));
+      encodeMetadataResponseBroker(w, version, rt.requireNonNull(x0, 'MetadataResponse.brokers'));
     }
   }
   if (version >= 2) {
@@ -292,7 +292,7 @@ export function encodeMetadataResponse(w: Writer, version: number, v: MetadataRe
       rt.writeArrayCount(w, a0);
     }
     for (const x0 of a0) {
-      encodeMetadataResponseMetadataResponseTopic(w, version, rt.requireNonNull(x0, 'MetadataResponse.topics'));
+      encodeMetadataResponseTopic(w, version, rt.requireNonNull(x0, 'MetadataResponse.topics'));
     }
   }
   if (version >= 8 && version <= 10) {
@@ -304,7 +304,7 @@ export function encodeMetadataResponse(w: Writer, version: number, v: MetadataRe
   }
 }
 
-function encodeMetadataResponseMetadataResponseBroker(w: Writer, version: number, v: MetadataResponseMetadataResponseBroker): void {
+function encodeMetadataResponseBroker(w: Writer, version: number, v: MetadataResponseBroker): void {
   w.int32(v.nodeId);
   if (version >= 9) {
     rt.writeCompactString(w, v.host);
@@ -324,7 +324,7 @@ function encodeMetadataResponseMetadataResponseBroker(w: Writer, version: number
   }
 }
 
-function encodeMetadataResponseMetadataResponseTopic(w: Writer, version: number, v: MetadataResponseMetadataResponseTopic): void {
+function encodeMetadataResponseTopic(w: Writer, version: number, v: MetadataResponseTopic): void {
   w.int16(v.errorCode);
   if (version >= 9) {
     if (version >= 12) {
@@ -346,26 +346,26 @@ function encodeMetadataResponseMetadataResponseTopic(w: Writer, version: number,
     w.bool(v.isInternal);
   }
   {
-    const a0 = rt.requireNonNull(v.partitions, 'MetadataResponseMetadataResponseTopic.partitions');
+    const a0 = rt.requireNonNull(v.partitions, 'MetadataResponseTopic.partitions');
     if (version >= 9) {
       rt.writeCompactArrayCount(w, a0);
     } else {
       rt.writeArrayCount(w, a0);
     }
     for (const x0 of a0) {
-      encodeMetadataResponseMetadataResponsePartition(w, version, rt.requireNonNull(x0, 'MetadataResponseMetadataResponseTopic.partitions'));
+      encodeMetadataResponsePartition(w, version, rt.requireNonNull(x0, 'MetadataResponseTopic.partitions'));
     }
   }
   if (version >= 8) {
     w.int32(v.topicAuthorizedOperations);
   }
-  if (!(version >= 8) && v.topicAuthorizedOperations !== -2147483648) throw rt.nonDefaultFieldError('MetadataResponseMetadataResponseTopic', 'topicAuthorizedOperations', version);
+  if (!(version >= 8) && v.topicAuthorizedOperations !== -2147483648) throw rt.nonDefaultFieldError('MetadataResponseTopic', 'topicAuthorizedOperations', version);
   if (version >= 9) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
 }
 
-function encodeMetadataResponseMetadataResponsePartition(w: Writer, version: number, v: MetadataResponseMetadataResponsePartition): void {
+function encodeMetadataResponsePartition(w: Writer, version: number, v: MetadataResponsePartition): void {
   w.int16(v.errorCode);
   w.int32(v.partitionIndex);
   w.int32(v.leaderId);
@@ -373,7 +373,7 @@ function encodeMetadataResponseMetadataResponsePartition(w: Writer, version: num
     w.int32(v.leaderEpoch);
   }
   {
-    const a0 = rt.requireNonNull(v.replicaNodes, 'MetadataResponseMetadataResponsePartition.replicaNodes');
+    const a0 = rt.requireNonNull(v.replicaNodes, 'MetadataResponsePartition.replicaNodes');
     if (version >= 9) {
       rt.writeCompactArrayCount(w, a0);
     } else {
@@ -384,7 +384,7 @@ function encodeMetadataResponseMetadataResponsePartition(w: Writer, version: num
     }
   }
   {
-    const a0 = rt.requireNonNull(v.isrNodes, 'MetadataResponseMetadataResponsePartition.isrNodes');
+    const a0 = rt.requireNonNull(v.isrNodes, 'MetadataResponsePartition.isrNodes');
     if (version >= 9) {
       rt.writeCompactArrayCount(w, a0);
     } else {
@@ -396,7 +396,7 @@ function encodeMetadataResponseMetadataResponsePartition(w: Writer, version: num
   }
   if (version >= 5) {
     {
-      const a0 = rt.requireNonNull(v.offlineReplicas, 'MetadataResponseMetadataResponsePartition.offlineReplicas');
+      const a0 = rt.requireNonNull(v.offlineReplicas, 'MetadataResponsePartition.offlineReplicas');
       if (version >= 9) {
         rt.writeCompactArrayCount(w, a0);
       } else {
@@ -420,12 +420,12 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
   } else {
     f0 = 0;
   }
-  let f1: MetadataResponseMetadataResponseBroker[];
+  let f1: MetadataResponseBroker[];
   {
     const n0 = (version >= 9 ? rt.readCompactArrayCount(r, 9, false) : rt.readArrayCount(r, 9, false));
-    const a0 = new Array<MetadataResponseMetadataResponseBroker>(n0);
+    const a0 = new Array<MetadataResponseBroker>(n0);
     for (let i0 = 0; i0 < n0; i0++) {
-      a0[i0] = decodeMetadataResponseMetadataResponseBroker(r, version);
+      a0[i0] = decodeMetadataResponseBroker(r, version);
     }
     f1 = a0;
   }
@@ -441,12 +441,12 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
   } else {
     f3 = -1;
   }
-  let f4: MetadataResponseMetadataResponseTopic[];
+  let f4: MetadataResponseTopic[];
   {
     const n0 = (version >= 9 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-    const a0 = new Array<MetadataResponseMetadataResponseTopic>(n0);
+    const a0 = new Array<MetadataResponseTopic>(n0);
     for (let i0 = 0; i0 < n0; i0++) {
-      a0[i0] = decodeMetadataResponseMetadataResponseTopic(r, version);
+      a0[i0] = decodeMetadataResponseTopic(r, version);
     }
     f4 = a0;
   }
@@ -463,7 +463,7 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
   return o;
 }
 
-function decodeMetadataResponseMetadataResponseBroker(r: Reader, version: number): MetadataResponseMetadataResponseBroker {
+function decodeMetadataResponseBroker(r: Reader, version: number): MetadataResponseBroker {
   const f0: number = r.int32();
   const f1: string = (version >= 9 ? rt.readCompactString(r) : rt.readString(r));
   const f2: number = r.int32();
@@ -473,14 +473,14 @@ function decodeMetadataResponseMetadataResponseBroker(r: Reader, version: number
   } else {
     f3 = null;
   }
-  const o: MetadataResponseMetadataResponseBroker = { nodeId: f0, host: f1, port: f2, rack: f3 };
+  const o: MetadataResponseBroker = { nodeId: f0, host: f1, port: f2, rack: f3 };
   if (version >= 9) {
     rt.readUnknownTaggedFields(r, o);
   }
   return o;
 }
 
-function decodeMetadataResponseMetadataResponseTopic(r: Reader, version: number): MetadataResponseMetadataResponseTopic {
+function decodeMetadataResponseTopic(r: Reader, version: number): MetadataResponseTopic {
   const f0: number = r.int16();
   const f1: string | null = (version >= 9 ? (version >= 12 ? rt.readCompactNullableString(r) : rt.readCompactString(r)) : (version >= 12 ? rt.readNullableString(r) : rt.readString(r)));
   let f2: string;
@@ -495,12 +495,12 @@ function decodeMetadataResponseMetadataResponseTopic(r: Reader, version: number)
   } else {
     f3 = false;
   }
-  let f4: MetadataResponseMetadataResponsePartition[];
+  let f4: MetadataResponsePartition[];
   {
     const n0 = (version >= 9 ? rt.readCompactArrayCount(r, 12, false) : rt.readArrayCount(r, 12, false));
-    const a0 = new Array<MetadataResponseMetadataResponsePartition>(n0);
+    const a0 = new Array<MetadataResponsePartition>(n0);
     for (let i0 = 0; i0 < n0; i0++) {
-      a0[i0] = decodeMetadataResponseMetadataResponsePartition(r, version);
+      a0[i0] = decodeMetadataResponsePartition(r, version);
     }
     f4 = a0;
   }
@@ -510,14 +510,14 @@ function decodeMetadataResponseMetadataResponseTopic(r: Reader, version: number)
   } else {
     f5 = -2147483648;
   }
-  const o: MetadataResponseMetadataResponseTopic = { errorCode: f0, name: f1, topicId: f2, isInternal: f3, partitions: f4, topicAuthorizedOperations: f5 };
+  const o: MetadataResponseTopic = { errorCode: f0, name: f1, topicId: f2, isInternal: f3, partitions: f4, topicAuthorizedOperations: f5 };
   if (version >= 9) {
     rt.readUnknownTaggedFields(r, o);
   }
   return o;
 }
 
-function decodeMetadataResponseMetadataResponsePartition(r: Reader, version: number): MetadataResponseMetadataResponsePartition {
+function decodeMetadataResponsePartition(r: Reader, version: number): MetadataResponsePartition {
   const f0: number = r.int16();
   const f1: number = r.int32();
   const f2: number = r.int32();
@@ -558,7 +558,7 @@ function decodeMetadataResponseMetadataResponsePartition(r: Reader, version: num
   } else {
     f6 = [];
   }
-  const o: MetadataResponseMetadataResponsePartition = { errorCode: f0, partitionIndex: f1, leaderId: f2, leaderEpoch: f3, replicaNodes: f4, isrNodes: f5, offlineReplicas: f6 };
+  const o: MetadataResponsePartition = { errorCode: f0, partitionIndex: f1, leaderId: f2, leaderEpoch: f3, replicaNodes: f4, isrNodes: f5, offlineReplicas: f6 };
   if (version >= 9) {
     rt.readUnknownTaggedFields(r, o);
   }

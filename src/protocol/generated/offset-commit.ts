@@ -18,19 +18,19 @@ export interface OffsetCommitRequest {
   /** The time period in ms to retain the offset. */
   retentionTimeMs: bigint;
   /** The topics to commit offsets for. */
-  topics: OffsetCommitRequestOffsetCommitRequestTopic[];
+  topics: OffsetCommitRequestTopic[];
   _unknownTaggedFields?: rt.UnknownTaggedField[];
 }
 
-export interface OffsetCommitRequestOffsetCommitRequestTopic {
+export interface OffsetCommitRequestTopic {
   /** The topic name. */
   name: string;
   /** Each partition to commit offsets for. */
-  partitions: OffsetCommitRequestOffsetCommitRequestPartition[];
+  partitions: OffsetCommitRequestPartition[];
   _unknownTaggedFields?: rt.UnknownTaggedField[];
 }
 
-export interface OffsetCommitRequestOffsetCommitRequestPartition {
+export interface OffsetCommitRequestPartition {
   /** The partition index. */
   partitionIndex: number;
   /** The message offset to be committed. */
@@ -55,14 +55,14 @@ export function createOffsetCommitRequest(init?: Partial<OffsetCommitRequest>): 
   };
 }
 
-export function createOffsetCommitRequestOffsetCommitRequestTopic(init?: Partial<OffsetCommitRequestOffsetCommitRequestTopic>): OffsetCommitRequestOffsetCommitRequestTopic {
+export function createOffsetCommitRequestTopic(init?: Partial<OffsetCommitRequestTopic>): OffsetCommitRequestTopic {
   return {
     name: init?.name ?? "",
     partitions: init?.partitions ?? [],
   };
 }
 
-export function createOffsetCommitRequestOffsetCommitRequestPartition(init?: Partial<OffsetCommitRequestOffsetCommitRequestPartition>): OffsetCommitRequestOffsetCommitRequestPartition {
+export function createOffsetCommitRequestPartition(init?: Partial<OffsetCommitRequestPartition>): OffsetCommitRequestPartition {
   return {
     partitionIndex: init?.partitionIndex ?? 0,
     committedOffset: init?.committedOffset ?? 0n,
@@ -108,7 +108,7 @@ export function encodeOffsetCommitRequest(w: Writer, version: number, v: OffsetC
       rt.writeArrayCount(w, a0);
     }
     for (const x0 of a0) {
-      encodeOffsetCommitRequestOffsetCommitRequestTopic(w, version, rt.requireNonNull(x0, 'OffsetCommitRequest.topics'));
+      encodeOffsetCommitRequestTopic(w, version, rt.requireNonNull(x0, 'OffsetCommitRequest.topics'));
     }
   }
   if (version >= 8) {
@@ -116,21 +116,21 @@ export function encodeOffsetCommitRequest(w: Writer, version: number, v: OffsetC
   }
 }
 
-function encodeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, version: number, v: OffsetCommitRequestOffsetCommitRequestTopic): void {
+function encodeOffsetCommitRequestTopic(w: Writer, version: number, v: OffsetCommitRequestTopic): void {
   if (version >= 8) {
     rt.writeCompactString(w, v.name);
   } else {
     rt.writeString(w, v.name);
   }
   {
-    const a0 = rt.requireNonNull(v.partitions, 'OffsetCommitRequestOffsetCommitRequestTopic.partitions');
+    const a0 = rt.requireNonNull(v.partitions, 'OffsetCommitRequestTopic.partitions');
     if (version >= 8) {
       rt.writeCompactArrayCount(w, a0);
     } else {
       rt.writeArrayCount(w, a0);
     }
     for (const x0 of a0) {
-      encodeOffsetCommitRequestOffsetCommitRequestPartition(w, version, rt.requireNonNull(x0, 'OffsetCommitRequestOffsetCommitRequestTopic.partitions'));
+      encodeOffsetCommitRequestPartition(w, version, rt.requireNonNull(x0, 'OffsetCommitRequestTopic.partitions'));
     }
   }
   if (version >= 8) {
@@ -138,7 +138,7 @@ function encodeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, version: n
   }
 }
 
-function encodeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, version: number, v: OffsetCommitRequestOffsetCommitRequestPartition): void {
+function encodeOffsetCommitRequestPartition(w: Writer, version: number, v: OffsetCommitRequestPartition): void {
   w.int32(v.partitionIndex);
   w.int64(v.committedOffset);
   if (version >= 6) {
@@ -147,7 +147,7 @@ function encodeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, versio
   if (version === 1) {
     w.int64(v.commitTimestamp);
   }
-  if (!(version === 1) && v.commitTimestamp !== -1n) throw rt.nonDefaultFieldError('OffsetCommitRequestOffsetCommitRequestPartition', 'commitTimestamp', version);
+  if (!(version === 1) && v.commitTimestamp !== -1n) throw rt.nonDefaultFieldError('OffsetCommitRequestPartition', 'commitTimestamp', version);
   if (version >= 8) {
     rt.writeCompactNullableString(w, v.committedMetadata);
   } else {
@@ -185,12 +185,12 @@ export function decodeOffsetCommitRequest(r: Reader, version: number): OffsetCom
   } else {
     f4 = -1n;
   }
-  let f5: OffsetCommitRequestOffsetCommitRequestTopic[];
+  let f5: OffsetCommitRequestTopic[];
   {
     const n0 = (version >= 8 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<OffsetCommitRequestOffsetCommitRequestTopic>(n0);
+    const a0 = new Array<OffsetCommitRequestTopic>(n0);
     for (let i0 = 0; i0 < n0; i0++) {
-      a0[i0] = decodeOffsetCommitRequestOffsetCommitRequestTopic(r, version);
+      a0[i0] = decodeOffsetCommitRequestTopic(r, version);
     }
     f5 = a0;
   }
@@ -201,25 +201,25 @@ export function decodeOffsetCommitRequest(r: Reader, version: number): OffsetCom
   return o;
 }
 
-function decodeOffsetCommitRequestOffsetCommitRequestTopic(r: Reader, version: number): OffsetCommitRequestOffsetCommitRequestTopic {
+function decodeOffsetCommitRequestTopic(r: Reader, version: number): OffsetCommitRequestTopic {
   const f0: string = (version >= 8 ? rt.readCompactString(r) : rt.readString(r));
-  let f1: OffsetCommitRequestOffsetCommitRequestPartition[];
+  let f1: OffsetCommitRequestPartition[];
   {
     const n0 = (version >= 8 ? rt.readCompactArrayCount(r, 13, false) : rt.readArrayCount(r, 13, false));
-    const a0 = new Array<OffsetCommitRequestOffsetCommitRequestPartition>(n0);
+    const a0 = new Array<OffsetCommitRequestPartition>(n0);
     for (let i0 = 0; i0 < n0; i0++) {
-      a0[i0] = decodeOffsetCommitRequestOffsetCommitRequestPartition(r, version);
+      a0[i0] = decodeOffsetCommitRequestPartition(r, version);
     }
     f1 = a0;
   }
-  const o: OffsetCommitRequestOffsetCommitRequestTopic = { name: f0, partitions: f1 };
+  const o: OffsetCommitRequestTopic = { name: f0, partitions: f1 };
   if (version >= 8) {
     rt.readUnknownTaggedFields(r, o);
   }
   return o;
 }
 
-function decodeOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, version: number): OffsetCommitRequestOffsetCommitRequestPartition {
+function decodeOffsetCommitRequestPartition(r: Reader, version: number): OffsetCommitRequestPartition {
   const f0: number = r.int32();
   const f1: bigint = r.int64();
   let f2: number;
@@ -235,7 +235,7 @@ function decodeOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, versio
     f3 = -1n;
   }
   const f4: string | null = (version >= 8 ? rt.readCompactNullableString(r) : rt.readNullableString(r));
-  const o: OffsetCommitRequestOffsetCommitRequestPartition = { partitionIndex: f0, committedOffset: f1, committedLeaderEpoch: f2, commitTimestamp: f3, committedMetadata: f4 };
+  const o: OffsetCommitRequestPartition = { partitionIndex: f0, committedOffset: f1, committedLeaderEpoch: f2, commitTimestamp: f3, committedMetadata: f4 };
   if (version >= 8) {
     rt.readUnknownTaggedFields(r, o);
   }
@@ -248,19 +248,19 @@ export interface OffsetCommitResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
   throttleTimeMs: number;
   /** The responses for each topic. */
-  topics: OffsetCommitResponseOffsetCommitResponseTopic[];
+  topics: OffsetCommitResponseTopic[];
   _unknownTaggedFields?: rt.UnknownTaggedField[];
 }
 
-export interface OffsetCommitResponseOffsetCommitResponseTopic {
+export interface OffsetCommitResponseTopic {
   /** The topic name. */
   name: string;
   /** The responses for each partition in the topic. */
-  partitions: OffsetCommitResponseOffsetCommitResponsePartition[];
+  partitions: OffsetCommitResponsePartition[];
   _unknownTaggedFields?: rt.UnknownTaggedField[];
 }
 
-export interface OffsetCommitResponseOffsetCommitResponsePartition {
+export interface OffsetCommitResponsePartition {
   /** The partition index. */
   partitionIndex: number;
   /** The error code, or 0 if there was no error. */
@@ -275,14 +275,14 @@ export function createOffsetCommitResponse(init?: Partial<OffsetCommitResponse>)
   };
 }
 
-export function createOffsetCommitResponseOffsetCommitResponseTopic(init?: Partial<OffsetCommitResponseOffsetCommitResponseTopic>): OffsetCommitResponseOffsetCommitResponseTopic {
+export function createOffsetCommitResponseTopic(init?: Partial<OffsetCommitResponseTopic>): OffsetCommitResponseTopic {
   return {
     name: init?.name ?? "",
     partitions: init?.partitions ?? [],
   };
 }
 
-export function createOffsetCommitResponseOffsetCommitResponsePartition(init?: Partial<OffsetCommitResponseOffsetCommitResponsePartition>): OffsetCommitResponseOffsetCommitResponsePartition {
+export function createOffsetCommitResponsePartition(init?: Partial<OffsetCommitResponsePartition>): OffsetCommitResponsePartition {
   return {
     partitionIndex: init?.partitionIndex ?? 0,
     errorCode: init?.errorCode ?? 0,
@@ -302,7 +302,7 @@ export function encodeOffsetCommitResponse(w: Writer, version: number, v: Offset
       rt.writeArrayCount(w, a0);
     }
     for (const x0 of a0) {
-      encodeOffsetCommitResponseOffsetCommitResponseTopic(w, version, rt.requireNonNull(x0, 'OffsetCommitResponse.topics'));
+      encodeOffsetCommitResponseTopic(w, version, rt.requireNonNull(x0, 'OffsetCommitResponse.topics'));
     }
   }
   if (version >= 8) {
@@ -310,21 +310,21 @@ export function encodeOffsetCommitResponse(w: Writer, version: number, v: Offset
   }
 }
 
-function encodeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, version: number, v: OffsetCommitResponseOffsetCommitResponseTopic): void {
+function encodeOffsetCommitResponseTopic(w: Writer, version: number, v: OffsetCommitResponseTopic): void {
   if (version >= 8) {
     rt.writeCompactString(w, v.name);
   } else {
     rt.writeString(w, v.name);
   }
   {
-    const a0 = rt.requireNonNull(v.partitions, 'OffsetCommitResponseOffsetCommitResponseTopic.partitions');
+    const a0 = rt.requireNonNull(v.partitions, 'OffsetCommitResponseTopic.partitions');
     if (version >= 8) {
       rt.writeCompactArrayCount(w, a0);
     } else {
       rt.writeArrayCount(w, a0);
     }
     for (const x0 of a0) {
-      encodeOffsetCommitResponseOffsetCommitResponsePartition(w, version, rt.requireNonNull(x0, 'OffsetCommitResponseOffsetCommitResponseTopic.partitions'));
+      encodeOffsetCommitResponsePartition(w, version, rt.requireNonNull(x0, 'OffsetCommitResponseTopic.partitions'));
     }
   }
   if (version >= 8) {
@@ -332,7 +332,7 @@ function encodeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, version:
   }
 }
 
-function encodeOffsetCommitResponseOffsetCommitResponsePartition(w: Writer, version: number, v: OffsetCommitResponseOffsetCommitResponsePartition): void {
+function encodeOffsetCommitResponsePartition(w: Writer, version: number, v: OffsetCommitResponsePartition): void {
   w.int32(v.partitionIndex);
   w.int16(v.errorCode);
   if (version >= 8) {
@@ -348,12 +348,12 @@ export function decodeOffsetCommitResponse(r: Reader, version: number): OffsetCo
   } else {
     f0 = 0;
   }
-  let f1: OffsetCommitResponseOffsetCommitResponseTopic[];
+  let f1: OffsetCommitResponseTopic[];
   {
     const n0 = (version >= 8 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<OffsetCommitResponseOffsetCommitResponseTopic>(n0);
+    const a0 = new Array<OffsetCommitResponseTopic>(n0);
     for (let i0 = 0; i0 < n0; i0++) {
-      a0[i0] = decodeOffsetCommitResponseOffsetCommitResponseTopic(r, version);
+      a0[i0] = decodeOffsetCommitResponseTopic(r, version);
     }
     f1 = a0;
   }
@@ -364,28 +364,28 @@ export function decodeOffsetCommitResponse(r: Reader, version: number): OffsetCo
   return o;
 }
 
-function decodeOffsetCommitResponseOffsetCommitResponseTopic(r: Reader, version: number): OffsetCommitResponseOffsetCommitResponseTopic {
+function decodeOffsetCommitResponseTopic(r: Reader, version: number): OffsetCommitResponseTopic {
   const f0: string = (version >= 8 ? rt.readCompactString(r) : rt.readString(r));
-  let f1: OffsetCommitResponseOffsetCommitResponsePartition[];
+  let f1: OffsetCommitResponsePartition[];
   {
     const n0 = (version >= 8 ? rt.readCompactArrayCount(r, 6, false) : rt.readArrayCount(r, 6, false));
-    const a0 = new Array<OffsetCommitResponseOffsetCommitResponsePartition>(n0);
+    const a0 = new Array<OffsetCommitResponsePartition>(n0);
     for (let i0 = 0; i0 < n0; i0++) {
-      a0[i0] = decodeOffsetCommitResponseOffsetCommitResponsePartition(r, version);
+      a0[i0] = decodeOffsetCommitResponsePartition(r, version);
     }
     f1 = a0;
   }
-  const o: OffsetCommitResponseOffsetCommitResponseTopic = { name: f0, partitions: f1 };
+  const o: OffsetCommitResponseTopic = { name: f0, partitions: f1 };
   if (version >= 8) {
     rt.readUnknownTaggedFields(r, o);
   }
   return o;
 }
 
-function decodeOffsetCommitResponseOffsetCommitResponsePartition(r: Reader, version: number): OffsetCommitResponseOffsetCommitResponsePartition {
+function decodeOffsetCommitResponsePartition(r: Reader, version: number): OffsetCommitResponsePartition {
   const f0: number = r.int32();
   const f1: number = r.int16();
-  const o: OffsetCommitResponseOffsetCommitResponsePartition = { partitionIndex: f0, errorCode: f1 };
+  const o: OffsetCommitResponsePartition = { partitionIndex: f0, errorCode: f1 };
   if (version >= 8) {
     rt.readUnknownTaggedFields(r, o);
   }

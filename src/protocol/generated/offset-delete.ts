@@ -10,17 +10,17 @@ export interface OffsetDeleteRequest {
   /** The unique group identifier. */
   groupId: string;
   /** The topics to delete offsets for */
-  topics: OffsetDeleteRequestOffsetDeleteRequestTopic[];
+  topics: OffsetDeleteRequestTopic[];
 }
 
-export interface OffsetDeleteRequestOffsetDeleteRequestTopic {
+export interface OffsetDeleteRequestTopic {
   /** The topic name. */
   name: string;
   /** Each partition to delete offsets for. */
-  partitions: OffsetDeleteRequestOffsetDeleteRequestPartition[];
+  partitions: OffsetDeleteRequestPartition[];
 }
 
-export interface OffsetDeleteRequestOffsetDeleteRequestPartition {
+export interface OffsetDeleteRequestPartition {
   /** The partition index. */
   partitionIndex: number;
 }
@@ -32,14 +32,14 @@ export function createOffsetDeleteRequest(init?: Partial<OffsetDeleteRequest>): 
   };
 }
 
-export function createOffsetDeleteRequestOffsetDeleteRequestTopic(init?: Partial<OffsetDeleteRequestOffsetDeleteRequestTopic>): OffsetDeleteRequestOffsetDeleteRequestTopic {
+export function createOffsetDeleteRequestTopic(init?: Partial<OffsetDeleteRequestTopic>): OffsetDeleteRequestTopic {
   return {
     name: init?.name ?? "",
     partitions: init?.partitions ?? [],
   };
 }
 
-export function createOffsetDeleteRequestOffsetDeleteRequestPartition(init?: Partial<OffsetDeleteRequestOffsetDeleteRequestPartition>): OffsetDeleteRequestOffsetDeleteRequestPartition {
+export function createOffsetDeleteRequestPartition(init?: Partial<OffsetDeleteRequestPartition>): OffsetDeleteRequestPartition {
   return {
     partitionIndex: init?.partitionIndex ?? 0,
   };
@@ -52,35 +52,35 @@ export function encodeOffsetDeleteRequest(w: Writer, version: number, v: OffsetD
     const a0 = rt.requireNonNull(v.topics, 'OffsetDeleteRequest.topics');
     rt.writeArrayCount(w, a0);
     for (const x0 of a0) {
-      encodeOffsetDeleteRequestOffsetDeleteRequestTopic(w, version, rt.requireNonNull(x0, 'OffsetDeleteRequest.topics'));
+      encodeOffsetDeleteRequestTopic(w, version, rt.requireNonNull(x0, 'OffsetDeleteRequest.topics'));
     }
   }
 }
 
-function encodeOffsetDeleteRequestOffsetDeleteRequestTopic(w: Writer, version: number, v: OffsetDeleteRequestOffsetDeleteRequestTopic): void {
+function encodeOffsetDeleteRequestTopic(w: Writer, version: number, v: OffsetDeleteRequestTopic): void {
   rt.writeString(w, v.name);
   {
-    const a0 = rt.requireNonNull(v.partitions, 'OffsetDeleteRequestOffsetDeleteRequestTopic.partitions');
+    const a0 = rt.requireNonNull(v.partitions, 'OffsetDeleteRequestTopic.partitions');
     rt.writeArrayCount(w, a0);
     for (const x0 of a0) {
-      encodeOffsetDeleteRequestOffsetDeleteRequestPartition(w, version, rt.requireNonNull(x0, 'OffsetDeleteRequestOffsetDeleteRequestTopic.partitions'));
+      encodeOffsetDeleteRequestPartition(w, version, rt.requireNonNull(x0, 'OffsetDeleteRequestTopic.partitions'));
     }
   }
 }
 
-function encodeOffsetDeleteRequestOffsetDeleteRequestPartition(w: Writer, version: number, v: OffsetDeleteRequestOffsetDeleteRequestPartition): void {
+function encodeOffsetDeleteRequestPartition(w: Writer, version: number, v: OffsetDeleteRequestPartition): void {
   w.int32(v.partitionIndex);
 }
 
 export function decodeOffsetDeleteRequest(r: Reader, version: number): OffsetDeleteRequest {
   if (version < 0 || version > 0) throw rt.unsupportedDecodeVersionError('OffsetDeleteRequest', version);
   const f0: string = rt.readString(r);
-  let f1: OffsetDeleteRequestOffsetDeleteRequestTopic[];
+  let f1: OffsetDeleteRequestTopic[];
   {
     const n0 = rt.readArrayCount(r, 6, false);
-    const a0 = new Array<OffsetDeleteRequestOffsetDeleteRequestTopic>(n0);
+    const a0 = new Array<OffsetDeleteRequestTopic>(n0);
     for (let i0 = 0; i0 < n0; i0++) {
-      a0[i0] = decodeOffsetDeleteRequestOffsetDeleteRequestTopic(r, version);
+      a0[i0] = decodeOffsetDeleteRequestTopic(r, version);
     }
     f1 = a0;
   }
@@ -88,24 +88,24 @@ export function decodeOffsetDeleteRequest(r: Reader, version: number): OffsetDel
   return o;
 }
 
-function decodeOffsetDeleteRequestOffsetDeleteRequestTopic(r: Reader, version: number): OffsetDeleteRequestOffsetDeleteRequestTopic {
+function decodeOffsetDeleteRequestTopic(r: Reader, version: number): OffsetDeleteRequestTopic {
   const f0: string = rt.readString(r);
-  let f1: OffsetDeleteRequestOffsetDeleteRequestPartition[];
+  let f1: OffsetDeleteRequestPartition[];
   {
     const n0 = rt.readArrayCount(r, 4, false);
-    const a0 = new Array<OffsetDeleteRequestOffsetDeleteRequestPartition>(n0);
+    const a0 = new Array<OffsetDeleteRequestPartition>(n0);
     for (let i0 = 0; i0 < n0; i0++) {
-      a0[i0] = decodeOffsetDeleteRequestOffsetDeleteRequestPartition(r, version);
+      a0[i0] = decodeOffsetDeleteRequestPartition(r, version);
     }
     f1 = a0;
   }
-  const o: OffsetDeleteRequestOffsetDeleteRequestTopic = { name: f0, partitions: f1 };
+  const o: OffsetDeleteRequestTopic = { name: f0, partitions: f1 };
   return o;
 }
 
-function decodeOffsetDeleteRequestOffsetDeleteRequestPartition(r: Reader, version: number): OffsetDeleteRequestOffsetDeleteRequestPartition {
+function decodeOffsetDeleteRequestPartition(r: Reader, version: number): OffsetDeleteRequestPartition {
   const f0: number = r.int32();
-  const o: OffsetDeleteRequestOffsetDeleteRequestPartition = { partitionIndex: f0 };
+  const o: OffsetDeleteRequestPartition = { partitionIndex: f0 };
   return o;
 }
 
@@ -117,17 +117,17 @@ export interface OffsetDeleteResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
   throttleTimeMs: number;
   /** The responses for each topic. */
-  topics: OffsetDeleteResponseOffsetDeleteResponseTopic[];
+  topics: OffsetDeleteResponseTopic[];
 }
 
-export interface OffsetDeleteResponseOffsetDeleteResponseTopic {
+export interface OffsetDeleteResponseTopic {
   /** The topic name. */
   name: string;
   /** The responses for each partition in the topic. */
-  partitions: OffsetDeleteResponseOffsetDeleteResponsePartition[];
+  partitions: OffsetDeleteResponsePartition[];
 }
 
-export interface OffsetDeleteResponseOffsetDeleteResponsePartition {
+export interface OffsetDeleteResponsePartition {
   /** The partition index. */
   partitionIndex: number;
   /** The error code, or 0 if there was no error. */
@@ -142,14 +142,14 @@ export function createOffsetDeleteResponse(init?: Partial<OffsetDeleteResponse>)
   };
 }
 
-export function createOffsetDeleteResponseOffsetDeleteResponseTopic(init?: Partial<OffsetDeleteResponseOffsetDeleteResponseTopic>): OffsetDeleteResponseOffsetDeleteResponseTopic {
+export function createOffsetDeleteResponseTopic(init?: Partial<OffsetDeleteResponseTopic>): OffsetDeleteResponseTopic {
   return {
     name: init?.name ?? "",
     partitions: init?.partitions ?? [],
   };
 }
 
-export function createOffsetDeleteResponseOffsetDeleteResponsePartition(init?: Partial<OffsetDeleteResponseOffsetDeleteResponsePartition>): OffsetDeleteResponseOffsetDeleteResponsePartition {
+export function createOffsetDeleteResponsePartition(init?: Partial<OffsetDeleteResponsePartition>): OffsetDeleteResponsePartition {
   return {
     partitionIndex: init?.partitionIndex ?? 0,
     errorCode: init?.errorCode ?? 0,
@@ -164,23 +164,23 @@ export function encodeOffsetDeleteResponse(w: Writer, version: number, v: Offset
     const a0 = rt.requireNonNull(v.topics, 'OffsetDeleteResponse.topics');
     rt.writeArrayCount(w, a0);
     for (const x0 of a0) {
-      encodeOffsetDeleteResponseOffsetDeleteResponseTopic(w, version, rt.requireNonNull(x0, 'OffsetDeleteResponse.topics'));
+      encodeOffsetDeleteResponseTopic(w, version, rt.requireNonNull(x0, 'OffsetDeleteResponse.topics'));
     }
   }
 }
 
-function encodeOffsetDeleteResponseOffsetDeleteResponseTopic(w: Writer, version: number, v: OffsetDeleteResponseOffsetDeleteResponseTopic): void {
+function encodeOffsetDeleteResponseTopic(w: Writer, version: number, v: OffsetDeleteResponseTopic): void {
   rt.writeString(w, v.name);
   {
-    const a0 = rt.requireNonNull(v.partitions, 'OffsetDeleteResponseOffsetDeleteResponseTopic.partitions');
+    const a0 = rt.requireNonNull(v.partitions, 'OffsetDeleteResponseTopic.partitions');
     rt.writeArrayCount(w, a0);
     for (const x0 of a0) {
-      encodeOffsetDeleteResponseOffsetDeleteResponsePartition(w, version, rt.requireNonNull(x0, 'OffsetDeleteResponseOffsetDeleteResponseTopic.partitions'));
+      encodeOffsetDeleteResponsePartition(w, version, rt.requireNonNull(x0, 'OffsetDeleteResponseTopic.partitions'));
     }
   }
 }
 
-function encodeOffsetDeleteResponseOffsetDeleteResponsePartition(w: Writer, version: number, v: OffsetDeleteResponseOffsetDeleteResponsePartition): void {
+function encodeOffsetDeleteResponsePartition(w: Writer, version: number, v: OffsetDeleteResponsePartition): void {
   w.int32(v.partitionIndex);
   w.int16(v.errorCode);
 }
@@ -189,12 +189,12 @@ export function decodeOffsetDeleteResponse(r: Reader, version: number): OffsetDe
   if (version < 0 || version > 0) throw rt.unsupportedDecodeVersionError('OffsetDeleteResponse', version);
   const f0: number = r.int16();
   const f1: number = r.int32();
-  let f2: OffsetDeleteResponseOffsetDeleteResponseTopic[];
+  let f2: OffsetDeleteResponseTopic[];
   {
     const n0 = rt.readArrayCount(r, 6, false);
-    const a0 = new Array<OffsetDeleteResponseOffsetDeleteResponseTopic>(n0);
+    const a0 = new Array<OffsetDeleteResponseTopic>(n0);
     for (let i0 = 0; i0 < n0; i0++) {
-      a0[i0] = decodeOffsetDeleteResponseOffsetDeleteResponseTopic(r, version);
+      a0[i0] = decodeOffsetDeleteResponseTopic(r, version);
     }
     f2 = a0;
   }
@@ -202,24 +202,24 @@ export function decodeOffsetDeleteResponse(r: Reader, version: number): OffsetDe
   return o;
 }
 
-function decodeOffsetDeleteResponseOffsetDeleteResponseTopic(r: Reader, version: number): OffsetDeleteResponseOffsetDeleteResponseTopic {
+function decodeOffsetDeleteResponseTopic(r: Reader, version: number): OffsetDeleteResponseTopic {
   const f0: string = rt.readString(r);
-  let f1: OffsetDeleteResponseOffsetDeleteResponsePartition[];
+  let f1: OffsetDeleteResponsePartition[];
   {
     const n0 = rt.readArrayCount(r, 6, false);
-    const a0 = new Array<OffsetDeleteResponseOffsetDeleteResponsePartition>(n0);
+    const a0 = new Array<OffsetDeleteResponsePartition>(n0);
     for (let i0 = 0; i0 < n0; i0++) {
-      a0[i0] = decodeOffsetDeleteResponseOffsetDeleteResponsePartition(r, version);
+      a0[i0] = decodeOffsetDeleteResponsePartition(r, version);
     }
     f1 = a0;
   }
-  const o: OffsetDeleteResponseOffsetDeleteResponseTopic = { name: f0, partitions: f1 };
+  const o: OffsetDeleteResponseTopic = { name: f0, partitions: f1 };
   return o;
 }
 
-function decodeOffsetDeleteResponseOffsetDeleteResponsePartition(r: Reader, version: number): OffsetDeleteResponseOffsetDeleteResponsePartition {
+function decodeOffsetDeleteResponsePartition(r: Reader, version: number): OffsetDeleteResponsePartition {
   const f0: number = r.int32();
   const f1: number = r.int16();
-  const o: OffsetDeleteResponseOffsetDeleteResponsePartition = { partitionIndex: f0, errorCode: f1 };
+  const o: OffsetDeleteResponsePartition = { partitionIndex: f0, errorCode: f1 };
   return o;
 }

@@ -10,15 +10,15 @@ export interface OffsetFetchRequest {
   /** The group to fetch offsets for. */
   groupId: string;
   /** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. */
-  topics: OffsetFetchRequestOffsetFetchRequestTopic[] | null;
+  topics: OffsetFetchRequestTopic[] | null;
   /** Each group we would like to fetch offsets for */
-  groups: OffsetFetchRequestOffsetFetchRequestGroup[];
+  groups: OffsetFetchRequestGroup[];
   /** Whether broker should hold on returning unstable offsets but set a retriable error code for the partitions. */
   requireStable: boolean;
   _unknownTaggedFields?: rt.UnknownTaggedField[];
 }
 
-export interface OffsetFetchRequestOffsetFetchRequestTopic {
+export interface OffsetFetchRequestTopic {
   /** The topic name. */
   name: string;
   /** The partition indexes we would like to fetch offsets for. */
@@ -26,7 +26,7 @@ export interface OffsetFetchRequestOffsetFetchRequestTopic {
   _unknownTaggedFields?: rt.UnknownTaggedField[];
 }
 
-export interface OffsetFetchRequestOffsetFetchRequestGroup {
+export interface OffsetFetchRequestGroup {
   /** The group ID. */
   groupId: string;
   /** The member ID assigned by the group coordinator if using the new consumer protocol (KIP-848). */
@@ -34,11 +34,11 @@ export interface OffsetFetchRequestOffsetFetchRequestGroup {
   /** The member epoch if using the new consumer protocol (KIP-848). */
   memberEpoch: number;
   /** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. */
-  topics: OffsetFetchRequestOffsetFetchRequestTopics[] | null;
+  topics: OffsetFetchRequestTopics[] | null;
   _unknownTaggedFields?: rt.UnknownTaggedField[];
 }
 
-export interface OffsetFetchRequestOffsetFetchRequestTopics {
+export interface OffsetFetchRequestTopics {
   /** The topic name. */
   name: string;
   /** The partition indexes we would like to fetch offsets for. */
@@ -55,14 +55,14 @@ export function createOffsetFetchRequest(init?: Partial<OffsetFetchRequest>): Of
   };
 }
 
-export function createOffsetFetchRequestOffsetFetchRequestTopic(init?: Partial<OffsetFetchRequestOffsetFetchRequestTopic>): OffsetFetchRequestOffsetFetchRequestTopic {
+export function createOffsetFetchRequestTopic(init?: Partial<OffsetFetchRequestTopic>): OffsetFetchRequestTopic {
   return {
     name: init?.name ?? "",
     partitionIndexes: init?.partitionIndexes ?? [],
   };
 }
 
-export function createOffsetFetchRequestOffsetFetchRequestGroup(init?: Partial<OffsetFetchRequestOffsetFetchRequestGroup>): OffsetFetchRequestOffsetFetchRequestGroup {
+export function createOffsetFetchRequestGroup(init?: Partial<OffsetFetchRequestGroup>): OffsetFetchRequestGroup {
   return {
     groupId: init?.groupId ?? "",
     memberId: init?.memberId ?? null,
@@ -71,7 +71,7 @@ export function createOffsetFetchRequestOffsetFetchRequestGroup(init?: Partial<O
   };
 }
 
-export function createOffsetFetchRequestOffsetFetchRequestTopics(init?: Partial<OffsetFetchRequestOffsetFetchRequestTopics>): OffsetFetchRequestOffsetFetchRequestTopics {
+export function createOffsetFetchRequestTopics(init?: Partial<OffsetFetchRequestTopics>): OffsetFetchRequestTopics {
   return {
     name: init?.name ?? "",
     partitionIndexes: init?.partitionIndexes ?? [],
@@ -98,7 +98,7 @@ export function encodeOffsetFetchRequest(w: Writer, version: number, v: OffsetFe
       }
       if (a0 !== null) {
         for (const x0 of a0) {
-          encodeOffsetFetchRequestOffsetFetchRequestTopic(w, version, rt.requireNonNull(x0, 'OffsetFetchRequest.topics'));
+          encodeOffsetFetchRequestTopic(w, version, rt.requireNonNull(x0, 'OffsetFetchRequest.topics'));
         }
       }
     }
@@ -109,7 +109,7 @@ export function encodeOffsetFetchRequest(w: Writer, version: number, v: OffsetFe
       const a0 = rt.requireNonNull(v.groups, 'OffsetFetchRequest.groups');
       rt.writeCompactArrayCount(w, a0);
       for (const x0 of a0) {
-        encodeOffsetFetchRequestOffsetFetchRequestGroup(w, version, rt.requireNonNull(x0, 'OffsetFetchRequest.groups'));
+        encodeOffsetFetchRequestGroup(w, version, rt.requireNonNull(x0, 'OffsetFetchRequest.groups'));
       }
     }
   }
@@ -123,7 +123,7 @@ export function encodeOffsetFetchRequest(w: Writer, version: number, v: OffsetFe
   }
 }
 
-function encodeOffsetFetchRequestOffsetFetchRequestTopic(w: Writer, version: number, v: OffsetFetchRequestOffsetFetchRequestTopic): void {
+function encodeOffsetFetchRequestTopic(w: Writer, version: number, v: OffsetFetchRequestTopic): void {
   if (version <= 7) {
     if (version >= 6) {
       rt.writeCompactString(w, v.name);
@@ -131,10 +131,10 @@ function encodeOffsetFetchRequestOffsetFetchRequestTopic(w: Writer, version: num
       rt.writeString(w, v.name);
     }
   }
-  if (!(version <= 7) && v.name !== "") throw rt.nonDefaultFieldError('OffsetFetchRequestOffsetFetchRequestTopic', 'name', version);
+  if (!(version <= 7) && v.name !== "") throw rt.nonDefaultFieldError('OffsetFetchRequestTopic', 'name', version);
   if (version <= 7) {
     {
-      const a0 = rt.requireNonNull(v.partitionIndexes, 'OffsetFetchRequestOffsetFetchRequestTopic.partitionIndexes');
+      const a0 = rt.requireNonNull(v.partitionIndexes, 'OffsetFetchRequestTopic.partitionIndexes');
       if (version >= 6) {
         rt.writeCompactArrayCount(w, a0);
       } else {
@@ -145,17 +145,17 @@ function encodeOffsetFetchRequestOffsetFetchRequestTopic(w: Writer, version: num
       }
     }
   }
-  if (!(version <= 7) && (v.partitionIndexes === null || v.partitionIndexes.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchRequestOffsetFetchRequestTopic', 'partitionIndexes', version);
+  if (!(version <= 7) && (v.partitionIndexes === null || v.partitionIndexes.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchRequestTopic', 'partitionIndexes', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
 }
 
-function encodeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, version: number, v: OffsetFetchRequestOffsetFetchRequestGroup): void {
+function encodeOffsetFetchRequestGroup(w: Writer, version: number, v: OffsetFetchRequestGroup): void {
   if (version >= 8) {
     rt.writeCompactString(w, v.groupId);
   }
-  if (!(version >= 8) && v.groupId !== "") throw rt.nonDefaultFieldError('OffsetFetchRequestOffsetFetchRequestGroup', 'groupId', version);
+  if (!(version >= 8) && v.groupId !== "") throw rt.nonDefaultFieldError('OffsetFetchRequestGroup', 'groupId', version);
   if (version >= 9) {
     rt.writeCompactNullableString(w, v.memberId);
   }
@@ -168,32 +168,32 @@ function encodeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, version: num
       rt.writeCompactArrayCount(w, a0);
       if (a0 !== null) {
         for (const x0 of a0) {
-          encodeOffsetFetchRequestOffsetFetchRequestTopics(w, version, rt.requireNonNull(x0, 'OffsetFetchRequestOffsetFetchRequestGroup.topics'));
+          encodeOffsetFetchRequestTopics(w, version, rt.requireNonNull(x0, 'OffsetFetchRequestGroup.topics'));
         }
       }
     }
   }
-  if (!(version >= 8) && (v.topics === null || v.topics.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchRequestOffsetFetchRequestGroup', 'topics', version);
+  if (!(version >= 8) && (v.topics === null || v.topics.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchRequestGroup', 'topics', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
 }
 
-function encodeOffsetFetchRequestOffsetFetchRequestTopics(w: Writer, version: number, v: OffsetFetchRequestOffsetFetchRequestTopics): void {
+function encodeOffsetFetchRequestTopics(w: Writer, version: number, v: OffsetFetchRequestTopics): void {
   if (version >= 8) {
     rt.writeCompactString(w, v.name);
   }
-  if (!(version >= 8) && v.name !== "") throw rt.nonDefaultFieldError('OffsetFetchRequestOffsetFetchRequestTopics', 'name', version);
+  if (!(version >= 8) && v.name !== "") throw rt.nonDefaultFieldError('OffsetFetchRequestTopics', 'name', version);
   if (version >= 8) {
     {
-      const a0 = rt.requireNonNull(v.partitionIndexes, 'OffsetFetchRequestOffsetFetchRequestTopics.partitionIndexes');
+      const a0 = rt.requireNonNull(v.partitionIndexes, 'OffsetFetchRequestTopics.partitionIndexes');
       rt.writeCompactArrayCount(w, a0);
       for (const x0 of a0) {
         w.int32(x0);
       }
     }
   }
-  if (!(version >= 8) && (v.partitionIndexes === null || v.partitionIndexes.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchRequestOffsetFetchRequestTopics', 'partitionIndexes', version);
+  if (!(version >= 8) && (v.partitionIndexes === null || v.partitionIndexes.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchRequestTopics', 'partitionIndexes', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -207,16 +207,16 @@ export function decodeOffsetFetchRequest(r: Reader, version: number): OffsetFetc
   } else {
     f0 = "";
   }
-  let f1: OffsetFetchRequestOffsetFetchRequestTopic[] | null;
+  let f1: OffsetFetchRequestTopic[] | null;
   if (version <= 7) {
     {
       const n0 = (version >= 6 ? rt.readCompactArrayCount(r, 1, (version >= 2)) : rt.readArrayCount(r, 1, (version >= 2)));
       if (n0 < 0) {
         f1 = null;
       } else {
-        const a0 = new Array<OffsetFetchRequestOffsetFetchRequestTopic>(n0);
+        const a0 = new Array<OffsetFetchRequestTopic>(n0);
         for (let i0 = 0; i0 < n0; i0++) {
-          a0[i0] = decodeOffsetFetchRequestOffsetFetchRequestTopic(r, version);
+          a0[i0] = decodeOffsetFetchRequestTopic(r, version);
         }
         f1 = a0;
       }
@@ -224,13 +224,13 @@ export function decodeOffsetFetchRequest(r: Reader, version: number): OffsetFetc
   } else {
     f1 = [];
   }
-  let f2: OffsetFetchRequestOffsetFetchRequestGroup[];
+  let f2: OffsetFetchRequestGroup[];
   if (version >= 8) {
     {
       const n0 = rt.readCompactArrayCount(r, 0, false);
-      const a0 = new Array<OffsetFetchRequestOffsetFetchRequestGroup>(n0);
+      const a0 = new Array<OffsetFetchRequestGroup>(n0);
       for (let i0 = 0; i0 < n0; i0++) {
-        a0[i0] = decodeOffsetFetchRequestOffsetFetchRequestGroup(r, version);
+        a0[i0] = decodeOffsetFetchRequestGroup(r, version);
       }
       f2 = a0;
     }
@@ -250,7 +250,7 @@ export function decodeOffsetFetchRequest(r: Reader, version: number): OffsetFetc
   return o;
 }
 
-function decodeOffsetFetchRequestOffsetFetchRequestTopic(r: Reader, version: number): OffsetFetchRequestOffsetFetchRequestTopic {
+function decodeOffsetFetchRequestTopic(r: Reader, version: number): OffsetFetchRequestTopic {
   let f0: string;
   if (version <= 7) {
     f0 = (version >= 6 ? rt.readCompactString(r) : rt.readString(r));
@@ -270,14 +270,14 @@ function decodeOffsetFetchRequestOffsetFetchRequestTopic(r: Reader, version: num
   } else {
     f1 = [];
   }
-  const o: OffsetFetchRequestOffsetFetchRequestTopic = { name: f0, partitionIndexes: f1 };
+  const o: OffsetFetchRequestTopic = { name: f0, partitionIndexes: f1 };
   if (version >= 6) {
     rt.readUnknownTaggedFields(r, o);
   }
   return o;
 }
 
-function decodeOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, version: number): OffsetFetchRequestOffsetFetchRequestGroup {
+function decodeOffsetFetchRequestGroup(r: Reader, version: number): OffsetFetchRequestGroup {
   let f0: string;
   if (version >= 8) {
     f0 = rt.readCompactString(r);
@@ -296,16 +296,16 @@ function decodeOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, version: num
   } else {
     f2 = -1;
   }
-  let f3: OffsetFetchRequestOffsetFetchRequestTopics[] | null;
+  let f3: OffsetFetchRequestTopics[] | null;
   if (version >= 8) {
     {
       const n0 = rt.readCompactArrayCount(r, 0, true);
       if (n0 < 0) {
         f3 = null;
       } else {
-        const a0 = new Array<OffsetFetchRequestOffsetFetchRequestTopics>(n0);
+        const a0 = new Array<OffsetFetchRequestTopics>(n0);
         for (let i0 = 0; i0 < n0; i0++) {
-          a0[i0] = decodeOffsetFetchRequestOffsetFetchRequestTopics(r, version);
+          a0[i0] = decodeOffsetFetchRequestTopics(r, version);
         }
         f3 = a0;
       }
@@ -313,14 +313,14 @@ function decodeOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, version: num
   } else {
     f3 = [];
   }
-  const o: OffsetFetchRequestOffsetFetchRequestGroup = { groupId: f0, memberId: f1, memberEpoch: f2, topics: f3 };
+  const o: OffsetFetchRequestGroup = { groupId: f0, memberId: f1, memberEpoch: f2, topics: f3 };
   if (version >= 6) {
     rt.readUnknownTaggedFields(r, o);
   }
   return o;
 }
 
-function decodeOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, version: number): OffsetFetchRequestOffsetFetchRequestTopics {
+function decodeOffsetFetchRequestTopics(r: Reader, version: number): OffsetFetchRequestTopics {
   let f0: string;
   if (version >= 8) {
     f0 = rt.readCompactString(r);
@@ -340,7 +340,7 @@ function decodeOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, version: nu
   } else {
     f1 = [];
   }
-  const o: OffsetFetchRequestOffsetFetchRequestTopics = { name: f0, partitionIndexes: f1 };
+  const o: OffsetFetchRequestTopics = { name: f0, partitionIndexes: f1 };
   if (version >= 6) {
     rt.readUnknownTaggedFields(r, o);
   }
@@ -353,23 +353,23 @@ export interface OffsetFetchResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
   throttleTimeMs: number;
   /** The responses per topic. */
-  topics: OffsetFetchResponseOffsetFetchResponseTopic[];
+  topics: OffsetFetchResponseTopic[];
   /** The top-level error code, or 0 if there was no error. */
   errorCode: number;
   /** The responses per group id. */
-  groups: OffsetFetchResponseOffsetFetchResponseGroup[];
+  groups: OffsetFetchResponseGroup[];
   _unknownTaggedFields?: rt.UnknownTaggedField[];
 }
 
-export interface OffsetFetchResponseOffsetFetchResponseTopic {
+export interface OffsetFetchResponseTopic {
   /** The topic name. */
   name: string;
   /** The responses per partition */
-  partitions: OffsetFetchResponseOffsetFetchResponsePartition[];
+  partitions: OffsetFetchResponsePartition[];
   _unknownTaggedFields?: rt.UnknownTaggedField[];
 }
 
-export interface OffsetFetchResponseOffsetFetchResponsePartition {
+export interface OffsetFetchResponsePartition {
   /** The partition index. */
   partitionIndex: number;
   /** The committed message offset. */
@@ -383,25 +383,25 @@ export interface OffsetFetchResponseOffsetFetchResponsePartition {
   _unknownTaggedFields?: rt.UnknownTaggedField[];
 }
 
-export interface OffsetFetchResponseOffsetFetchResponseGroup {
+export interface OffsetFetchResponseGroup {
   /** The group ID. */
   groupId: string;
   /** The responses per topic. */
-  topics: OffsetFetchResponseOffsetFetchResponseTopics[];
+  topics: OffsetFetchResponseTopics[];
   /** The group-level error code, or 0 if there was no error. */
   errorCode: number;
   _unknownTaggedFields?: rt.UnknownTaggedField[];
 }
 
-export interface OffsetFetchResponseOffsetFetchResponseTopics {
+export interface OffsetFetchResponseTopics {
   /** The topic name. */
   name: string;
   /** The responses per partition */
-  partitions: OffsetFetchResponseOffsetFetchResponsePartitions[];
+  partitions: OffsetFetchResponsePartitions[];
   _unknownTaggedFields?: rt.UnknownTaggedField[];
 }
 
-export interface OffsetFetchResponseOffsetFetchResponsePartitions {
+export interface OffsetFetchResponsePartitions {
   /** The partition index. */
   partitionIndex: number;
   /** The committed message offset. */
@@ -424,14 +424,14 @@ export function createOffsetFetchResponse(init?: Partial<OffsetFetchResponse>): 
   };
 }
 
-export function createOffsetFetchResponseOffsetFetchResponseTopic(init?: Partial<OffsetFetchResponseOffsetFetchResponseTopic>): OffsetFetchResponseOffsetFetchResponseTopic {
+export function createOffsetFetchResponseTopic(init?: Partial<OffsetFetchResponseTopic>): OffsetFetchResponseTopic {
   return {
     name: init?.name ?? "",
     partitions: init?.partitions ?? [],
   };
 }
 
-export function createOffsetFetchResponseOffsetFetchResponsePartition(init?: Partial<OffsetFetchResponseOffsetFetchResponsePartition>): OffsetFetchResponseOffsetFetchResponsePartition {
+export function createOffsetFetchResponsePartition(init?: Partial<OffsetFetchResponsePartition>): OffsetFetchResponsePartition {
   return {
     partitionIndex: init?.partitionIndex ?? 0,
     committedOffset: init?.committedOffset ?? 0n,
@@ -441,7 +441,7 @@ export function createOffsetFetchResponseOffsetFetchResponsePartition(init?: Par
   };
 }
 
-export function createOffsetFetchResponseOffsetFetchResponseGroup(init?: Partial<OffsetFetchResponseOffsetFetchResponseGroup>): OffsetFetchResponseOffsetFetchResponseGroup {
+export function createOffsetFetchResponseGroup(init?: Partial<OffsetFetchResponseGroup>): OffsetFetchResponseGroup {
   return {
     groupId: init?.groupId ?? "",
     topics: init?.topics ?? [],
@@ -449,14 +449,14 @@ export function createOffsetFetchResponseOffsetFetchResponseGroup(init?: Partial
   };
 }
 
-export function createOffsetFetchResponseOffsetFetchResponseTopics(init?: Partial<OffsetFetchResponseOffsetFetchResponseTopics>): OffsetFetchResponseOffsetFetchResponseTopics {
+export function createOffsetFetchResponseTopics(init?: Partial<OffsetFetchResponseTopics>): OffsetFetchResponseTopics {
   return {
     name: init?.name ?? "",
     partitions: init?.partitions ?? [],
   };
 }
 
-export function createOffsetFetchResponseOffsetFetchResponsePartitions(init?: Partial<OffsetFetchResponseOffsetFetchResponsePartitions>): OffsetFetchResponseOffsetFetchResponsePartitions {
+export function createOffsetFetchResponsePartitions(init?: Partial<OffsetFetchResponsePartitions>): OffsetFetchResponsePartitions {
   return {
     partitionIndex: init?.partitionIndex ?? 0,
     committedOffset: init?.committedOffset ?? 0n,
@@ -480,7 +480,7 @@ export function encodeOffsetFetchResponse(w: Writer, version: number, v: OffsetF
         rt.writeArrayCount(w, a0);
       }
       for (const x0 of a0) {
-        encodeOffsetFetchResponseOffsetFetchResponseTopic(w, version, rt.requireNonNull(x0, 'OffsetFetchResponse.topics'));
+        encodeOffsetFetchResponseTopic(w, version, rt.requireNonNull(x0, 'OffsetFetchResponse.topics'));
       }
     }
   }
@@ -493,7 +493,7 @@ export function encodeOffsetFetchResponse(w: Writer, version: number, v: OffsetF
       const a0 = rt.requireNonNull(v.groups, 'OffsetFetchResponse.groups');
       rt.writeCompactArrayCount(w, a0);
       for (const x0 of a0) {
-        encodeOffsetFetchResponseOffsetFetchResponseGroup(w, version, rt.requireNonNull(x0, 'OffsetFetchResponse.groups'));
+        encodeOffsetFetchResponseGroup(w, version, rt.requireNonNull(x0, 'OffsetFetchResponse.groups'));
       }
     }
   }
@@ -503,7 +503,7 @@ export function encodeOffsetFetchResponse(w: Writer, version: number, v: OffsetF
   }
 }
 
-function encodeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, version: number, v: OffsetFetchResponseOffsetFetchResponseTopic): void {
+function encodeOffsetFetchResponseTopic(w: Writer, version: number, v: OffsetFetchResponseTopic): void {
   if (version <= 7) {
     if (version >= 6) {
       rt.writeCompactString(w, v.name);
@@ -511,35 +511,35 @@ function encodeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, version: n
       rt.writeString(w, v.name);
     }
   }
-  if (!(version <= 7) && v.name !== "") throw rt.nonDefaultFieldError('OffsetFetchResponseOffsetFetchResponseTopic', 'name', version);
+  if (!(version <= 7) && v.name !== "") throw rt.nonDefaultFieldError('OffsetFetchResponseTopic', 'name', version);
   if (version <= 7) {
     {
-      const a0 = rt.requireNonNull(v.partitions, 'OffsetFetchResponseOffsetFetchResponseTopic.partitions');
+      const a0 = rt.requireNonNull(v.partitions, 'OffsetFetchResponseTopic.partitions');
       if (version >= 6) {
         rt.writeCompactArrayCount(w, a0);
       } else {
         rt.writeArrayCount(w, a0);
       }
       for (const x0 of a0) {
-        encodeOffsetFetchResponseOffsetFetchResponsePartition(w, version, rt.requireNonNull(x0, 'OffsetFetchResponseOffsetFetchResponseTopic.partitions'));
+        encodeOffsetFetchResponsePartition(w, version, rt.requireNonNull(x0, 'OffsetFetchResponseTopic.partitions'));
       }
     }
   }
-  if (!(version <= 7) && (v.partitions === null || v.partitions.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchResponseOffsetFetchResponseTopic', 'partitions', version);
+  if (!(version <= 7) && (v.partitions === null || v.partitions.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchResponseTopic', 'partitions', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
 }
 
-function encodeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, version: number, v: OffsetFetchResponseOffsetFetchResponsePartition): void {
+function encodeOffsetFetchResponsePartition(w: Writer, version: number, v: OffsetFetchResponsePartition): void {
   if (version <= 7) {
     w.int32(v.partitionIndex);
   }
-  if (!(version <= 7) && v.partitionIndex !== 0) throw rt.nonDefaultFieldError('OffsetFetchResponseOffsetFetchResponsePartition', 'partitionIndex', version);
+  if (!(version <= 7) && v.partitionIndex !== 0) throw rt.nonDefaultFieldError('OffsetFetchResponsePartition', 'partitionIndex', version);
   if (version <= 7) {
     w.int64(v.committedOffset);
   }
-  if (!(version <= 7) && v.committedOffset !== 0n) throw rt.nonDefaultFieldError('OffsetFetchResponseOffsetFetchResponsePartition', 'committedOffset', version);
+  if (!(version <= 7) && v.committedOffset !== 0n) throw rt.nonDefaultFieldError('OffsetFetchResponsePartition', 'committedOffset', version);
   if (version >= 5 && version <= 7) {
     w.int32(v.committedLeaderEpoch);
   }
@@ -550,80 +550,80 @@ function encodeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, versio
       rt.writeNullableString(w, v.metadata);
     }
   }
-  if (!(version <= 7) && v.metadata !== "") throw rt.nonDefaultFieldError('OffsetFetchResponseOffsetFetchResponsePartition', 'metadata', version);
+  if (!(version <= 7) && v.metadata !== "") throw rt.nonDefaultFieldError('OffsetFetchResponsePartition', 'metadata', version);
   if (version <= 7) {
     w.int16(v.errorCode);
   }
-  if (!(version <= 7) && v.errorCode !== 0) throw rt.nonDefaultFieldError('OffsetFetchResponseOffsetFetchResponsePartition', 'errorCode', version);
+  if (!(version <= 7) && v.errorCode !== 0) throw rt.nonDefaultFieldError('OffsetFetchResponsePartition', 'errorCode', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
 }
 
-function encodeOffsetFetchResponseOffsetFetchResponseGroup(w: Writer, version: number, v: OffsetFetchResponseOffsetFetchResponseGroup): void {
+function encodeOffsetFetchResponseGroup(w: Writer, version: number, v: OffsetFetchResponseGroup): void {
   if (version >= 8) {
     rt.writeCompactString(w, v.groupId);
   }
-  if (!(version >= 8) && v.groupId !== "") throw rt.nonDefaultFieldError('OffsetFetchResponseOffsetFetchResponseGroup', 'groupId', version);
+  if (!(version >= 8) && v.groupId !== "") throw rt.nonDefaultFieldError('OffsetFetchResponseGroup', 'groupId', version);
   if (version >= 8) {
     {
-      const a0 = rt.requireNonNull(v.topics, 'OffsetFetchResponseOffsetFetchResponseGroup.topics');
+      const a0 = rt.requireNonNull(v.topics, 'OffsetFetchResponseGroup.topics');
       rt.writeCompactArrayCount(w, a0);
       for (const x0 of a0) {
-        encodeOffsetFetchResponseOffsetFetchResponseTopics(w, version, rt.requireNonNull(x0, 'OffsetFetchResponseOffsetFetchResponseGroup.topics'));
+        encodeOffsetFetchResponseTopics(w, version, rt.requireNonNull(x0, 'OffsetFetchResponseGroup.topics'));
       }
     }
   }
-  if (!(version >= 8) && (v.topics === null || v.topics.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchResponseOffsetFetchResponseGroup', 'topics', version);
+  if (!(version >= 8) && (v.topics === null || v.topics.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchResponseGroup', 'topics', version);
   if (version >= 8) {
     w.int16(v.errorCode);
   }
-  if (!(version >= 8) && v.errorCode !== 0) throw rt.nonDefaultFieldError('OffsetFetchResponseOffsetFetchResponseGroup', 'errorCode', version);
+  if (!(version >= 8) && v.errorCode !== 0) throw rt.nonDefaultFieldError('OffsetFetchResponseGroup', 'errorCode', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
 }
 
-function encodeOffsetFetchResponseOffsetFetchResponseTopics(w: Writer, version: number, v: OffsetFetchResponseOffsetFetchResponseTopics): void {
+function encodeOffsetFetchResponseTopics(w: Writer, version: number, v: OffsetFetchResponseTopics): void {
   if (version >= 8) {
     rt.writeCompactString(w, v.name);
   }
-  if (!(version >= 8) && v.name !== "") throw rt.nonDefaultFieldError('OffsetFetchResponseOffsetFetchResponseTopics', 'name', version);
+  if (!(version >= 8) && v.name !== "") throw rt.nonDefaultFieldError('OffsetFetchResponseTopics', 'name', version);
   if (version >= 8) {
     {
-      const a0 = rt.requireNonNull(v.partitions, 'OffsetFetchResponseOffsetFetchResponseTopics.partitions');
+      const a0 = rt.requireNonNull(v.partitions, 'OffsetFetchResponseTopics.partitions');
       rt.writeCompactArrayCount(w, a0);
       for (const x0 of a0) {
-        encodeOffsetFetchResponseOffsetFetchResponsePartitions(w, version, rt.requireNonNull(x0, 'OffsetFetchResponseOffsetFetchResponseTopics.partitions'));
+        encodeOffsetFetchResponsePartitions(w, version, rt.requireNonNull(x0, 'OffsetFetchResponseTopics.partitions'));
       }
     }
   }
-  if (!(version >= 8) && (v.partitions === null || v.partitions.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchResponseOffsetFetchResponseTopics', 'partitions', version);
+  if (!(version >= 8) && (v.partitions === null || v.partitions.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchResponseTopics', 'partitions', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
 }
 
-function encodeOffsetFetchResponseOffsetFetchResponsePartitions(w: Writer, version: number, v: OffsetFetchResponseOffsetFetchResponsePartitions): void {
+function encodeOffsetFetchResponsePartitions(w: Writer, version: number, v: OffsetFetchResponsePartitions): void {
   if (version >= 8) {
     w.int32(v.partitionIndex);
   }
-  if (!(version >= 8) && v.partitionIndex !== 0) throw rt.nonDefaultFieldError('OffsetFetchResponseOffsetFetchResponsePartitions', 'partitionIndex', version);
+  if (!(version >= 8) && v.partitionIndex !== 0) throw rt.nonDefaultFieldError('OffsetFetchResponsePartitions', 'partitionIndex', version);
   if (version >= 8) {
     w.int64(v.committedOffset);
   }
-  if (!(version >= 8) && v.committedOffset !== 0n) throw rt.nonDefaultFieldError('OffsetFetchResponseOffsetFetchResponsePartitions', 'committedOffset', version);
+  if (!(version >= 8) && v.committedOffset !== 0n) throw rt.nonDefaultFieldError('OffsetFetchResponsePartitions', 'committedOffset', version);
   if (version >= 8) {
     w.int32(v.committedLeaderEpoch);
   }
   if (version >= 8) {
     rt.writeCompactNullableString(w, v.metadata);
   }
-  if (!(version >= 8) && v.metadata !== "") throw rt.nonDefaultFieldError('OffsetFetchResponseOffsetFetchResponsePartitions', 'metadata', version);
+  if (!(version >= 8) && v.metadata !== "") throw rt.nonDefaultFieldError('OffsetFetchResponsePartitions', 'metadata', version);
   if (version >= 8) {
     w.int16(v.errorCode);
   }
-  if (!(version >= 8) && v.errorCode !== 0) throw rt.nonDefaultFieldError('OffsetFetchResponseOffsetFetchResponsePartitions', 'errorCode', version);
+  if (!(version >= 8) && v.errorCode !== 0) throw rt.nonDefaultFieldError('OffsetFetchResponsePartitions', 'errorCode', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -637,13 +637,13 @@ export function decodeOffsetFetchResponse(r: Reader, version: number): OffsetFet
   } else {
     f0 = 0;
   }
-  let f1: OffsetFetchResponseOffsetFetchResponseTopic[];
+  let f1: OffsetFetchResponseTopic[];
   if (version <= 7) {
     {
       const n0 = (version >= 6 ? rt.readCompactArrayCount(r, 1, false) : rt.readArrayCount(r, 1, false));
-      const a0 = new Array<OffsetFetchResponseOffsetFetchResponseTopic>(n0);
+      const a0 = new Array<OffsetFetchResponseTopic>(n0);
       for (let i0 = 0; i0 < n0; i0++) {
-        a0[i0] = decodeOffsetFetchResponseOffsetFetchResponseTopic(r, version);
+        a0[i0] = decodeOffsetFetchResponseTopic(r, version);
       }
       f1 = a0;
     }
@@ -656,13 +656,13 @@ export function decodeOffsetFetchResponse(r: Reader, version: number): OffsetFet
   } else {
     f2 = 0;
   }
-  let f3: OffsetFetchResponseOffsetFetchResponseGroup[];
+  let f3: OffsetFetchResponseGroup[];
   if (version >= 8) {
     {
       const n0 = rt.readCompactArrayCount(r, 0, false);
-      const a0 = new Array<OffsetFetchResponseOffsetFetchResponseGroup>(n0);
+      const a0 = new Array<OffsetFetchResponseGroup>(n0);
       for (let i0 = 0; i0 < n0; i0++) {
-        a0[i0] = decodeOffsetFetchResponseOffsetFetchResponseGroup(r, version);
+        a0[i0] = decodeOffsetFetchResponseGroup(r, version);
       }
       f3 = a0;
     }
@@ -676,34 +676,34 @@ export function decodeOffsetFetchResponse(r: Reader, version: number): OffsetFet
   return o;
 }
 
-function decodeOffsetFetchResponseOffsetFetchResponseTopic(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponseTopic {
+function decodeOffsetFetchResponseTopic(r: Reader, version: number): OffsetFetchResponseTopic {
   let f0: string;
   if (version <= 7) {
     f0 = (version >= 6 ? rt.readCompactString(r) : rt.readString(r));
   } else {
     f0 = "";
   }
-  let f1: OffsetFetchResponseOffsetFetchResponsePartition[];
+  let f1: OffsetFetchResponsePartition[];
   if (version <= 7) {
     {
       const n0 = (version >= 6 ? rt.readCompactArrayCount(r, 1, false) : rt.readArrayCount(r, 1, false));
-      const a0 = new Array<OffsetFetchResponseOffsetFetchResponsePartition>(n0);
+      const a0 = new Array<OffsetFetchResponsePartition>(n0);
       for (let i0 = 0; i0 < n0; i0++) {
-        a0[i0] = decodeOffsetFetchResponseOffsetFetchResponsePartition(r, version);
+        a0[i0] = decodeOffsetFetchResponsePartition(r, version);
       }
       f1 = a0;
     }
   } else {
     f1 = [];
   }
-  const o: OffsetFetchResponseOffsetFetchResponseTopic = { name: f0, partitions: f1 };
+  const o: OffsetFetchResponseTopic = { name: f0, partitions: f1 };
   if (version >= 6) {
     rt.readUnknownTaggedFields(r, o);
   }
   return o;
 }
 
-function decodeOffsetFetchResponseOffsetFetchResponsePartition(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponsePartition {
+function decodeOffsetFetchResponsePartition(r: Reader, version: number): OffsetFetchResponsePartition {
   let f0: number;
   if (version <= 7) {
     f0 = r.int32();
@@ -734,27 +734,27 @@ function decodeOffsetFetchResponseOffsetFetchResponsePartition(r: Reader, versio
   } else {
     f4 = 0;
   }
-  const o: OffsetFetchResponseOffsetFetchResponsePartition = { partitionIndex: f0, committedOffset: f1, committedLeaderEpoch: f2, metadata: f3, errorCode: f4 };
+  const o: OffsetFetchResponsePartition = { partitionIndex: f0, committedOffset: f1, committedLeaderEpoch: f2, metadata: f3, errorCode: f4 };
   if (version >= 6) {
     rt.readUnknownTaggedFields(r, o);
   }
   return o;
 }
 
-function decodeOffsetFetchResponseOffsetFetchResponseGroup(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponseGroup {
+function decodeOffsetFetchResponseGroup(r: Reader, version: number): OffsetFetchResponseGroup {
   let f0: string;
   if (version >= 8) {
     f0 = rt.readCompactString(r);
   } else {
     f0 = "";
   }
-  let f1: OffsetFetchResponseOffsetFetchResponseTopics[];
+  let f1: OffsetFetchResponseTopics[];
   if (version >= 8) {
     {
       const n0 = rt.readCompactArrayCount(r, 0, false);
-      const a0 = new Array<OffsetFetchResponseOffsetFetchResponseTopics>(n0);
+      const a0 = new Array<OffsetFetchResponseTopics>(n0);
       for (let i0 = 0; i0 < n0; i0++) {
-        a0[i0] = decodeOffsetFetchResponseOffsetFetchResponseTopics(r, version);
+        a0[i0] = decodeOffsetFetchResponseTopics(r, version);
       }
       f1 = a0;
     }
@@ -767,41 +767,41 @@ function decodeOffsetFetchResponseOffsetFetchResponseGroup(r: Reader, version: n
   } else {
     f2 = 0;
   }
-  const o: OffsetFetchResponseOffsetFetchResponseGroup = { groupId: f0, topics: f1, errorCode: f2 };
+  const o: OffsetFetchResponseGroup = { groupId: f0, topics: f1, errorCode: f2 };
   if (version >= 6) {
     rt.readUnknownTaggedFields(r, o);
   }
   return o;
 }
 
-function decodeOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponseTopics {
+function decodeOffsetFetchResponseTopics(r: Reader, version: number): OffsetFetchResponseTopics {
   let f0: string;
   if (version >= 8) {
     f0 = rt.readCompactString(r);
   } else {
     f0 = "";
   }
-  let f1: OffsetFetchResponseOffsetFetchResponsePartitions[];
+  let f1: OffsetFetchResponsePartitions[];
   if (version >= 8) {
     {
       const n0 = rt.readCompactArrayCount(r, 0, false);
-      const a0 = new Array<OffsetFetchResponseOffsetFetchResponsePartitions>(n0);
+      const a0 = new Array<OffsetFetchResponsePartitions>(n0);
       for (let i0 = 0; i0 < n0; i0++) {
-        a0[i0] = decodeOffsetFetchResponseOffsetFetchResponsePartitions(r, version);
+        a0[i0] = decodeOffsetFetchResponsePartitions(r, version);
       }
       f1 = a0;
     }
   } else {
     f1 = [];
   }
-  const o: OffsetFetchResponseOffsetFetchResponseTopics = { name: f0, partitions: f1 };
+  const o: OffsetFetchResponseTopics = { name: f0, partitions: f1 };
   if (version >= 6) {
     rt.readUnknownTaggedFields(r, o);
   }
   return o;
 }
 
-function decodeOffsetFetchResponseOffsetFetchResponsePartitions(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponsePartitions {
+function decodeOffsetFetchResponsePartitions(r: Reader, version: number): OffsetFetchResponsePartitions {
   let f0: number;
   if (version >= 8) {
     f0 = r.int32();
@@ -832,7 +832,7 @@ function decodeOffsetFetchResponseOffsetFetchResponsePartitions(r: Reader, versi
   } else {
     f4 = 0;
   }
-  const o: OffsetFetchResponseOffsetFetchResponsePartitions = { partitionIndex: f0, committedOffset: f1, committedLeaderEpoch: f2, metadata: f3, errorCode: f4 };
+  const o: OffsetFetchResponsePartitions = { partitionIndex: f0, committedOffset: f1, committedLeaderEpoch: f2, metadata: f3, errorCode: f4 };
   if (version >= 6) {
     rt.readUnknownTaggedFields(r, o);
   }

@@ -1833,18 +1833,18 @@ export const schema: readonly SchemaMessage[] = [
     structs: {
       DescribeTopicPartitionsResponse: [
         {"name":"ThrottleTimeMs","prop":"throttleTimeMs","type":"int32","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":true,"default":null,"mapKey":false},
-        {"name":"Topics","prop":"topics","type":"[]DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Topics","prop":"topics","type":"[]DescribeTopicPartitionsResponseTopic","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"NextCursor","prop":"nextCursor","type":"DescribeTopicPartitionsResponseCursor","versions":[0,32767],"nullableVersions":[0,32767],"tag":null,"taggedVersions":null,"ignorable":false,"default":"null","mapKey":false},
       ],
-      DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic: [
+      DescribeTopicPartitionsResponseTopic: [
         {"name":"ErrorCode","prop":"errorCode","type":"int16","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"Name","prop":"name","type":"string","versions":[0,32767],"nullableVersions":[0,32767],"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":true},
         {"name":"TopicId","prop":"topicId","type":"uuid","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":true,"default":null,"mapKey":false},
         {"name":"IsInternal","prop":"isInternal","type":"bool","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":true,"default":"false","mapKey":false},
-        {"name":"Partitions","prop":"partitions","type":"[]DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Partitions","prop":"partitions","type":"[]DescribeTopicPartitionsResponsePartition","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"TopicAuthorizedOperations","prop":"topicAuthorizedOperations","type":"int32","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":"-2147483648","mapKey":false},
       ],
-      DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition: [
+      DescribeTopicPartitionsResponsePartition: [
         {"name":"ErrorCode","prop":"errorCode","type":"int16","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"PartitionIndex","prop":"partitionIndex","type":"int32","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"LeaderId","prop":"leaderId","type":"int32","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
@@ -2602,10 +2602,10 @@ export const schema: readonly SchemaMessage[] = [
         {"name":"MemberId","prop":"memberId","type":"string","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"GroupInstanceId","prop":"groupInstanceId","type":"string","versions":[5,32767],"nullableVersions":[5,32767],"tag":null,"taggedVersions":null,"ignorable":false,"default":"null","mapKey":false},
         {"name":"ProtocolType","prop":"protocolType","type":"string","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
-        {"name":"Protocols","prop":"protocols","type":"[]JoinGroupRequestJoinGroupRequestProtocol","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Protocols","prop":"protocols","type":"[]JoinGroupRequestProtocol","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"Reason","prop":"reason","type":"string","versions":[8,32767],"nullableVersions":[8,32767],"tag":null,"taggedVersions":null,"ignorable":true,"default":"null","mapKey":false},
       ],
-      JoinGroupRequestJoinGroupRequestProtocol: [
+      JoinGroupRequestProtocol: [
         {"name":"Name","prop":"name","type":"string","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":true},
         {"name":"Metadata","prop":"metadata","type":"bytes","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
@@ -2628,9 +2628,9 @@ export const schema: readonly SchemaMessage[] = [
         {"name":"Leader","prop":"leader","type":"string","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"SkipAssignment","prop":"skipAssignment","type":"bool","versions":[9,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":"false","mapKey":false},
         {"name":"MemberId","prop":"memberId","type":"string","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
-        {"name":"Members","prop":"members","type":"[]JoinGroupResponseJoinGroupResponseMember","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Members","prop":"members","type":"[]JoinGroupResponseMember","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
-      JoinGroupResponseJoinGroupResponseMember: [
+      JoinGroupResponseMember: [
         {"name":"MemberId","prop":"memberId","type":"string","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"GroupInstanceId","prop":"groupInstanceId","type":"string","versions":[5,32767],"nullableVersions":[5,32767],"tag":null,"taggedVersions":null,"ignorable":true,"default":"null","mapKey":false},
         {"name":"Metadata","prop":"metadata","type":"bytes","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
@@ -2985,12 +2985,12 @@ export const schema: readonly SchemaMessage[] = [
     latestVersionUnstable: false,
     structs: {
       MetadataRequest: [
-        {"name":"Topics","prop":"topics","type":"[]MetadataRequestMetadataRequestTopic","versions":[0,32767],"nullableVersions":[1,32767],"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Topics","prop":"topics","type":"[]MetadataRequestTopic","versions":[0,32767],"nullableVersions":[1,32767],"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"AllowAutoTopicCreation","prop":"allowAutoTopicCreation","type":"bool","versions":[4,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":"true","mapKey":false},
         {"name":"IncludeClusterAuthorizedOperations","prop":"includeClusterAuthorizedOperations","type":"bool","versions":[8,10],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"IncludeTopicAuthorizedOperations","prop":"includeTopicAuthorizedOperations","type":"bool","versions":[8,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
-      MetadataRequestMetadataRequestTopic: [
+      MetadataRequestTopic: [
         {"name":"TopicId","prop":"topicId","type":"uuid","versions":[10,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":true,"default":null,"mapKey":false},
         {"name":"Name","prop":"name","type":"string","versions":[0,32767],"nullableVersions":[10,32767],"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
@@ -3006,27 +3006,27 @@ export const schema: readonly SchemaMessage[] = [
     structs: {
       MetadataResponse: [
         {"name":"ThrottleTimeMs","prop":"throttleTimeMs","type":"int32","versions":[3,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":true,"default":null,"mapKey":false},
-        {"name":"Brokers","prop":"brokers","type":"[]MetadataResponseMetadataResponseBroker","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Brokers","prop":"brokers","type":"[]MetadataResponseBroker","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"ClusterId","prop":"clusterId","type":"string","versions":[2,32767],"nullableVersions":[2,32767],"tag":null,"taggedVersions":null,"ignorable":true,"default":"null","mapKey":false},
         {"name":"ControllerId","prop":"controllerId","type":"int32","versions":[1,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":true,"default":"-1","mapKey":false},
-        {"name":"Topics","prop":"topics","type":"[]MetadataResponseMetadataResponseTopic","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Topics","prop":"topics","type":"[]MetadataResponseTopic","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"ClusterAuthorizedOperations","prop":"clusterAuthorizedOperations","type":"int32","versions":[8,10],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":"-2147483648","mapKey":false},
       ],
-      MetadataResponseMetadataResponseBroker: [
+      MetadataResponseBroker: [
         {"name":"NodeId","prop":"nodeId","type":"int32","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":true},
         {"name":"Host","prop":"host","type":"string","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"Port","prop":"port","type":"int32","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"Rack","prop":"rack","type":"string","versions":[1,32767],"nullableVersions":[1,32767],"tag":null,"taggedVersions":null,"ignorable":true,"default":"null","mapKey":false},
       ],
-      MetadataResponseMetadataResponseTopic: [
+      MetadataResponseTopic: [
         {"name":"ErrorCode","prop":"errorCode","type":"int16","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"Name","prop":"name","type":"string","versions":[0,32767],"nullableVersions":[12,32767],"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":true},
         {"name":"TopicId","prop":"topicId","type":"uuid","versions":[10,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":true,"default":null,"mapKey":false},
         {"name":"IsInternal","prop":"isInternal","type":"bool","versions":[1,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":true,"default":"false","mapKey":false},
-        {"name":"Partitions","prop":"partitions","type":"[]MetadataResponseMetadataResponsePartition","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Partitions","prop":"partitions","type":"[]MetadataResponsePartition","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"TopicAuthorizedOperations","prop":"topicAuthorizedOperations","type":"int32","versions":[8,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":"-2147483648","mapKey":false},
       ],
-      MetadataResponseMetadataResponsePartition: [
+      MetadataResponsePartition: [
         {"name":"ErrorCode","prop":"errorCode","type":"int16","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"PartitionIndex","prop":"partitionIndex","type":"int32","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"LeaderId","prop":"leaderId","type":"int32","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
@@ -3066,13 +3066,13 @@ export const schema: readonly SchemaMessage[] = [
         {"name":"MemberId","prop":"memberId","type":"string","versions":[1,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":true,"default":null,"mapKey":false},
         {"name":"GroupInstanceId","prop":"groupInstanceId","type":"string","versions":[7,32767],"nullableVersions":[7,32767],"tag":null,"taggedVersions":null,"ignorable":false,"default":"null","mapKey":false},
         {"name":"RetentionTimeMs","prop":"retentionTimeMs","type":"int64","versions":[2,4],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":true,"default":"-1","mapKey":false},
-        {"name":"Topics","prop":"topics","type":"[]OffsetCommitRequestOffsetCommitRequestTopic","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Topics","prop":"topics","type":"[]OffsetCommitRequestTopic","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
-      OffsetCommitRequestOffsetCommitRequestTopic: [
+      OffsetCommitRequestTopic: [
         {"name":"Name","prop":"name","type":"string","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
-        {"name":"Partitions","prop":"partitions","type":"[]OffsetCommitRequestOffsetCommitRequestPartition","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Partitions","prop":"partitions","type":"[]OffsetCommitRequestPartition","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
-      OffsetCommitRequestOffsetCommitRequestPartition: [
+      OffsetCommitRequestPartition: [
         {"name":"PartitionIndex","prop":"partitionIndex","type":"int32","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"CommittedOffset","prop":"committedOffset","type":"int64","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"CommittedLeaderEpoch","prop":"committedLeaderEpoch","type":"int32","versions":[6,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":true,"default":"-1","mapKey":false},
@@ -3091,13 +3091,13 @@ export const schema: readonly SchemaMessage[] = [
     structs: {
       OffsetCommitResponse: [
         {"name":"ThrottleTimeMs","prop":"throttleTimeMs","type":"int32","versions":[3,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":true,"default":null,"mapKey":false},
-        {"name":"Topics","prop":"topics","type":"[]OffsetCommitResponseOffsetCommitResponseTopic","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Topics","prop":"topics","type":"[]OffsetCommitResponseTopic","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
-      OffsetCommitResponseOffsetCommitResponseTopic: [
+      OffsetCommitResponseTopic: [
         {"name":"Name","prop":"name","type":"string","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
-        {"name":"Partitions","prop":"partitions","type":"[]OffsetCommitResponseOffsetCommitResponsePartition","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Partitions","prop":"partitions","type":"[]OffsetCommitResponsePartition","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
-      OffsetCommitResponseOffsetCommitResponsePartition: [
+      OffsetCommitResponsePartition: [
         {"name":"PartitionIndex","prop":"partitionIndex","type":"int32","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"ErrorCode","prop":"errorCode","type":"int16","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
@@ -3130,13 +3130,13 @@ export const schema: readonly SchemaMessage[] = [
     structs: {
       OffsetDeleteRequest: [
         {"name":"GroupId","prop":"groupId","type":"string","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
-        {"name":"Topics","prop":"topics","type":"[]OffsetDeleteRequestOffsetDeleteRequestTopic","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Topics","prop":"topics","type":"[]OffsetDeleteRequestTopic","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
-      OffsetDeleteRequestOffsetDeleteRequestTopic: [
+      OffsetDeleteRequestTopic: [
         {"name":"Name","prop":"name","type":"string","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":true},
-        {"name":"Partitions","prop":"partitions","type":"[]OffsetDeleteRequestOffsetDeleteRequestPartition","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Partitions","prop":"partitions","type":"[]OffsetDeleteRequestPartition","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
-      OffsetDeleteRequestOffsetDeleteRequestPartition: [
+      OffsetDeleteRequestPartition: [
         {"name":"PartitionIndex","prop":"partitionIndex","type":"int32","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
     },
@@ -3152,13 +3152,13 @@ export const schema: readonly SchemaMessage[] = [
       OffsetDeleteResponse: [
         {"name":"ErrorCode","prop":"errorCode","type":"int16","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"ThrottleTimeMs","prop":"throttleTimeMs","type":"int32","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":true,"default":null,"mapKey":false},
-        {"name":"Topics","prop":"topics","type":"[]OffsetDeleteResponseOffsetDeleteResponseTopic","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Topics","prop":"topics","type":"[]OffsetDeleteResponseTopic","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
-      OffsetDeleteResponseOffsetDeleteResponseTopic: [
+      OffsetDeleteResponseTopic: [
         {"name":"Name","prop":"name","type":"string","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":true},
-        {"name":"Partitions","prop":"partitions","type":"[]OffsetDeleteResponseOffsetDeleteResponsePartition","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Partitions","prop":"partitions","type":"[]OffsetDeleteResponsePartition","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
-      OffsetDeleteResponseOffsetDeleteResponsePartition: [
+      OffsetDeleteResponsePartition: [
         {"name":"PartitionIndex","prop":"partitionIndex","type":"int32","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":true},
         {"name":"ErrorCode","prop":"errorCode","type":"int16","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
@@ -3174,21 +3174,21 @@ export const schema: readonly SchemaMessage[] = [
     structs: {
       OffsetFetchRequest: [
         {"name":"GroupId","prop":"groupId","type":"string","versions":[0,7],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
-        {"name":"Topics","prop":"topics","type":"[]OffsetFetchRequestOffsetFetchRequestTopic","versions":[0,7],"nullableVersions":[2,7],"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
-        {"name":"Groups","prop":"groups","type":"[]OffsetFetchRequestOffsetFetchRequestGroup","versions":[8,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Topics","prop":"topics","type":"[]OffsetFetchRequestTopic","versions":[0,7],"nullableVersions":[2,7],"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Groups","prop":"groups","type":"[]OffsetFetchRequestGroup","versions":[8,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"RequireStable","prop":"requireStable","type":"bool","versions":[7,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":"false","mapKey":false},
       ],
-      OffsetFetchRequestOffsetFetchRequestTopic: [
+      OffsetFetchRequestTopic: [
         {"name":"Name","prop":"name","type":"string","versions":[0,7],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"PartitionIndexes","prop":"partitionIndexes","type":"[]int32","versions":[0,7],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
-      OffsetFetchRequestOffsetFetchRequestGroup: [
+      OffsetFetchRequestGroup: [
         {"name":"GroupId","prop":"groupId","type":"string","versions":[8,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"MemberId","prop":"memberId","type":"string","versions":[9,32767],"nullableVersions":[9,32767],"tag":null,"taggedVersions":null,"ignorable":true,"default":"null","mapKey":false},
         {"name":"MemberEpoch","prop":"memberEpoch","type":"int32","versions":[9,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":true,"default":"-1","mapKey":false},
-        {"name":"Topics","prop":"topics","type":"[]OffsetFetchRequestOffsetFetchRequestTopics","versions":[8,32767],"nullableVersions":[8,32767],"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Topics","prop":"topics","type":"[]OffsetFetchRequestTopics","versions":[8,32767],"nullableVersions":[8,32767],"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
-      OffsetFetchRequestOffsetFetchRequestTopics: [
+      OffsetFetchRequestTopics: [
         {"name":"Name","prop":"name","type":"string","versions":[8,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"PartitionIndexes","prop":"partitionIndexes","type":"[]int32","versions":[8,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
@@ -3204,31 +3204,31 @@ export const schema: readonly SchemaMessage[] = [
     structs: {
       OffsetFetchResponse: [
         {"name":"ThrottleTimeMs","prop":"throttleTimeMs","type":"int32","versions":[3,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":true,"default":null,"mapKey":false},
-        {"name":"Topics","prop":"topics","type":"[]OffsetFetchResponseOffsetFetchResponseTopic","versions":[0,7],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Topics","prop":"topics","type":"[]OffsetFetchResponseTopic","versions":[0,7],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"ErrorCode","prop":"errorCode","type":"int16","versions":[2,7],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":true,"default":"0","mapKey":false},
-        {"name":"Groups","prop":"groups","type":"[]OffsetFetchResponseOffsetFetchResponseGroup","versions":[8,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Groups","prop":"groups","type":"[]OffsetFetchResponseGroup","versions":[8,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
-      OffsetFetchResponseOffsetFetchResponseTopic: [
+      OffsetFetchResponseTopic: [
         {"name":"Name","prop":"name","type":"string","versions":[0,7],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
-        {"name":"Partitions","prop":"partitions","type":"[]OffsetFetchResponseOffsetFetchResponsePartition","versions":[0,7],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Partitions","prop":"partitions","type":"[]OffsetFetchResponsePartition","versions":[0,7],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
-      OffsetFetchResponseOffsetFetchResponsePartition: [
+      OffsetFetchResponsePartition: [
         {"name":"PartitionIndex","prop":"partitionIndex","type":"int32","versions":[0,7],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"CommittedOffset","prop":"committedOffset","type":"int64","versions":[0,7],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"CommittedLeaderEpoch","prop":"committedLeaderEpoch","type":"int32","versions":[5,7],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":true,"default":"-1","mapKey":false},
         {"name":"Metadata","prop":"metadata","type":"string","versions":[0,7],"nullableVersions":[0,7],"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"ErrorCode","prop":"errorCode","type":"int16","versions":[0,7],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
-      OffsetFetchResponseOffsetFetchResponseGroup: [
+      OffsetFetchResponseGroup: [
         {"name":"GroupId","prop":"groupId","type":"string","versions":[8,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
-        {"name":"Topics","prop":"topics","type":"[]OffsetFetchResponseOffsetFetchResponseTopics","versions":[8,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Topics","prop":"topics","type":"[]OffsetFetchResponseTopics","versions":[8,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"ErrorCode","prop":"errorCode","type":"int16","versions":[8,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":"0","mapKey":false},
       ],
-      OffsetFetchResponseOffsetFetchResponseTopics: [
+      OffsetFetchResponseTopics: [
         {"name":"Name","prop":"name","type":"string","versions":[8,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
-        {"name":"Partitions","prop":"partitions","type":"[]OffsetFetchResponseOffsetFetchResponsePartitions","versions":[8,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Partitions","prop":"partitions","type":"[]OffsetFetchResponsePartitions","versions":[8,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
-      OffsetFetchResponseOffsetFetchResponsePartitions: [
+      OffsetFetchResponsePartitions: [
         {"name":"PartitionIndex","prop":"partitionIndex","type":"int32","versions":[8,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"CommittedOffset","prop":"committedOffset","type":"int64","versions":[8,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"CommittedLeaderEpoch","prop":"committedLeaderEpoch","type":"int32","versions":[8,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":true,"default":"-1","mapKey":false},
@@ -3972,9 +3972,9 @@ export const schema: readonly SchemaMessage[] = [
         {"name":"GroupInstanceId","prop":"groupInstanceId","type":"string","versions":[3,32767],"nullableVersions":[3,32767],"tag":null,"taggedVersions":null,"ignorable":false,"default":"null","mapKey":false},
         {"name":"ProtocolType","prop":"protocolType","type":"string","versions":[5,32767],"nullableVersions":[5,32767],"tag":null,"taggedVersions":null,"ignorable":true,"default":"null","mapKey":false},
         {"name":"ProtocolName","prop":"protocolName","type":"string","versions":[5,32767],"nullableVersions":[5,32767],"tag":null,"taggedVersions":null,"ignorable":true,"default":"null","mapKey":false},
-        {"name":"Assignments","prop":"assignments","type":"[]SyncGroupRequestSyncGroupRequestAssignment","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Assignments","prop":"assignments","type":"[]SyncGroupRequestAssignment","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
-      SyncGroupRequestSyncGroupRequestAssignment: [
+      SyncGroupRequestAssignment: [
         {"name":"MemberId","prop":"memberId","type":"string","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"Assignment","prop":"assignment","type":"bytes","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
@@ -4052,13 +4052,13 @@ export const schema: readonly SchemaMessage[] = [
         {"name":"GenerationId","prop":"generationId","type":"int32","versions":[3,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":"-1","mapKey":false},
         {"name":"MemberId","prop":"memberId","type":"string","versions":[3,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":"","mapKey":false},
         {"name":"GroupInstanceId","prop":"groupInstanceId","type":"string","versions":[3,32767],"nullableVersions":[3,32767],"tag":null,"taggedVersions":null,"ignorable":false,"default":"null","mapKey":false},
-        {"name":"Topics","prop":"topics","type":"[]TxnOffsetCommitRequestTxnOffsetCommitRequestTopic","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Topics","prop":"topics","type":"[]TxnOffsetCommitRequestTopic","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
-      TxnOffsetCommitRequestTxnOffsetCommitRequestTopic: [
+      TxnOffsetCommitRequestTopic: [
         {"name":"Name","prop":"name","type":"string","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
-        {"name":"Partitions","prop":"partitions","type":"[]TxnOffsetCommitRequestTxnOffsetCommitRequestPartition","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Partitions","prop":"partitions","type":"[]TxnOffsetCommitRequestPartition","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
-      TxnOffsetCommitRequestTxnOffsetCommitRequestPartition: [
+      TxnOffsetCommitRequestPartition: [
         {"name":"PartitionIndex","prop":"partitionIndex","type":"int32","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"CommittedOffset","prop":"committedOffset","type":"int64","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"CommittedLeaderEpoch","prop":"committedLeaderEpoch","type":"int32","versions":[2,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":true,"default":"-1","mapKey":false},
@@ -4076,13 +4076,13 @@ export const schema: readonly SchemaMessage[] = [
     structs: {
       TxnOffsetCommitResponse: [
         {"name":"ThrottleTimeMs","prop":"throttleTimeMs","type":"int32","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
-        {"name":"Topics","prop":"topics","type":"[]TxnOffsetCommitResponseTxnOffsetCommitResponseTopic","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Topics","prop":"topics","type":"[]TxnOffsetCommitResponseTopic","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
-      TxnOffsetCommitResponseTxnOffsetCommitResponseTopic: [
+      TxnOffsetCommitResponseTopic: [
         {"name":"Name","prop":"name","type":"string","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
-        {"name":"Partitions","prop":"partitions","type":"[]TxnOffsetCommitResponseTxnOffsetCommitResponsePartition","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
+        {"name":"Partitions","prop":"partitions","type":"[]TxnOffsetCommitResponsePartition","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],
-      TxnOffsetCommitResponseTxnOffsetCommitResponsePartition: [
+      TxnOffsetCommitResponsePartition: [
         {"name":"PartitionIndex","prop":"partitionIndex","type":"int32","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
         {"name":"ErrorCode","prop":"errorCode","type":"int16","versions":[0,32767],"nullableVersions":null,"tag":null,"taggedVersions":null,"ignorable":false,"default":null,"mapKey":false},
       ],

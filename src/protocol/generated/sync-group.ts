@@ -20,11 +20,11 @@ export interface SyncGroupRequest {
   /** The group protocol name. */
   protocolName: string | null;
   /** Each assignment. */
-  assignments: SyncGroupRequestSyncGroupRequestAssignment[];
+  assignments: SyncGroupRequestAssignment[];
   _unknownTaggedFields?: rt.UnknownTaggedField[];
 }
 
-export interface SyncGroupRequestSyncGroupRequestAssignment {
+export interface SyncGroupRequestAssignment {
   /** The ID of the member to assign. */
   memberId: string;
   /** The member assignment. */
@@ -44,7 +44,7 @@ export function createSyncGroupRequest(init?: Partial<SyncGroupRequest>): SyncGr
   };
 }
 
-export function createSyncGroupRequestSyncGroupRequestAssignment(init?: Partial<SyncGroupRequestSyncGroupRequestAssignment>): SyncGroupRequestSyncGroupRequestAssignment {
+export function createSyncGroupRequestAssignment(init?: Partial<SyncGroupRequestAssignment>): SyncGroupRequestAssignment {
   return {
     memberId: init?.memberId ?? "",
     assignment: init?.assignment ?? rt.EMPTY_BUFFER,
@@ -86,7 +86,7 @@ export function encodeSyncGroupRequest(w: Writer, version: number, v: SyncGroupR
       rt.writeArrayCount(w, a0);
     }
     for (const x0 of a0) {
-      encodeSyncGroupRequestSyncGroupRequestAssignment(w, version, rt.requireNonNull(x0, 'SyncGroupRequest.assignments'));
+      encodeSyncGroupRequestAssignment(w, version, rt.requireNonNull(x0, 'SyncGroupRequest.assignments'));
     }
   }
   if (version >= 4) {
@@ -94,7 +94,7 @@ export function encodeSyncGroupRequest(w: Writer, version: number, v: SyncGroupR
   }
 }
 
-function encodeSyncGroupRequestSyncGroupRequestAssignment(w: Writer, version: number, v: SyncGroupRequestSyncGroupRequestAssignment): void {
+function encodeSyncGroupRequestAssignment(w: Writer, version: number, v: SyncGroupRequestAssignment): void {
   if (version >= 4) {
     rt.writeCompactString(w, v.memberId);
   } else {
@@ -133,12 +133,12 @@ export function decodeSyncGroupRequest(r: Reader, version: number): SyncGroupReq
   } else {
     f5 = null;
   }
-  let f6: SyncGroupRequestSyncGroupRequestAssignment[];
+  let f6: SyncGroupRequestAssignment[];
   {
     const n0 = (version >= 4 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<SyncGroupRequestSyncGroupRequestAssignment>(n0);
+    const a0 = new Array<SyncGroupRequestAssignment>(n0);
     for (let i0 = 0; i0 < n0; i0++) {
-      a0[i0] = decodeSyncGroupRequestSyncGroupRequestAssignment(r, version);
+      a0[i0] = decodeSyncGroupRequestAssignment(r, version);
     }
     f6 = a0;
   }
@@ -149,10 +149,10 @@ export function decodeSyncGroupRequest(r: Reader, version: number): SyncGroupReq
   return o;
 }
 
-function decodeSyncGroupRequestSyncGroupRequestAssignment(r: Reader, version: number): SyncGroupRequestSyncGroupRequestAssignment {
+function decodeSyncGroupRequestAssignment(r: Reader, version: number): SyncGroupRequestAssignment {
   const f0: string = (version >= 4 ? rt.readCompactString(r) : rt.readString(r));
   const f1: Buffer = (version >= 4 ? rt.readCompactBytes(r) : rt.readBytes(r));
-  const o: SyncGroupRequestSyncGroupRequestAssignment = { memberId: f0, assignment: f1 };
+  const o: SyncGroupRequestAssignment = { memberId: f0, assignment: f1 };
   if (version >= 4) {
     rt.readUnknownTaggedFields(r, o);
   }

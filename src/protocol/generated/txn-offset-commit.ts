@@ -22,19 +22,19 @@ export interface TxnOffsetCommitRequest {
   /** The unique identifier of the consumer instance provided by end user. */
   groupInstanceId: string | null;
   /** Each topic that we want to commit offsets for. */
-  topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[];
+  topics: TxnOffsetCommitRequestTopic[];
   _unknownTaggedFields?: rt.UnknownTaggedField[];
 }
 
-export interface TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
+export interface TxnOffsetCommitRequestTopic {
   /** The topic name. */
   name: string;
   /** The partitions inside the topic that we want to commit offsets for. */
-  partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[];
+  partitions: TxnOffsetCommitRequestPartition[];
   _unknownTaggedFields?: rt.UnknownTaggedField[];
 }
 
-export interface TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
+export interface TxnOffsetCommitRequestPartition {
   /** The index of the partition within the topic. */
   partitionIndex: number;
   /** The message offset to be committed. */
@@ -59,14 +59,14 @@ export function createTxnOffsetCommitRequest(init?: Partial<TxnOffsetCommitReque
   };
 }
 
-export function createTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(init?: Partial<TxnOffsetCommitRequestTxnOffsetCommitRequestTopic>): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
+export function createTxnOffsetCommitRequestTopic(init?: Partial<TxnOffsetCommitRequestTopic>): TxnOffsetCommitRequestTopic {
   return {
     name: init?.name ?? "",
     partitions: init?.partitions ?? [],
   };
 }
 
-export function createTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(init?: Partial<TxnOffsetCommitRequestTxnOffsetCommitRequestPartition>): TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
+export function createTxnOffsetCommitRequestPartition(init?: Partial<TxnOffsetCommitRequestPartition>): TxnOffsetCommitRequestPartition {
   return {
     partitionIndex: init?.partitionIndex ?? 0,
     committedOffset: init?.committedOffset ?? 0n,
@@ -109,7 +109,7 @@ export function encodeTxnOffsetCommitRequest(w: Writer, version: number, v: TxnO
       rt.writeArrayCount(w, a0);
     }
     for (const x0 of a0) {
-      encodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w, version, rt.requireNonNull(x0, 'TxnOffsetCommitRequest.topics'));
+      encodeTxnOffsetCommitRequestTopic(w, version, rt.requireNonNull(x0, 'TxnOffsetCommitRequest.topics'));
     }
   }
   if (version >= 3) {
@@ -117,21 +117,21 @@ export function encodeTxnOffsetCommitRequest(w: Writer, version: number, v: TxnO
   }
 }
 
-function encodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w: Writer, version: number, v: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic): void {
+function encodeTxnOffsetCommitRequestTopic(w: Writer, version: number, v: TxnOffsetCommitRequestTopic): void {
   if (version >= 3) {
     rt.writeCompactString(w, v.name);
   } else {
     rt.writeString(w, v.name);
   }
   {
-    const a0 = rt.requireNonNull(v.partitions, 'TxnOffsetCommitRequestTxnOffsetCommitRequestTopic.partitions');
+    const a0 = rt.requireNonNull(v.partitions, 'TxnOffsetCommitRequestTopic.partitions');
     if (version >= 3) {
       rt.writeCompactArrayCount(w, a0);
     } else {
       rt.writeArrayCount(w, a0);
     }
     for (const x0 of a0) {
-      encodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w, version, rt.requireNonNull(x0, 'TxnOffsetCommitRequestTxnOffsetCommitRequestTopic.partitions'));
+      encodeTxnOffsetCommitRequestPartition(w, version, rt.requireNonNull(x0, 'TxnOffsetCommitRequestTopic.partitions'));
     }
   }
   if (version >= 3) {
@@ -139,7 +139,7 @@ function encodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w: Writer, vers
   }
 }
 
-function encodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w: Writer, version: number, v: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition): void {
+function encodeTxnOffsetCommitRequestPartition(w: Writer, version: number, v: TxnOffsetCommitRequestPartition): void {
   w.int32(v.partitionIndex);
   w.int64(v.committedOffset);
   if (version >= 2) {
@@ -179,12 +179,12 @@ export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOff
   } else {
     f6 = null;
   }
-  let f7: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[];
+  let f7: TxnOffsetCommitRequestTopic[];
   {
     const n0 = (version >= 3 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<TxnOffsetCommitRequestTxnOffsetCommitRequestTopic>(n0);
+    const a0 = new Array<TxnOffsetCommitRequestTopic>(n0);
     for (let i0 = 0; i0 < n0; i0++) {
-      a0[i0] = decodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r, version);
+      a0[i0] = decodeTxnOffsetCommitRequestTopic(r, version);
     }
     f7 = a0;
   }
@@ -195,25 +195,25 @@ export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOff
   return o;
 }
 
-function decodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r: Reader, version: number): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
+function decodeTxnOffsetCommitRequestTopic(r: Reader, version: number): TxnOffsetCommitRequestTopic {
   const f0: string = (version >= 3 ? rt.readCompactString(r) : rt.readString(r));
-  let f1: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[];
+  let f1: TxnOffsetCommitRequestPartition[];
   {
     const n0 = (version >= 3 ? rt.readCompactArrayCount(r, 13, false) : rt.readArrayCount(r, 13, false));
-    const a0 = new Array<TxnOffsetCommitRequestTxnOffsetCommitRequestPartition>(n0);
+    const a0 = new Array<TxnOffsetCommitRequestPartition>(n0);
     for (let i0 = 0; i0 < n0; i0++) {
-      a0[i0] = decodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r, version);
+      a0[i0] = decodeTxnOffsetCommitRequestPartition(r, version);
     }
     f1 = a0;
   }
-  const o: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic = { name: f0, partitions: f1 };
+  const o: TxnOffsetCommitRequestTopic = { name: f0, partitions: f1 };
   if (version >= 3) {
     rt.readUnknownTaggedFields(r, o);
   }
   return o;
 }
 
-function decodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r: Reader, version: number): TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
+function decodeTxnOffsetCommitRequestPartition(r: Reader, version: number): TxnOffsetCommitRequestPartition {
   const f0: number = r.int32();
   const f1: bigint = r.int64();
   let f2: number;
@@ -223,7 +223,7 @@ function decodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r: Reader, 
     f2 = -1;
   }
   const f3: string | null = (version >= 3 ? rt.readCompactNullableString(r) : rt.readNullableString(r));
-  const o: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition = { partitionIndex: f0, committedOffset: f1, committedLeaderEpoch: f2, committedMetadata: f3 };
+  const o: TxnOffsetCommitRequestPartition = { partitionIndex: f0, committedOffset: f1, committedLeaderEpoch: f2, committedMetadata: f3 };
   if (version >= 3) {
     rt.readUnknownTaggedFields(r, o);
   }
@@ -236,19 +236,19 @@ export interface TxnOffsetCommitResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
   throttleTimeMs: number;
   /** The responses for each topic. */
-  topics: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[];
+  topics: TxnOffsetCommitResponseTopic[];
   _unknownTaggedFields?: rt.UnknownTaggedField[];
 }
 
-export interface TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
+export interface TxnOffsetCommitResponseTopic {
   /** The topic name. */
   name: string;
   /** The responses for each partition in the topic. */
-  partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[];
+  partitions: TxnOffsetCommitResponsePartition[];
   _unknownTaggedFields?: rt.UnknownTaggedField[];
 }
 
-export interface TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
+export interface TxnOffsetCommitResponsePartition {
   /** The partition index. */
   partitionIndex: number;
   /** The error code, or 0 if there was no error. */
@@ -263,14 +263,14 @@ export function createTxnOffsetCommitResponse(init?: Partial<TxnOffsetCommitResp
   };
 }
 
-export function createTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(init?: Partial<TxnOffsetCommitResponseTxnOffsetCommitResponseTopic>): TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
+export function createTxnOffsetCommitResponseTopic(init?: Partial<TxnOffsetCommitResponseTopic>): TxnOffsetCommitResponseTopic {
   return {
     name: init?.name ?? "",
     partitions: init?.partitions ?? [],
   };
 }
 
-export function createTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(init?: Partial<TxnOffsetCommitResponseTxnOffsetCommitResponsePartition>): TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
+export function createTxnOffsetCommitResponsePartition(init?: Partial<TxnOffsetCommitResponsePartition>): TxnOffsetCommitResponsePartition {
   return {
     partitionIndex: init?.partitionIndex ?? 0,
     errorCode: init?.errorCode ?? 0,
@@ -288,7 +288,7 @@ export function encodeTxnOffsetCommitResponse(w: Writer, version: number, v: Txn
       rt.writeArrayCount(w, a0);
     }
     for (const x0 of a0) {
-      encodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w, version, rt.requireNonNull(x0, 'TxnOffsetCommitResponse.topics'));
+      encodeTxnOffsetCommitResponseTopic(w, version, rt.requireNonNull(x0, 'TxnOffsetCommitResponse.topics'));
     }
   }
   if (version >= 3) {
@@ -296,21 +296,21 @@ export function encodeTxnOffsetCommitResponse(w: Writer, version: number, v: Txn
   }
 }
 
-function encodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w: Writer, version: number, v: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic): void {
+function encodeTxnOffsetCommitResponseTopic(w: Writer, version: number, v: TxnOffsetCommitResponseTopic): void {
   if (version >= 3) {
     rt.writeCompactString(w, v.name);
   } else {
     rt.writeString(w, v.name);
   }
   {
-    const a0 = rt.requireNonNull(v.partitions, 'TxnOffsetCommitResponseTxnOffsetCommitResponseTopic.partitions');
+    const a0 = rt.requireNonNull(v.partitions, 'TxnOffsetCommitResponseTopic.partitions');
     if (version >= 3) {
       rt.writeCompactArrayCount(w, a0);
     } else {
       rt.writeArrayCount(w, a0);
     }
     for (const x0 of a0) {
-      encodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w, version, rt.requireNonNull(x0, 'TxnOffsetCommitResponseTxnOffsetCommitResponseTopic.partitions'));
+      encodeTxnOffsetCommitResponsePartition(w, version, rt.requireNonNull(x0, 'TxnOffsetCommitResponseTopic.partitions'));
     }
   }
   if (version >= 3) {
@@ -318,7 +318,7 @@ function encodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w: Writer, ve
   }
 }
 
-function encodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w: Writer, version: number, v: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition): void {
+function encodeTxnOffsetCommitResponsePartition(w: Writer, version: number, v: TxnOffsetCommitResponsePartition): void {
   w.int32(v.partitionIndex);
   w.int16(v.errorCode);
   if (version >= 3) {
@@ -329,12 +329,12 @@ function encodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w: Writer
 export function decodeTxnOffsetCommitResponse(r: Reader, version: number): TxnOffsetCommitResponse {
   if (version < 0 || version > 4) throw rt.unsupportedDecodeVersionError('TxnOffsetCommitResponse', version);
   const f0: number = r.int32();
-  let f1: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[];
+  let f1: TxnOffsetCommitResponseTopic[];
   {
     const n0 = (version >= 3 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<TxnOffsetCommitResponseTxnOffsetCommitResponseTopic>(n0);
+    const a0 = new Array<TxnOffsetCommitResponseTopic>(n0);
     for (let i0 = 0; i0 < n0; i0++) {
-      a0[i0] = decodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r, version);
+      a0[i0] = decodeTxnOffsetCommitResponseTopic(r, version);
     }
     f1 = a0;
   }
@@ -345,28 +345,28 @@ export function decodeTxnOffsetCommitResponse(r: Reader, version: number): TxnOf
   return o;
 }
 
-function decodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r: Reader, version: number): TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
+function decodeTxnOffsetCommitResponseTopic(r: Reader, version: number): TxnOffsetCommitResponseTopic {
   const f0: string = (version >= 3 ? rt.readCompactString(r) : rt.readString(r));
-  let f1: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[];
+  let f1: TxnOffsetCommitResponsePartition[];
   {
     const n0 = (version >= 3 ? rt.readCompactArrayCount(r, 6, false) : rt.readArrayCount(r, 6, false));
-    const a0 = new Array<TxnOffsetCommitResponseTxnOffsetCommitResponsePartition>(n0);
+    const a0 = new Array<TxnOffsetCommitResponsePartition>(n0);
     for (let i0 = 0; i0 < n0; i0++) {
-      a0[i0] = decodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r, version);
+      a0[i0] = decodeTxnOffsetCommitResponsePartition(r, version);
     }
     f1 = a0;
   }
-  const o: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic = { name: f0, partitions: f1 };
+  const o: TxnOffsetCommitResponseTopic = { name: f0, partitions: f1 };
   if (version >= 3) {
     rt.readUnknownTaggedFields(r, o);
   }
   return o;
 }
 
-function decodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r: Reader, version: number): TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
+function decodeTxnOffsetCommitResponsePartition(r: Reader, version: number): TxnOffsetCommitResponsePartition {
   const f0: number = r.int32();
   const f1: number = r.int16();
-  const o: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition = { partitionIndex: f0, errorCode: f1 };
+  const o: TxnOffsetCommitResponsePartition = { partitionIndex: f0, errorCode: f1 };
   if (version >= 3) {
     rt.readUnknownTaggedFields(r, o);
   }
