@@ -19,6 +19,8 @@ export interface ControllerBroker {
   readonly host: string;
   readonly port: number;
   readonly rack: string | null;
+  /** The czxid of its registration (Kafka's broker epoch): a larger one means it restarted. */
+  readonly brokerEpoch: bigint;
 }
 
 export interface ControllerTopic {
@@ -32,6 +34,11 @@ export interface VersionedPartitionState {
   readonly state: PartitionState;
   /** The state znode's version (partition epoch). */
   readonly zkVersion: number;
+  /**
+   * The zxid of the state's last write; a leader whose broker epoch is newer restarted since
+   * (it bounced) and gets re-elected. Omitted = written after every current registration.
+   */
+  readonly mzxid?: bigint;
 }
 
 export interface LoadedPartitionState {
@@ -241,6 +248,7 @@ export class ControllerCore {
       const current = this.states.get(k);
       const next = current === undefined
         ? initialPartitionState(replicas, live, this.epoch)
+        : this.bounced(current) ? this.reelectBounced(current.state, replicas, live, topic)
         : nextPartitionState(current.state, replicas, live, this.unclean(topic), this.epoch);
       if (next === null) continue;
       const expectedVersion = current === undefined ? -1 : current.zkVersion;
@@ -251,6 +259,23 @@ export class ControllerCore {
       actions.push({ kind: 'write-partition-state', topic, partition, state: next, expectedVersion, notify });
     }
     return written;
+  }
+
+  /** The leader's broker registered again after this state was written (a restart). */
+  private bounced(s: VersionedPartitionState): boolean {
+    const leader = this.liveBrokers.get(s.state.leader);
+    return leader !== undefined && s.mzxid !== undefined && leader.brokerEpoch > s.mzxid;
+  }
+
+  /**
+   * Kafka treats a bounced broker as failed then started: elect without it (it lost its state),
+   * and only if nobody else is eligible let it lead again — with a new leader epoch either way.
+   */
+  private reelectBounced(current: PartitionState, replicas: readonly number[], live: ReadonlySet<number>, topic: string): PartitionState {
+    const without = new Set([...live].filter((b) => b !== current.leader));
+    const next = nextPartitionState(current, replicas, without, this.unclean(topic), this.epoch);
+    if (next !== null && next.leader !== NO_LEADER) return next;
+    return { leader: current.leader, leaderEpoch: current.leaderEpoch + 1, isr: current.isr.filter((r) => live.has(r)), controllerEpoch: this.epoch };
   }
 
   /** LeaderAndIsr for one partition to each of its live replicas. */

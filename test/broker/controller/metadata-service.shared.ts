@@ -126,14 +126,22 @@ export async function twoBrokerScenario(h: Harness): Promise<void> {
     assert.equal(moved.controller_epoch, epoch2);
     assert.deepEqual(moved.isr, [2]);
 
-    // delete the topic: StopReplica with delete, znodes gone
-    const [deleted] = await b2.service.deleteTopics([{ name: 'orders', topicId: null }], { timeoutMs: 10_000 });
+    // deleting a topic with a replica on a dead broker waits for it (Kafka: ineligible for deletion)
+    const [queued] = await b2.service.deleteTopics([{ name: 'orders', topicId: null }], { timeoutMs: 0 });
+    assert.equal(queued!.errorCode, ErrorCode.NONE);
+    await until('orders marked for deletion', () => b2!.service.snapshot().topics.get('orders')?.markedForDeletion === true);
+    assert.notEqual(await h.reader.exists('/brokers/topics/orders'), null);
+
+    // a topic wholly on live brokers goes: StopReplica with delete, znodes removed
+    const [ev] = await b2.service.createTopics([{ name: 'events', numPartitions: -1, replicationFactor: -1, assignments: new Map([[0, [2]], [1, [2]]]), configs: {} }], { timeoutMs: 10_000 });
+    assert.equal(ev!.errorCode, ErrorCode.NONE, ev!.errorMessage ?? '');
+    const [deleted] = await b2.service.deleteTopics([{ name: null, topicId: ev!.topicId }], { timeoutMs: 10_000 });
     assert.equal(deleted!.errorCode, ErrorCode.NONE, deleted!.errorMessage ?? '');
-    await until('topic znodes removed', async () => (await h.reader.exists('/brokers/topics/orders')) === null);
-    assert.equal(await h.reader.exists('/config/topics/orders'), null);
-    assert.equal(await h.reader.exists('/admin/delete_topics/orders'), null);
-    assert.ok(b2.events.some((e) => e.kind === 'stop-replica' && e.topic === 'orders' && e.deletePartition));
-    const [unknown] = await b2.service.deleteTopics([{ name: 'orders', topicId: null }]);
+    assert.equal(await h.reader.exists('/brokers/topics/events'), null);
+    assert.equal(await h.reader.exists('/config/topics/events'), null);
+    assert.equal(await h.reader.exists('/admin/delete_topics/events'), null);
+    assert.deepEqual(b2.events.filter((e) => e.kind === 'stop-replica' && e.topic === 'events' && e.deletePartition).map((e) => e.partition).sort(), [0, 1]);
+    const [unknown] = await b2.service.deleteTopics([{ name: 'events', topicId: null }]);
     assert.equal(unknown!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   } finally {
     await b2?.service.close();

@@ -1,0 +1,383 @@
+/**
+ * The controller shell (Kafka's KafkaController + ControllerEventManager): runs the election
+ * through the keeper, and while this broker is the controller turns keeper watches into
+ * ControllerCore events and carries out the core's actions — keeper writes fenced by the
+ * controller epoch, leadership requests through a BrokerChannel.
+ *
+ * Election: the first broker to create the ephemeral `/controller` wins; in the same multi it
+ * bumps `/controller_epoch` conditionally on its version, so two candidates can never both win
+ * one epoch. Every later write checks that version: once another broker has been elected, an
+ * old controller's writes fail and it resigns.
+ *
+ * Events are coalesced into dirty flags and processed one pass at a time (never concurrently),
+ * reading the current keeper state at processing time, so a burst of watches costs one pass.
+ */
+import type { Logger } from '../../util/logger.js';
+import { ZkErrorCode } from '../../jute/constants.js';
+import { encodeController, encodeControllerEpoch, decodeController, decodeIsrChangeNotification, decodeConfigEntity, encodePartitionState } from '../zk/codecs.js';
+import { CreateMode, type KeeperSession } from '../zk/keeper-port.js';
+import {
+  ControllerMovedError, createRecursive, deleteRecursive, fencedMulti, isKeeperError, readBrokers, readControllerEpoch, readPartitionState, readTopic,
+} from '../zk/kafka-zk-client.js';
+import { ZkPaths, deleteTopicPath, partitionStatePath, topicConfigPath, topicPartitionPath, topicPath } from '../zk/paths.js';
+import {
+  ControllerCore, type BrokerRequest, type ControllerAction, type ControllerBroker, type ControllerSettings, type ControllerTopic, type LoadedPartitionState,
+} from './controller-core.js';
+
+/** Where leadership requests go (in-process today; the replication work adds the network form). */
+export interface BrokerChannel {
+  send(request: BrokerRequest, controllerEpoch: number): void;
+}
+
+export interface KafkaControllerOptions {
+  readonly session: KeeperSession;
+  readonly brokerId: number;
+  readonly settings: ControllerSettings;
+  readonly channel: BrokerChannel;
+  readonly logger: Logger;
+  readonly nowMs: () => number;
+  /** Called when this broker becomes or stops being the controller. */
+  readonly onControllerChange?: (isController: boolean, epoch: number) => void;
+}
+
+/** Bound on re-read/re-write rounds after conflicting partition-state writes in one pass. */
+const MAX_CONFLICT_ROUNDS = 10;
+
+type Dirty = 'brokers' | 'topics' | 'deletions' | 'isr';
+
+export class KafkaController {
+  private core: ControllerCore | null = null;
+  private epochZkVersion = -1;
+  private readonly dirty = new Set<Dirty>();
+  private running: Promise<void> | null = null;
+  private electPending = false;
+  private stopped = false;
+  private readonly log: Logger;
+
+  constructor(private readonly options: KafkaControllerOptions) {
+    this.log = options.logger.child({ component: 'controller', brokerId: options.brokerId });
+  }
+
+  isActive(): boolean {
+    return this.core !== null;
+  }
+
+  epoch(): number {
+    return this.core?.epoch ?? -1;
+  }
+
+  /** Starts the election (Kafka's Startup event). */
+  start(): void {
+    this.electPending = true;
+    this.schedule();
+  }
+
+  /** Stops acting; does not delete /controller (closing the session does). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.resign();
+    await this.idle();
+  }
+
+  /** Resolves when no pass is running (tests). */
+  async idle(): Promise<void> {
+    while (this.running !== null) await this.running;
+  }
+
+  private schedule(): void {
+    if (this.running !== null || this.stopped) return;
+    this.running = (async () => {
+      try {
+        while (!this.stopped && (this.electPending || (this.core !== null && this.dirty.size > 0))) await this.pass();
+      } finally {
+        this.running = null;
+      }
+    })();
+  }
+
+  private mark(d: Dirty): () => void {
+    return () => {
+      this.dirty.add(d);
+      this.schedule();
+    };
+  }
+
+  private async pass(): Promise<void> {
+    try {
+      if (this.electPending) {
+        this.electPending = false;
+        await this.elect();
+        return;
+      }
+      const dirty = [...this.dirty];
+      this.dirty.clear();
+      for (const d of dirty) await this.process(d);
+    } catch (err) {
+      if (err instanceof ControllerMovedError) {
+        this.log.info('controller epoch moved on: resigning');
+        this.resign();
+        this.electPending = true;
+        return;
+      }
+      if (isKeeperError(err, ZkErrorCode.SESSIONEXPIRED) || isKeeperError(err, ZkErrorCode.SESSIONMOVED)) {
+        this.log.warn('keeper session gone: controller stops');
+        this.resign();
+        this.stopped = true;
+        return;
+      }
+      // connection loss and the like: retry the whole pass shortly
+      this.log.warn({ err }, 'controller pass failed; retrying');
+      if (this.core === null) this.electPending = true;
+      else for (const d of ['brokers', 'topics', 'deletions', 'isr'] as const) this.dirty.add(d);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  private resign(): void {
+    if (this.core === null) return;
+    const epoch = this.core.epoch;
+    this.core = null;
+    this.epochZkVersion = -1;
+    this.dirty.clear();
+    this.options.onControllerChange?.(false, epoch);
+  }
+
+  private readonly onControllerZnode = (): void => {
+    this.electPending = true;
+    this.schedule();
+  };
+
+  /** Kafka's elect(): watch /controller; if it is free, try to take it and bump the epoch. */
+  private async elect(): Promise<void> {
+    const { session, brokerId } = this.options;
+    for (let attempt = 0; attempt < 10 && !this.stopped; attempt++) {
+      const stat = await session.exists(ZkPaths.controller, this.onControllerZnode);
+      if (stat !== null) {
+        const ours = stat.ephemeralOwner === session.sessionId();
+        if (!ours) {
+          this.resign();
+          return;
+        }
+        if (this.core !== null) return;
+        // our own znode from a failed start-up attempt: delete and retry
+        await session.delete(ZkPaths.controller, -1).catch(() => undefined);
+        continue;
+      }
+      let current = await readControllerEpoch(session);
+      if (current === null) {
+        try {
+          await session.create(ZkPaths.controllerEpoch, encodeControllerEpoch(0), CreateMode.PERSISTENT);
+        } catch (err) {
+          if (!isKeeperError(err, ZkErrorCode.NODEEXISTS)) throw err;
+        }
+        current = (await readControllerEpoch(session))!;
+      }
+      const newEpoch = current.epoch + 1;
+      const outcome = await session.multi([
+        { type: 'create', path: ZkPaths.controller, data: encodeController(brokerId, this.options.nowMs()), mode: CreateMode.EPHEMERAL },
+        { type: 'setData', path: ZkPaths.controllerEpoch, data: encodeControllerEpoch(newEpoch), version: current.zkVersion },
+      ]);
+      if (!outcome.ok) {
+        this.log.debug({ outcome }, 'lost the controller election');
+        continue;
+      }
+      this.epochZkVersion = current.zkVersion + 1;
+      await this.becomeController(newEpoch);
+      return;
+    }
+  }
+
+  /** Kafka's onControllerFailover: watch, load the context, start the core. */
+  private async becomeController(epoch: number): Promise<void> {
+    const { session } = this.options;
+    this.log.info({ epoch }, 'became the controller');
+    await session.getChildren(ZkPaths.isrChangeNotification, this.mark('isr'));
+    const brokers = await this.readLiveBrokers();
+    const topics = await this.readTopics();
+    const partitionStates = await this.readStates(topics);
+    const topicsToDelete = await session.getChildren(ZkPaths.deleteTopics, this.mark('deletions'));
+    const topicUncleanOverrides = new Map<string, boolean>();
+    for (const t of topics) {
+      const v = await this.readUncleanOverride(t.name);
+      if (v !== null) topicUncleanOverrides.set(t.name, v);
+    }
+    this.core = new ControllerCore(this.options.settings, { epoch, brokers, topics, partitionStates, topicsToDelete, topicUncleanOverrides });
+    this.options.onControllerChange?.(true, epoch);
+    await this.execute(this.core.startup());
+    this.dirty.add('isr');
+  }
+
+  private async process(d: Dirty): Promise<void> {
+    const core = this.core;
+    if (core === null) return;
+    const { session } = this.options;
+    switch (d) {
+      case 'brokers':
+        await this.execute(core.step({ type: 'brokers-changed', brokers: await this.readLiveBrokers() }));
+        return;
+      case 'topics': {
+        const topics = await this.readTopics();
+        for (const t of topics) {
+          if (core.hasTopic(t.name)) continue;
+          const v = await this.readUncleanOverride(t.name);
+          if (v !== null) core.step({ type: 'topic-unclean-override', topic: t.name, value: v });
+        }
+        await this.execute(core.step({ type: 'topics-changed', topics }));
+        return;
+      }
+      case 'deletions':
+        await this.execute(core.step({ type: 'topic-deletion-requested', topics: await session.getChildren(ZkPaths.deleteTopics, this.mark('deletions')) }));
+        return;
+      case 'isr': {
+        const children = await session.getChildren(ZkPaths.isrChangeNotification, this.mark('isr'));
+        const states: LoadedPartitionState[] = [];
+        for (const child of children.sort()) {
+          const path = `${ZkPaths.isrChangeNotification}/${child}`;
+          try {
+            const partitions = decodeIsrChangeNotification((await session.getData(path)).data);
+            for (const p of partitions) states.push({ ...p, state: await readPartitionState(session, p.topic, p.partition) });
+          } catch (err) {
+            if (!isKeeperError(err, ZkErrorCode.NONODE)) this.log.warn({ err, path }, 'bad ISR change notification');
+          }
+          await session.delete(path, -1).catch(() => undefined);
+        }
+        if (states.length > 0) await this.execute(core.step({ type: 'partition-states-loaded', states }));
+        return;
+      }
+    }
+  }
+
+  private async readLiveBrokers(): Promise<ControllerBroker[]> {
+    const regs = await readBrokers(this.options.session, this.mark('brokers'));
+    return regs.map((r) => ({ id: r.brokerId, host: r.host, port: r.port, rack: r.rack, brokerEpoch: r.brokerEpoch }));
+  }
+
+  /** /brokers/topics children and each assignment, watching both (new topics, partition additions). */
+  private async readTopics(): Promise<ControllerTopic[]> {
+    const { session } = this.options;
+    const names = await session.getChildren(ZkPaths.topics, this.mark('topics'));
+    const out: ControllerTopic[] = [];
+    for (const name of names.sort()) {
+      const t = await readTopic(session, name, this.mark('topics'));
+      if (t === null) continue;
+      if (t.assignment.topicId === null) {
+        this.log.warn({ topic: name }, 'topic without a topic id (written by an old Kafka); ignored');
+        continue;
+      }
+      out.push({ name, topicId: t.assignment.topicId, partitions: t.assignment.partitions });
+    }
+    return out;
+  }
+
+  private async readStates(topics: readonly ControllerTopic[]): Promise<LoadedPartitionState[]> {
+    const out: LoadedPartitionState[] = [];
+    for (const t of topics) {
+      for (const p of t.partitions.keys()) out.push({ topic: t.name, partition: p, state: await readPartitionState(this.options.session, t.name, p) });
+    }
+    return out;
+  }
+
+  private async readUncleanOverride(topic: string): Promise<boolean | null> {
+    try {
+      const config = decodeConfigEntity((await this.options.session.getData(topicConfigPath(topic))).data);
+      const v = config['unclean.leader.election.enable'];
+      return v === undefined ? null : v.trim().toLowerCase() === 'true';
+    } catch (err) {
+      if (isKeeperError(err, ZkErrorCode.NONODE)) return null;
+      if (err instanceof Error && err.name === 'DecodeError') return null;
+      throw err;
+    }
+  }
+
+  /**
+   * Carries out the core's actions in order; consecutive partition-state writes go out
+   * together. Conflicting writes are re-read and fed back (bounded rounds).
+   */
+  private async execute(actions: ControllerAction[], round = 0): Promise<void> {
+    const core = this.core;
+    if (core === null) return;
+    let i = 0;
+    while (i < actions.length) {
+      const a = actions[i]!;
+      if (a.kind === 'write-partition-state') {
+        const batch: Array<Extract<ControllerAction, { kind: 'write-partition-state' }>> = [];
+        while (i < actions.length && actions[i]!.kind === 'write-partition-state') batch.push(actions[i++] as (typeof batch)[number]);
+        const results = await Promise.all(batch.map((w) => this.writePartitionState(w)));
+        const conflicts: LoadedPartitionState[] = [];
+        const requests: BrokerRequest[] = [];
+        for (let j = 0; j < batch.length; j++) {
+          if (results[j]) requests.push(...batch[j]!.notify);
+          else conflicts.push({ topic: batch[j]!.topic, partition: batch[j]!.partition, state: await readPartitionState(this.options.session, batch[j]!.topic, batch[j]!.partition) });
+        }
+        this.deliver(mergeRequests(requests), core.epoch);
+        if (conflicts.length > 0) {
+          if (round >= MAX_CONFLICT_ROUNDS) this.log.warn({ conflicts: conflicts.length }, 'partition state writes keep conflicting; giving up for now');
+          else await this.execute(core.step({ type: 'partition-states-loaded', states: conflicts }), round + 1);
+        }
+        continue;
+      }
+      i++;
+      switch (a.kind) {
+        case 'send':
+          this.deliver([a.request], core.epoch);
+          break;
+        case 'delete-topic-znodes':
+          this.log.info({ topic: a.topic }, 'deleting topic');
+          await deleteRecursive(this.options.session, topicPath(a.topic), this.epochZkVersion);
+          await deleteRecursive(this.options.session, topicConfigPath(a.topic), this.epochZkVersion);
+          await deleteRecursive(this.options.session, deleteTopicPath(a.topic), this.epochZkVersion);
+          break;
+        case 'delete-deletion-request':
+          await deleteRecursive(this.options.session, deleteTopicPath(a.topic), this.epochZkVersion);
+          break;
+      }
+    }
+  }
+
+  /** True when written; false on a version conflict; throws ControllerMovedError when fenced. */
+  private async writePartitionState(w: Extract<ControllerAction, { kind: 'write-partition-state' }>): Promise<boolean> {
+    const { session } = this.options;
+    const path = partitionStatePath(w.topic, w.partition);
+    const data = encodePartitionState(w.state);
+    if (w.expectedVersion === -1) await createRecursive(session, topicPartitionPath(w.topic, w.partition));
+    const op = w.expectedVersion === -1
+      ? { type: 'create' as const, path, data, mode: CreateMode.PERSISTENT }
+      : { type: 'setData' as const, path, data, version: w.expectedVersion };
+    const outcome = await fencedMulti(session, this.epochZkVersion, [op]);
+    if (outcome.ok) return true;
+    if (outcome.failedIndex === 0) throw new ControllerMovedError();
+    this.log.debug({ path, errorCode: outcome.errorCode }, 'partition state write conflicted');
+    return false;
+  }
+
+  private deliver(requests: readonly BrokerRequest[], epoch: number): void {
+    for (const r of requests) {
+      try {
+        this.options.channel.send(r, epoch);
+      } catch (err) {
+        this.log.error({ err, brokerId: r.brokerId }, 'delivering a leadership request failed');
+      }
+    }
+  }
+
+  /** The broker id in /controller, -1 when none (any broker may ask). */
+  static async readControllerId(session: KeeperSession): Promise<number> {
+    try {
+      return decodeController((await session.getData(ZkPaths.controller)).data);
+    } catch (err) {
+      if (isKeeperError(err, ZkErrorCode.NONODE)) return -1;
+      throw err;
+    }
+  }
+}
+
+/** One request per broker, changes in order. */
+function mergeRequests(requests: readonly BrokerRequest[]): BrokerRequest[] {
+  const byBroker = new Map<number, BrokerRequest['changes'][number][]>();
+  for (const r of requests) {
+    let list = byBroker.get(r.brokerId);
+    if (list === undefined) byBroker.set(r.brokerId, (list = []));
+    list.push(...r.changes);
+  }
+  return [...byBroker].sort((a, b) => a[0] - b[0]).map(([brokerId, changes]) => ({ brokerId, changes }));
+}

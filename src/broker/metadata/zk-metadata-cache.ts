@@ -1,0 +1,255 @@
+/**
+ * The broker's metadata cache, kept current from keeper watches (what UpdateMetadata does in
+ * Kafka's ZooKeeper mode): /brokers/ids, /controller, /brokers/topics and each topic's
+ * assignment, each partition's state, /config/topics/<t>, /admin/delete_topics and
+ * /config/brokers. Watches only mark things dirty; one refresh loop re-reads what is dirty
+ * (re-arming the one-shot watches) and publishes a new immutable ClusterMetadata.
+ */
+import type { Logger } from '../../util/logger.js';
+import { ZkErrorCode } from '../../jute/constants.js';
+import { decodeBrokerRegistration, decodeConfigEntity, decodeController } from '../zk/codecs.js';
+import type { KeeperSession } from '../zk/keeper-port.js';
+import { isKeeperError, readPartitionState, readTopic } from '../zk/kafka-zk-client.js';
+import { ZkPaths, brokerIdPath, configEntityTypePath, ConfigEntityType, topicConfigPath, brokerConfigPath, DEFAULT_BROKER_ENTITY } from '../zk/paths.js';
+import { uuidToBase64Url } from '../zk/uuid.js';
+import type { TopicAssignment } from '../zk/codecs.js';
+import type { VersionedPartitionState } from '../controller/controller-core.js';
+import type { BrokerEndpoint, ClusterMetadata, PartitionMetadata, TopicMetadata } from './metadata-service.js';
+
+const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
+
+interface CachedTopic {
+  assignment: TopicAssignment;
+  configs: Record<string, string>;
+  states: Map<number, VersionedPartitionState | null>;
+}
+
+type DirtyKey = string;
+
+export class ZkMetadataCache {
+  private brokers = new Map<number, BrokerEndpoint>();
+  private controllerId = -1;
+  private readonly topics = new Map<string, CachedTopic>();
+  private deletions = new Set<string>();
+  private readonly brokerConfigs = new Map<string, Record<string, string>>();
+  private readonly dirty = new Set<DirtyKey>();
+  private current: ClusterMetadata;
+  private running: Promise<void> | null = null;
+  private closed = false;
+  private readonly listeners = new Set<(m: ClusterMetadata) => void>();
+
+  constructor(private readonly session: KeeperSession, private readonly clusterId: string, private readonly log: Logger) {
+    this.current = this.build();
+  }
+
+  snapshot(): ClusterMetadata {
+    return this.current;
+  }
+
+  onUpdate(listener: (m: ClusterMetadata) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Full load; resolves once the first snapshot is published. */
+  async start(): Promise<void> {
+    for (const k of ['brokers', 'controller', 'topics', 'deletions', 'brokerConfigs']) this.dirty.add(k);
+    this.kick();
+    await this.settled();
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  /** Resolves when the refresh loop is idle. */
+  async settled(): Promise<void> {
+    while (this.running !== null) await this.running;
+  }
+
+  /** Re-read everything now (after a local write, to see it without waiting for the watch). */
+  async refreshAll(): Promise<void> {
+    for (const k of ['brokers', 'controller', 'topics', 'deletions']) this.dirty.add(k);
+    this.kick();
+    await this.settled();
+  }
+
+  private mark(key: DirtyKey): () => void {
+    return () => {
+      if (this.closed) return;
+      this.dirty.add(key);
+      this.kick();
+    };
+  }
+
+  private kick(): void {
+    if (this.running !== null || this.closed) return;
+    this.running = (async () => {
+      try {
+        let failures = 0;
+        while (this.dirty.size > 0 && !this.closed) {
+          const batch = [...this.dirty];
+          this.dirty.clear();
+          try {
+            for (const k of batch) await this.refresh(k);
+            failures = 0;
+          } catch (err) {
+            if (isKeeperError(err, ZkErrorCode.SESSIONEXPIRED) || isKeeperError(err, ZkErrorCode.CONNECTIONLOSS) && this.closed) return;
+            for (const k of batch) this.dirty.add(k);
+            if (++failures > 50) {
+              this.log.error({ err }, 'metadata refresh keeps failing; stopping until the next watch');
+              return;
+            }
+            await new Promise((r) => setTimeout(r, 100));
+            continue;
+          }
+          this.publish();
+        }
+      } finally {
+        this.running = null;
+      }
+    })();
+  }
+
+  private publish(): void {
+    this.current = this.build();
+    for (const l of this.listeners) {
+      try {
+        l(this.current);
+      } catch (err) {
+        this.log.error({ err }, 'metadata listener failed');
+      }
+    }
+  }
+
+  private async refresh(key: DirtyKey): Promise<void> {
+    const s = this.session;
+    if (key === 'brokers') {
+      const ids = await s.getChildren(ZkPaths.brokerIds, this.mark('brokers'));
+      const next = new Map<number, BrokerEndpoint>();
+      for (const child of ids) {
+        if (!/^\d+$/.test(child)) continue;
+        const id = Number(child);
+        try {
+          const reg = decodeBrokerRegistration(id, (await s.getData(brokerIdPath(id), this.mark('brokers'))).data);
+          next.set(id, { id, host: reg.host, port: reg.port, rack: reg.rack });
+        } catch (err) {
+          if (!isKeeperError(err, ZkErrorCode.NONODE) && (err as Error).name !== 'DecodeError') throw err;
+        }
+      }
+      this.brokers = next;
+    } else if (key === 'controller') {
+      try {
+        this.controllerId = decodeController((await s.getData(ZkPaths.controller, this.mark('controller'))).data);
+      } catch (err) {
+        if (!isKeeperError(err, ZkErrorCode.NONODE) && (err as Error).name !== 'DecodeError') throw err;
+        this.controllerId = -1;
+        if (isKeeperError(err, ZkErrorCode.NONODE) && (await s.exists(ZkPaths.controller, this.mark('controller'))) !== null) this.dirty.add('controller');
+      }
+    } else if (key === 'topics') {
+      const names = new Set(await s.getChildren(ZkPaths.topics, this.mark('topics')));
+      for (const name of [...this.topics.keys()]) if (!names.has(name)) this.topics.delete(name);
+      for (const name of names) if (!this.topics.has(name)) await this.refreshTopic(name, true);
+    } else if (key === 'deletions') {
+      this.deletions = new Set(await s.getChildren(ZkPaths.deleteTopics, this.mark('deletions')));
+    } else if (key === 'brokerConfigs') {
+      const entities = await s.getChildren(configEntityTypePath(ConfigEntityType.brokers), this.mark('brokerConfigs'));
+      this.brokerConfigs.clear();
+      for (const e of entities) {
+        const id = e === DEFAULT_BROKER_ENTITY ? null : Number(e);
+        if (id !== null && !Number.isInteger(id)) continue;
+        try {
+          this.brokerConfigs.set(e, decodeConfigEntity((await s.getData(brokerConfigPath(id), this.mark('brokerConfigs'))).data));
+        } catch (err) {
+          if (!isKeeperError(err, ZkErrorCode.NONODE) && (err as Error).name !== 'DecodeError') throw err;
+        }
+      }
+    } else if (key.startsWith('topic:')) {
+      await this.refreshTopic(key.slice(6), false);
+    } else if (key.startsWith('config:')) {
+      const name = key.slice(7);
+      const t = this.topics.get(name);
+      if (t !== undefined) t.configs = await this.readTopicConfig(name);
+    } else if (key.startsWith('state:')) {
+      const [name, p] = splitStateKey(key);
+      const t = this.topics.get(name);
+      if (t !== undefined && t.assignment.partitions.has(p)) t.states.set(p, await readPartitionState(s, name, p, this.mark(key)));
+    }
+  }
+
+  private async refreshTopic(name: string, isNew: boolean): Promise<void> {
+    const read = await readTopic(this.session, name, this.mark(`topic:${name}`));
+    if (read === null || read.assignment.topicId === null) {
+      this.topics.delete(name);
+      return;
+    }
+    let t = this.topics.get(name);
+    if (t === undefined || isNew || (t.assignment.topicId !== null && !t.assignment.topicId.equals(read.assignment.topicId))) {
+      t = { assignment: read.assignment, configs: await this.readTopicConfig(name), states: new Map() };
+      this.topics.set(name, t);
+    }
+    t.assignment = read.assignment;
+    for (const p of read.assignment.partitions.keys()) {
+      if (!t.states.has(p)) t.states.set(p, await readPartitionState(this.session, name, p, this.mark(stateKey(name, p))));
+    }
+  }
+
+  private async readTopicConfig(name: string): Promise<Record<string, string>> {
+    const path = topicConfigPath(name);
+    try {
+      return decodeConfigEntity((await this.session.getData(path, this.mark(`config:${name}`))).data, path);
+    } catch (err) {
+      if (isKeeperError(err, ZkErrorCode.NONODE)) {
+        if ((await this.session.exists(path, this.mark(`config:${name}`))) !== null) this.dirty.add(`config:${name}`);
+        return {};
+      }
+      if ((err as Error).name === 'DecodeError') return {};
+      throw err;
+    }
+  }
+
+  private build(): ClusterMetadata {
+    const topics = new Map<string, TopicMetadata>();
+    const topicsById = new Map<string, TopicMetadata>();
+    for (const [name, t] of [...this.topics].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      const partitions: PartitionMetadata[] = [];
+      for (const p of [...t.assignment.partitions.keys()].sort((a, b) => a - b)) {
+        const replicas = t.assignment.partitions.get(p)!;
+        const s = t.states.get(p) ?? null;
+        partitions.push({
+          partition: p,
+          leader: s?.state.leader ?? -1,
+          leaderEpoch: s?.state.leaderEpoch ?? -1,
+          replicas,
+          isr: s?.state.isr ?? [],
+          offlineReplicas: replicas.filter((r) => !this.brokers.has(r)),
+          partitionEpoch: s?.zkVersion ?? -1,
+        });
+      }
+      const topic: TopicMetadata = {
+        name, topicId: t.assignment.topicId!, isInternal: INTERNAL_TOPICS.has(name), partitions,
+        configs: { ...t.configs }, markedForDeletion: this.deletions.has(name),
+      };
+      topics.set(name, topic);
+      topicsById.set(uuidToBase64Url(topic.topicId), topic);
+    }
+    return {
+      clusterId: this.clusterId,
+      controllerId: this.controllerId,
+      brokers: new Map(this.brokers),
+      topics,
+      topicsById,
+      brokerConfigs: new Map([...this.brokerConfigs].map(([k, v]) => [k, { ...v }])),
+    };
+  }
+}
+
+function stateKey(topic: string, partition: number): string {
+  return `state:${partition}:${topic}`;
+}
+
+function splitStateKey(key: string): [string, number] {
+  const rest = key.slice(6);
+  const i = rest.indexOf(':');
+  return [rest.slice(i + 1), Number(rest.slice(0, i))];
+}

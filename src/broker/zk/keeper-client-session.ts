@@ -1,0 +1,105 @@
+/**
+ * The production KeeperSession: src/keeper/client's ZooKeeperClient (works against the keeper
+ * and against a real Apache ZooKeeper). Translates multi failures into a MultiOutcome and
+ * session state events into the port's states.
+ */
+import { MultiError, op, ZooKeeperClient, type Op } from '../../keeper/client/index.js';
+import type { KeeperSession, KeeperSessionFactory, MultiOutcome, SessionState, ZkOp, ZkWatcher } from './keeper-port.js';
+
+export interface KeeperClientSessionOptions {
+  readonly sessionTimeoutMs?: number;
+  /** How long to wait for the first SyncConnected. */
+  readonly connectionTimeoutMs?: number;
+}
+
+function toClientOp(o: ZkOp): Op {
+  switch (o.type) {
+    case 'create': return op.create(o.path, o.data, { mode: o.mode });
+    case 'setData': return op.setData(o.path, o.data, o.version);
+    case 'delete': return op.delete(o.path, o.version);
+    case 'check': return op.check(o.path, o.version);
+  }
+}
+
+export class KeeperClientSession implements KeeperSession {
+  constructor(private readonly client: ZooKeeperClient) {}
+
+  static async connect(connectString: string, options: KeeperClientSessionOptions = {}): Promise<KeeperClientSession> {
+    const client = new ZooKeeperClient(connectString, { sessionTimeoutMs: options.sessionTimeoutMs ?? 18_000 });
+    const timeoutMs = options.connectionTimeoutMs ?? 18_000;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        client.connect(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`Timed out waiting for connection to the keeper at ${connectString} after ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } catch (err) {
+      await client.close().catch(() => undefined);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    return new KeeperClientSession(client);
+  }
+
+  static factory(connectString: string, options: KeeperClientSessionOptions = {}): KeeperSessionFactory {
+    return () => KeeperClientSession.connect(connectString, options);
+  }
+
+  sessionId(): bigint {
+    return this.client.sessionId;
+  }
+
+  create(path: string, data: Buffer | null, mode: number): Promise<string> {
+    return this.client.create(path, data, { mode });
+  }
+
+  getData(path: string, watch?: ZkWatcher): Promise<{ data: Buffer | null; stat: import('./keeper-port.js').Stat }> {
+    return this.client.getData(path, watch === undefined ? {} : { watch: (ev) => watch({ type: ev.type, path: ev.path ?? path }) });
+  }
+
+  getChildren(path: string, watch?: ZkWatcher): Promise<string[]> {
+    return this.client.getChildren(path, watch === undefined ? {} : { watch: (ev) => watch({ type: ev.type, path: ev.path ?? path }) });
+  }
+
+  exists(path: string, watch?: ZkWatcher): Promise<import('./keeper-port.js').Stat | null> {
+    return this.client.exists(path, watch === undefined ? {} : { watch: (ev) => watch({ type: ev.type, path: ev.path ?? path }) });
+  }
+
+  setData(path: string, data: Buffer, version: number): Promise<import('./keeper-port.js').Stat> {
+    return this.client.setData(path, data, version);
+  }
+
+  delete(path: string, version: number): Promise<void> {
+    return this.client.delete(path, version);
+  }
+
+  async multi(ops: readonly ZkOp[]): Promise<MultiOutcome> {
+    try {
+      const results = await this.client.multi(ops.map(toClientOp));
+      return {
+        ok: true,
+        results: results.map((r) => ('stat' in r || 'path' in r ? { path: 'path' in r ? r.path : undefined, stat: 'stat' in r ? r.stat : undefined } : {})),
+      };
+    } catch (err) {
+      if (!(err instanceof MultiError)) throw err;
+      // ZooKeeper marks the ops after the failing one RUNTIMEINCONSISTENCY (-2) and earlier ones OK (0).
+      const failedIndex = err.results.findIndex((r) => r.type === 'error' && r.err !== 0 && r.err !== -2);
+      return { ok: false, failedIndex: failedIndex === -1 ? 0 : failedIndex, errorCode: err.errorCode };
+    }
+  }
+
+  onStateChange(listener: (state: SessionState) => void): () => void {
+    const handler = (state: string): void => {
+      if (state === 'SyncConnected' || state === 'Disconnected' || state === 'Expired' || state === 'Closed' || state === 'AuthFailed') listener(state);
+    };
+    this.client.on('state', handler);
+    return () => this.client.off('state', handler);
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+}
