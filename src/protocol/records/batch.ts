@@ -151,14 +151,12 @@ export function batchRecordsBytes(buf: Buffer, header: RecordBatchHeader, positi
 }
 
 /**
- * Validates (magic, sizes, CRC) and decodes one batch. recordCount is checked against the bytes
- * present before anything is allocated, every record is bounded by its section, and bytes left
- * over after recordCount records are an error (Kafka's "Incorrect declared batch size").
+ * Yields the records of a batch's (decompressed) records section one at a time. recordCount is
+ * checked against the bytes present before anything is read, every record is bounded by its
+ * section, and bytes left over after recordCount records are an error (Kafka's "Incorrect
+ * declared batch size"), raised after the last record.
  */
-export function decodeRecordBatch(buf: Buffer, options: DecodeRecordBatchOptions = {}): DecodedRecordBatch {
-  const position = options.position ?? 0;
-  const header = validateBatch(buf, position);
-  const bytes = batchRecordsBytes(buf, header, position, options.maxDecompressedBytes);
+export function* iterateRecords(header: RecordBatchHeader, bytes: Buffer): Generator<DecodedRecord, void, undefined> {
   const count = header.recordCount;
   if (count < 0) throw new KafkaError(ErrorCode.INVALID_RECORD, `invalid record count ${count}`);
   if (count * MIN_RECORD_BYTES > bytes.length) {
@@ -166,20 +164,41 @@ export function decodeRecordBatch(buf: Buffer, options: DecodeRecordBatchOptions
   }
   const logAppendTime = timestampTypeOf(header.attributes) === 'LogAppendTime';
   const reader = new Reader(bytes);
-  const records: DecodedRecord[] = new Array(count);
-  try {
-    for (let i = 0; i < count; i++) {
-      const r = readRecord(reader) as DecodedRecord;
-      r.offset = header.baseOffset + BigInt(r.offsetDelta);
-      r.timestamp = logAppendTime ? header.maxTimestamp : header.baseTimestamp + BigInt(r.timestampDelta);
-      records[i] = r;
+  for (let i = 0; i < count; i++) {
+    let r: DecodedRecord;
+    try {
+      r = readRecord(reader) as DecodedRecord;
+    } catch (e) {
+      if (e instanceof DecodeError) throw new KafkaError(ErrorCode.INVALID_RECORD, `found invalid record structure: ${e.message}`, { cause: e });
+      throw e;
     }
-  } catch (e) {
-    if (e instanceof DecodeError) throw new KafkaError(ErrorCode.INVALID_RECORD, `found invalid record structure: ${e.message}`, { cause: e });
-    throw e;
+    r.offset = header.baseOffset + BigInt(r.offsetDelta);
+    r.timestamp = logAppendTime ? header.maxTimestamp : header.baseTimestamp + BigInt(r.timestampDelta);
+    yield r;
   }
   if (reader.remaining !== 0) {
     throw new KafkaError(ErrorCode.INVALID_RECORD, `incorrect declared batch size, ${reader.remaining} bytes remain after ${count} records`);
   }
+}
+
+/**
+ * Validates (magic, sizes, CRC) and decompresses one batch now, and decodes its records lazily:
+ * for callers that stop early or should not hold every record of a large batch at once
+ * (compaction, loading a coordinator's partition).
+ */
+export function iterateRecordBatch(buf: Buffer, options: DecodeRecordBatchOptions = {}): { header: RecordBatchHeader; records: Iterable<DecodedRecord> } {
+  const position = options.position ?? 0;
+  const header = validateBatch(buf, position);
+  const bytes = batchRecordsBytes(buf, header, position, options.maxDecompressedBytes);
+  return { header, records: { [Symbol.iterator]: () => iterateRecords(header, bytes) } };
+}
+
+/** Validates (magic, sizes, CRC) and decodes one batch with all its records (see iterateRecords). */
+export function decodeRecordBatch(buf: Buffer, options: DecodeRecordBatchOptions = {}): DecodedRecordBatch {
+  const position = options.position ?? 0;
+  const header = validateBatch(buf, position);
+  const bytes = batchRecordsBytes(buf, header, position, options.maxDecompressedBytes);
+  const records: DecodedRecord[] = [];
+  for (const r of iterateRecords(header, bytes)) records.push(r);
   return { header, records };
 }

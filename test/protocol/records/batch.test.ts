@@ -5,6 +5,7 @@ import { KafkaError } from '../../../src/protocol/errors.js';
 import {
   compressionOf,
   decodeRecordBatch,
+  iterateRecordBatch,
   encodeRecordBatch,
   readBatchHeader,
   setBaseOffset,
@@ -232,4 +233,20 @@ test('batches concatenate and split back, each one valid', () => {
     assert.equal(decodeRecordBatch(all, { position }).header.batchLength, b.length - 12);
     position += b.length;
   }
+});
+
+test('iterateRecordBatch validates up front and decodes records lazily', () => {
+  const batch = encodeRecordBatch({ baseOffset: 7n, compression: 'lz4', records: Array.from({ length: 100 }, (_, i) => ({ key: null, value: Buffer.from(`v${i}`), timestamp: BigInt(i) })) });
+  const { header, records } = iterateRecordBatch(batch);
+  assert.equal(header.recordCount, 100);
+  let n = 0;
+  for (const r of records) {
+    assert.equal(r.offset, 7n + BigInt(n));
+    assert.deepEqual(r.value, Buffer.from(`v${n}`));
+    if (++n === 10) break;
+  }
+  assert.equal([...records].length, 100, 'iterable again from the start');
+  const bad = Buffer.from(batch);
+  bad[70]! ^= 1;
+  assert.equal(codeOf(() => iterateRecordBatch(bad)), 2);
 });
