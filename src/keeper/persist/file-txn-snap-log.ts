@@ -1,0 +1,66 @@
+/**
+ * FileTxnSnapLog: restore = newest valid snapshot + replay of the logged txns after it (with
+ * the session table kept alongside, as ZooKeeper does); purge = PurgeTxnLog's retention.
+ */
+import { join } from 'node:path';
+import { OpCode } from '../../jute/constants.js';
+import type { Logger } from '../../util/logger.js';
+import { DataTree, type DataTreeOptions } from '../server/data-tree.js';
+import { listByZxid, versionDir } from './file-names.js';
+import { loadNewestSnapshot, removeFile } from './snapshot.js';
+import { readTxnLogs, truncateTornTail } from './txn-log.js';
+
+export interface RestoredDatabase {
+  tree: DataTree;
+  sessions: Map<bigint, number>;
+  /** Whether a snapshot was found (a fresh dataDir gets snapshot.0 written by the caller). */
+  hadSnapshot: boolean;
+  replayed: number;
+}
+
+export function restore(dataDir: string, dataLogDir: string, options: DataTreeOptions, log: Logger): RestoredDatabase {
+  const snap = loadNewestSnapshot(dataDir, options, (name, why) => log.warn({ name, why }, 'skipping snapshot'));
+  const tree = snap?.tree ?? new DataTree(options);
+  const sessions = snap?.sessions ?? new Map<bigint, number>();
+  const from = snap?.zxid ?? 0n;
+  const { txns, lastFile } = readTxnLogs(dataLogDir, from);
+  for (const t of txns) {
+    if (t.hdr.type === OpCode.createSession && t.body.type === OpCode.createSession) sessions.set(t.hdr.clientId, t.body.record.timeOut);
+    if (t.hdr.type === OpCode.closeSession) sessions.delete(t.hdr.clientId);
+    // NONODE / NODEEXISTS here are the fuzzy-snapshot overlap ZooKeeper also tolerates.
+    tree.processTxn(t.hdr, t.body);
+  }
+  tree.events = [];
+  if (lastFile !== null && lastFile.validEnd < lastFile.size && truncateTornTail(lastFile)) {
+    log.warn({ file: lastFile.path, validEnd: lastFile.validEnd }, 'truncated a torn txn log tail');
+  }
+  log.info({ snapshot: snap?.name ?? null, replayed: txns.length, zxid: `0x${tree.lastProcessedZxid.toString(16)}` }, 'restored keeper database');
+  return { tree, sessions, hadSnapshot: snap !== null, replayed: txns.length };
+}
+
+/**
+ * PurgeTxnLog.purge: keep the newest `retainCount` snapshots (at least 3) and the logs needed
+ * to replay from the oldest of them (the newest log starting at or before its zxid, and all
+ * later logs); delete the rest.
+ */
+export function purge(dataDir: string, dataLogDir: string, retainCount: number): string[] {
+  const keep = Math.max(3, retainCount);
+  const snapDir = versionDir(dataDir);
+  const logDir = versionDir(dataLogDir);
+  const snaps = listByZxid(snapDir, 'snapshot');
+  if (snaps.length <= keep) return [];
+  const oldestKept = snaps[snaps.length - keep]!.zxid;
+  const removed: string[] = [];
+  for (const s of snaps.slice(0, snaps.length - keep)) {
+    removeFile(join(snapDir, s.name));
+    removed.push(s.name);
+  }
+  const logs = listByZxid(logDir, 'log');
+  let needed = -1;
+  for (let i = 0; i < logs.length; i++) if (logs[i]!.zxid <= oldestKept) needed = i;
+  for (let i = 0; i < needed; i++) {
+    removeFile(join(logDir, logs[i]!.name));
+    removed.push(logs[i]!.name);
+  }
+  return removed;
+}

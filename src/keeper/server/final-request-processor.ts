@@ -1,0 +1,282 @@
+/**
+ * FinalRequestProcessor, the last pipeline stage: applies a request's txn to the DataTree (or
+ * runs a read against it), registers watches, and builds the reply (ReplyHeader + response
+ * record). Pure: it returns the reply bytes; watch events the txn fired are left in
+ * `tree.events` for the server to deliver before this reply.
+ */
+import { AddWatchMode, OpCode, Perms, WatcherType, ZkErrorCode } from '../../jute/constants.js';
+import { KeeperError } from '../../jute/errors.js';
+import * as J from '../../jute/generated/records.js';
+import type { Id } from '../../jute/generated/records.js';
+import { Writer } from '../../util/bytes.js';
+import { checkACL } from './acl.js';
+import { DataTree, type ProcessTxnResult } from './data-tree.js';
+import { pathProblem } from './path-utils.js';
+import type { MultiOp, RequestBody } from './requests.js';
+import type { Txn } from './txn.js';
+import { WatchMode, type WatcherId } from './watch-manager.js';
+import { EventType } from '../../jute/constants.js';
+
+export interface FinalRequest {
+  xid: number;
+  type: number;
+  body: RequestBody;
+  sessionId: bigint;
+  watcher: WatcherId;
+  authInfo: readonly Id[];
+  txn: Txn | null;
+}
+
+export interface Reply {
+  err: number;
+  zxid: bigint;
+  /** ReplyHeader + response, ready to frame. */
+  bytes: Buffer;
+}
+
+type BodyWriter = ((w: Writer) => void) | null;
+
+export function encodeReply(xid: number, zxid: bigint, err: number, body: BodyWriter): Buffer {
+  const w = new Writer(64);
+  J.encodeReplyHeader(w, { xid, zxid, err });
+  if (body !== null && err === 0) body(w);
+  return Buffer.from(w.finish());
+}
+
+function validate(path: string): void {
+  if (pathProblem(path) !== null) throw new KeeperError(ZkErrorCode.BADARGUMENTS, path);
+}
+
+function node(tree: DataTree, path: string) {
+  const n = tree.getNode(path);
+  if (n === undefined) throw new KeeperError(ZkErrorCode.NONODE, path);
+  return n;
+}
+
+function txnResponse(rc: ProcessTxnResult, requestType: number): BodyWriter {
+  switch (requestType) {
+    case OpCode.create:
+      return (w) => J.encodeCreateResponse(w, { path: rc.path });
+    case OpCode.create2:
+    case OpCode.createContainer:
+    case OpCode.createTTL:
+      return (w) => J.encodeCreate2Response(w, { path: rc.path, stat: rc.stat! });
+    case OpCode.setData:
+      return (w) => J.encodeSetDataResponse(w, { stat: rc.stat! });
+    case OpCode.setACL:
+      return (w) => J.encodeSetACLResponse(w, { stat: rc.stat! });
+    case OpCode.multi:
+      return (w) => encodeMultiResults(w, rc.multiResult);
+    default:
+      return null;
+  }
+}
+
+function encodeMultiResults(w: Writer, results: readonly ProcessTxnResult[]): void {
+  for (const r of results) {
+    if (r.type === OpCode.error) {
+      J.encodeMultiHeader(w, { type: OpCode.error, done: false, err: r.err });
+      J.encodeErrorResponse(w, { err: r.err });
+      continue;
+    }
+    // createContainer / createTTL results travel as create2 (OpResult.CreateResult with a stat).
+    const type = r.type === OpCode.createContainer || r.type === OpCode.createTTL ? OpCode.create2 : r.type;
+    J.encodeMultiHeader(w, { type, done: false, err: 0 });
+    if (type === OpCode.create) J.encodeCreateResponse(w, { path: r.path });
+    else if (type === OpCode.create2) J.encodeCreate2Response(w, { path: r.path, stat: r.stat! });
+    else if (type === OpCode.setData) J.encodeSetDataResponse(w, { stat: r.stat! });
+  }
+  J.encodeMultiHeader(w, { type: -1, done: true, err: -1 });
+}
+
+function multiRead(tree: DataTree, req: FinalRequest, ops: readonly MultiOp[]): BodyWriter {
+  const parts: Array<(w: Writer) => void> = [];
+  for (const op of ops) {
+    try {
+      if (op.type === OpCode.getData) {
+        const n = node(tree, op.record.path);
+        checkACL(tree.aclOf(n), req.authInfo, Perms.READ, op.record.path);
+        if (op.record.watch) tree.addDataWatch(op.record.path, req.watcher);
+        const resp = { data: n.data, stat: DataTree.copyStat(n) };
+        parts.push((w) => {
+          J.encodeMultiHeader(w, { type: OpCode.getData, done: false, err: 0 });
+          J.encodeGetDataResponse(w, resp);
+        });
+      } else if (op.type === OpCode.getChildren) {
+        const n = node(tree, op.record.path);
+        checkACL(tree.aclOf(n), req.authInfo, Perms.READ, op.record.path);
+        if (op.record.watch) tree.addChildWatch(op.record.path, req.watcher);
+        const children = [...n.children];
+        parts.push((w) => {
+          J.encodeMultiHeader(w, { type: OpCode.getChildren, done: false, err: 0 });
+          J.encodeGetChildrenResponse(w, { children });
+        });
+      } else {
+        throw new KeeperError(ZkErrorCode.BADARGUMENTS, undefined, { detail: 'write op in multiRead' });
+      }
+    } catch (e) {
+      if (!(e instanceof KeeperError)) throw e;
+      const err = e.errorCode;
+      parts.push((w) => {
+        J.encodeMultiHeader(w, { type: OpCode.error, done: false, err });
+        J.encodeErrorResponse(w, { err });
+      });
+    }
+  }
+  return (w) => {
+    for (const p of parts) p(w);
+    J.encodeMultiHeader(w, { type: -1, done: true, err: -1 });
+  };
+}
+
+/** setWatches: re-registers a reconnecting client's watches, firing what it missed. */
+function setWatches(tree: DataTree, req: FinalRequest, sw: J.SetWatches2): void {
+  const rel = sw.relativeZxid;
+  const fire = (type: number, path: string): void => {
+    tree.events.push({ watcher: req.watcher, type, path });
+  };
+  for (const p of sw.dataWatches) {
+    const n = tree.getNode(p);
+    if (n === undefined) fire(EventType.NodeDeleted, p);
+    else if (n.stat.mzxid > rel) fire(EventType.NodeDataChanged, p);
+    else tree.addDataWatch(p, req.watcher);
+  }
+  for (const p of sw.existWatches) {
+    if (tree.getNode(p) !== undefined) fire(EventType.NodeCreated, p);
+    else tree.addDataWatch(p, req.watcher);
+  }
+  for (const p of sw.childWatches) {
+    const n = tree.getNode(p);
+    if (n === undefined) fire(EventType.NodeDeleted, p);
+    else if (n.stat.pzxid > rel) fire(EventType.NodeChildrenChanged, p);
+    else tree.addChildWatch(p, req.watcher);
+  }
+  for (const p of sw.persistentWatches) tree.addPersistentWatch(p, req.watcher, false);
+  for (const p of sw.persistentRecursiveWatches) tree.addPersistentWatch(p, req.watcher, true);
+}
+
+function watchMask(type: number): number {
+  switch (type) {
+    case WatcherType.Children:
+    case WatcherType.Data:
+      return WatchMode.standard | WatchMode.persistent | WatchMode.persistentRecursive;
+    case WatcherType.Persistent:
+      return WatchMode.persistent;
+    case WatcherType.PersistentRecursive:
+      return WatchMode.persistentRecursive;
+    default:
+      return 0xff;
+  }
+}
+
+/** checkWatches / removeWatches (WatcherType Children, Data, Any, Persistent, PersistentRecursive). */
+function removeOrCheckWatches(tree: DataTree, req: FinalRequest, r: J.CheckWatchesRequest, remove: boolean): void {
+  const mask = watchMask(r.type);
+  const useData = r.type !== WatcherType.Children;
+  const useChild = r.type !== WatcherType.Data;
+  const inData = useData && tree.dataWatches.hasWatch(r.path, req.watcher, mask);
+  const inChild = useChild && tree.childWatches.hasWatch(r.path, req.watcher, mask);
+  if (!inData && !inChild) throw new KeeperError(ZkErrorCode.NOWATCHER, r.path);
+  if (!remove) return;
+  if (inData) tree.dataWatches.removeWatch(r.path, req.watcher, mask);
+  if (inChild) tree.childWatches.removeWatch(r.path, req.watcher, mask);
+}
+
+function readRequest(tree: DataTree, req: FinalRequest, clientIp: string): BodyWriter {
+  const b = req.body;
+  switch (b.type) {
+    case OpCode.exists: {
+      validate(b.record.path);
+      if (b.record.watch) tree.addDataWatch(b.record.path, req.watcher);
+      const stat = DataTree.copyStat(node(tree, b.record.path));
+      return (w) => J.encodeExistsResponse(w, { stat });
+    }
+    case OpCode.getData: {
+      validate(b.record.path);
+      const n = node(tree, b.record.path);
+      checkACL(tree.aclOf(n), req.authInfo, Perms.READ, b.record.path);
+      if (b.record.watch) tree.addDataWatch(b.record.path, req.watcher);
+      const resp = { data: n.data, stat: DataTree.copyStat(n) };
+      return (w) => J.encodeGetDataResponse(w, resp);
+    }
+    case OpCode.getChildren:
+    case OpCode.getChildren2: {
+      validate(b.record.path);
+      const n = node(tree, b.record.path);
+      checkACL(tree.aclOf(n), req.authInfo, Perms.READ, b.record.path);
+      if (b.record.watch) tree.addChildWatch(b.record.path, req.watcher);
+      const children = [...n.children];
+      if (b.type === OpCode.getChildren) return (w) => J.encodeGetChildrenResponse(w, { children });
+      const stat = DataTree.copyStat(n);
+      return (w) => J.encodeGetChildren2Response(w, { children, stat });
+    }
+    case OpCode.getACL: {
+      validate(b.record.path);
+      const n = node(tree, b.record.path);
+      checkACL(tree.aclOf(n), req.authInfo, Perms.READ | Perms.ADMIN, b.record.path);
+      const resp = { acl: [...tree.aclOf(n)], stat: DataTree.copyStat(n) };
+      return (w) => J.encodeGetACLResponse(w, resp);
+    }
+    case OpCode.getAllChildrenNumber: {
+      validate(b.record.path);
+      const n = node(tree, b.record.path);
+      checkACL(tree.aclOf(n), req.authInfo, Perms.READ, b.record.path);
+      const totalNumber = tree.getAllChildrenNumber(b.record.path);
+      return (w) => J.encodeGetAllChildrenNumberResponse(w, { totalNumber });
+    }
+    case OpCode.getEphemerals: {
+      const prefix = b.record.prefixPath;
+      const all = tree.getEphemerals(req.sessionId);
+      const ephemerals = prefix.trim() === '' || prefix.trim() === '/' ? all : all.filter((p) => p.startsWith(prefix));
+      return (w) => J.encodeGetEphemeralsResponse(w, { ephemerals });
+    }
+    case OpCode.sync: {
+      const path = b.record.path;
+      return (w) => J.encodeSyncResponse(w, { path });
+    }
+    case OpCode.multiRead:
+      return multiRead(tree, req, b.ops);
+    case OpCode.setWatches:
+      setWatches(tree, req, { ...b.record, persistentWatches: [], persistentRecursiveWatches: [] });
+      return null;
+    case OpCode.setWatches2:
+      setWatches(tree, req, b.record);
+      return null;
+    case OpCode.addWatch:
+      validate(b.record.path);
+      if (b.record.mode !== AddWatchMode.persistent && b.record.mode !== AddWatchMode.persistentRecursive) {
+        throw new KeeperError(ZkErrorCode.BADARGUMENTS, b.record.path);
+      }
+      tree.addPersistentWatch(b.record.path, req.watcher, b.record.mode === AddWatchMode.persistentRecursive);
+      return null;
+    case OpCode.checkWatches:
+    case OpCode.removeWatches:
+      removeOrCheckWatches(tree, req, b.record, b.type === OpCode.removeWatches);
+      return null;
+    case OpCode.whoAmI: {
+      const clientInfo = [{ authScheme: 'ip', user: clientIp }, ...req.authInfo.filter((i) => i.scheme !== 'ip').map((i) => ({ authScheme: i.scheme, user: i.id }))];
+      return (w) => J.encodeWhoAmIResponse(w, { clientInfo });
+    }
+    case OpCode.ping:
+      return null;
+    default:
+      throw new KeeperError(ZkErrorCode.UNIMPLEMENTED);
+  }
+}
+
+/** Applies the request's txn (if any) or runs the read, and returns the reply. */
+export function finalRequest(tree: DataTree, req: FinalRequest, clientIp: string): Reply {
+  if (req.txn !== null) {
+    const rc = tree.processTxn(req.txn.hdr, req.txn.body);
+    const err = req.type === OpCode.multi ? 0 : rc.err;
+    return { err, zxid: req.txn.hdr.zxid, bytes: encodeReply(req.xid, req.txn.hdr.zxid, err, txnResponse(rc, req.type)) };
+  }
+  const zxid = tree.lastProcessedZxid;
+  try {
+    const body = readRequest(tree, req, clientIp);
+    return { err: 0, zxid, bytes: encodeReply(req.xid, zxid, 0, body) };
+  } catch (e) {
+    if (!(e instanceof KeeperError)) throw e;
+    return { err: e.errorCode, zxid, bytes: encodeReply(req.xid, zxid, e.errorCode, null) };
+  }
+}
