@@ -188,7 +188,7 @@ export class LogCleaner {
   private cleanGroup(log: UnifiedLog, group: LogSegment[], map: Map<string, bigint>, aborted: Map<bigint, { first: bigint; last: bigint }[]>, nowMs: number, stats: CleanerStats): void {
     const base = group[0]!.baseOffset;
     const cleaned = new LogSegment(log.dir, base, log.files, log.config.indexIntervalBytes, log.config.segmentIndexBytes, nowMs, CLEANED_FILE_SUFFIX);
-    cleaned.deleteFiles();
+    cleaned.createEmpty();
     // Producers with data of their current transaction retained in this pass (for commit markers).
     const txnDataRetained = new Map<bigint, boolean>();
     for (const seg of group) {

@@ -64,7 +64,7 @@ export function loadLog(log: UnifiedLog, p: UnifiedLogParams): void {
   const checkpointStart = p.logStartOffset ?? 0n;
   if (log.segments.length === 0) {
     const seg = new LogSegment(dir, checkpointStart, p.files, p.config.indexIntervalBytes, p.config.segmentIndexBytes, nowMs);
-    seg.deleteFiles();
+    seg.createEmpty();
     log.segments = [seg];
   }
   const firstBase = log.segments[0]!.baseOffset;

@@ -6,7 +6,7 @@
  * The `.log` descriptor is opened on demand through the shared FileHandleCache; when the LRU
  * closes it, the in-memory indexes are released too, so an idle segment costs a few fields.
  */
-import { fsyncSync, readSync, renameSync, rmSync, statSync, ftruncateSync, writeSync, existsSync } from 'node:fs';
+import { writeFileSync, fsyncSync, readSync, renameSync, rmSync, statSync, ftruncateSync, writeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateBatch, readBatchHeader, type RecordBatchHeader } from '../protocol/records/index.js';
 import { BATCH_LENGTH_OFFSET, LOG_OVERHEAD, MIN_BATCH_LENGTH, RECORD_BATCH_OVERHEAD, MAGIC_OFFSET, CURRENT_MAGIC } from '../protocol/records/layout.js';
@@ -331,6 +331,13 @@ export class LogSegment implements CachedFile {
     this.offsetIndex.renameTo(swap(this.offsetIndex.path));
     this.timeIndex.renameTo(swap(this.timeIndex.path));
     this.txnIndex.renameTo(swap(this.txnIndex.path));
+  }
+
+  /** Starts this segment afresh: stale files are removed and an empty `.log` is created. */
+  createEmpty(): void {
+    this.deleteFiles();
+    writeFileSync(this.logPath, '');
+    this.size = 0;
   }
 
   deleteFiles(): void {

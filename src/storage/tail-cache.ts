@@ -77,7 +77,7 @@ export class TailCache {
   }
 
   /**
-   * Whole batches from the one containing `offset`, below `maxOffset` (exclusive), up to
+   * Whole batches from the one containing `offset`, entirely below `maxOffset`, up to
    * `maxBytes` (the first batch even past it when `minOneMessage`). Undefined when `offset`
    * is not covered by the cache.
    */
@@ -100,7 +100,7 @@ export class TailCache {
     let total = 0;
     for (let i = idx; i < this.batches.length; i++) {
       const b = this.batches[i]!;
-      if (b.baseOffset >= maxOffset) break;
+      if (b.lastOffset >= maxOffset) break;
       const limit = parts.length === 0 && minOneMessage ? Math.max(maxBytes, b.size) : maxBytes;
       if (total + b.size > limit) break;
       const chunk = this.chunks.find((c) => c.id === b.chunk)!;
@@ -112,7 +112,7 @@ export class TailCache {
       } else parts.push(slice);
       total += b.size;
     }
-    const firstEntryIncomplete = parts.length === 0 && this.batches[idx]!.baseOffset < maxOffset;
+    const firstEntryIncomplete = parts.length === 0 && this.batches[idx]!.lastOffset < maxOffset;
     const records = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     return { records, firstEntryIncomplete };
   }

@@ -385,7 +385,7 @@ export class UnifiedLog {
       old.deleteFiles();
     } else old.flushIndexes(false);
     const seg = new LogSegment(this.dir, newBaseOffset, this.files, this.config.indexIntervalBytes, this.config.segmentIndexBytes, this.clock.nowMs());
-    seg.deleteFiles();
+    seg.createEmpty();
     this.segments.push(seg);
     this.tailCache.reset();
     this.takeProducerSnapshot();
@@ -430,24 +430,36 @@ export class UnifiedLog {
     }
     if (startOffset >= maxOffset || startOffset === this._logEndOffset) return result;
     const minOne = options.minOneMessage ?? true;
-    const cached = this.tailCache.read(startOffset, options.maxBytes, maxOffset, minOne);
-    if (cached !== undefined) {
-      result.records = cached.records;
-      result.firstEntryIncomplete = cached.firstEntryIncomplete;
-    } else {
-      let i = this.segmentIndexFor(startOffset);
-      for (; i < this.segments.length; i++) {
-        const r = this.readSegment(this.segments[i]!, startOffset, options.maxBytes, maxOffset, minOne);
-        if (r === undefined) continue;
-        result.records = r.records;
-        result.firstEntryIncomplete = r.firstEntryIncomplete;
+    // Fill up to maxBytes across segment boundaries (Kafka stops at one segment; continuing
+    // saves consumers a round trip per segment). The tail cache serves the end from memory.
+    const parts: Buffer[] = [];
+    let remaining = options.maxBytes;
+    let offset = startOffset;
+    while (offset < maxOffset) {
+      const first = parts.length === 0;
+      const chunk = this.tailCache.read(offset, remaining, maxOffset, minOne && first) ?? this.readFromSegments(offset, remaining, maxOffset, minOne && first);
+      if (chunk === undefined || chunk.records.length === 0) {
+        if (first && chunk !== undefined) result.firstEntryIncomplete = chunk.firstEntryIncomplete;
         break;
       }
+      parts.push(chunk.records);
+      remaining -= chunk.records.length;
+      offset = this.endOffsetOf(chunk.records);
+      if (remaining <= 0) break;
     }
+    result.records = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     if (isolation === 'read_committed' && result.records.length > 0) {
       result.abortedTransactions = this.collectAbortedTransactions(startOffset, this.endOffsetOf(result.records));
     }
     return result;
+  }
+
+  private readFromSegments(offset: bigint, maxBytes: number, maxOffset: bigint, minOneMessage: boolean): { records: Buffer; firstEntryIncomplete: boolean } | undefined {
+    for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
+      const r = this.readSegment(this.segments[i]!, offset, maxBytes, maxOffset, minOneMessage);
+      if (r !== undefined) return r;
+    }
+    return undefined;
   }
 
   private endOffsetOf(records: Buffer): bigint {
@@ -474,7 +486,7 @@ export class UnifiedLog {
   private readSegment(seg: LogSegment, startOffset: bigint, maxBytes: number, maxOffset: bigint, minOneMessage: boolean): { records: Buffer; firstEntryIncomplete: boolean } | undefined {
     const loc = seg.translateOffset(startOffset);
     if (loc === undefined) return undefined;
-    if (loc.header.baseOffset >= maxOffset) return { records: Buffer.alloc(0), firstEntryIncomplete: false };
+    if (loc.lastOffset >= maxOffset) return { records: Buffer.alloc(0), firstEntryIncomplete: false };
     const limit = minOneMessage ? Math.max(maxBytes, loc.size) : maxBytes;
     if (loc.size > limit) return { records: Buffer.alloc(0), firstEntryIncomplete: true };
     let maxPosition = seg.size;
@@ -581,8 +593,8 @@ export class UnifiedLog {
   truncateFullyAndStartAt(newOffset: bigint): void {
     const old = this.segments;
     this.segments = [new LogSegment(this.dir, newOffset, this.files, this.config.indexIntervalBytes, this.config.segmentIndexBytes, this.clock.nowMs())];
-    for (const s of old) if (s.baseOffset !== newOffset) s.deleteFiles();
-    this.activeSegment.truncateTo(newOffset);
+    for (const s of old) s.deleteFiles();
+    this.activeSegment.createEmpty();
     this._logStartOffset = newOffset;
     this._logEndOffset = newOffset;
     this.leaderEpochCache.clear();
