@@ -196,7 +196,15 @@ export class SimSession implements KeeperSession {
   private expired = false;
   private closed = false;
   private readonly listeners = new Set<(s: SessionState) => void>();
+  /** Paths whose watch notifications this session does not get (a delayed notification). */
+  readonly deafTo = new Set<string>();
   constructor(private readonly keeper: SimKeeper, readonly id: bigint) {}
+
+  private wrap(watch: ZkWatcher): ZkWatcher {
+    return (ev) => {
+      if (!this.deafTo.has(ev.path) && !this.closed && !this.expired) watch(ev);
+    };
+  }
 
   sessionId(): bigint {
     return this.id;
@@ -222,7 +230,7 @@ export class SimSession implements KeeperSession {
     return this.op(() => {
       const r = this.keeper.read(path);
       if (r === null) throw new KeeperError(ZkErrorCode.NONODE, path);
-      if (watch !== undefined) this.keeper.addWatch('data', path, watch);
+      if (watch !== undefined) this.keeper.addWatch('data', path, this.wrap(watch));
       return r;
     });
   }
@@ -230,14 +238,14 @@ export class SimSession implements KeeperSession {
   getChildren(path: string, watch?: ZkWatcher): Promise<string[]> {
     return this.op(() => {
       if (this.keeper.node(path) === undefined) throw new KeeperError(ZkErrorCode.NONODE, path);
-      if (watch !== undefined) this.keeper.addWatch('child', path, watch);
+      if (watch !== undefined) this.keeper.addWatch('child', path, this.wrap(watch));
       return this.keeper.children(path);
     });
   }
 
   exists(path: string, watch?: ZkWatcher): Promise<Stat | null> {
     return this.op(() => {
-      if (watch !== undefined) this.keeper.addWatch('data', path, watch);
+      if (watch !== undefined) this.keeper.addWatch('data', path, this.wrap(watch));
       const r = this.keeper.read(path);
       return r === null ? null : r.stat;
     });
