@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { spawnSync } from 'node:child_process';
 import { crc32c, crc32cFallback, crc32cNative } from '../../../src/util/crc32c.js';
 
 test('CRC32C known vectors (RFC 3720 / iSCSI)', () => {
@@ -39,4 +40,17 @@ test('fallback equals native on random inputs, and both continue from an initial
     }),
     { numRuns: 500 },
   );
+});
+
+test('GREGOR_CRC32C_FALLBACK=1 selects the TypeScript implementation, with the same results', () => {
+  const moduleUrl = new URL('../../../src/util/crc32c.js', import.meta.url).href;
+  const code = `const m = await import(${JSON.stringify(moduleUrl)});
+    process.stdout.write(JSON.stringify([m.crc32cIsNative, m.crc32c(Buffer.from('123456789'))]));`;
+  const r = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', code], {
+    env: { ...process.env, GREGOR_CRC32C_FALLBACK: '1' },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), [false, 0xe3069283]);
 });
