@@ -13,5 +13,6 @@ export interface Command {
 }
 
 export const commands: Command[] = [
+  { name: 'keeper', summary: 'standalone ZooKeeper-compatible server (zoo.cfg)', load: () => import('./commands/keeper.js') },
   { name: 'zk', summary: 'zkCli.sh-style shell for the keeper or any ZooKeeper server', load: () => import('./commands/zk.js') },
 ];
