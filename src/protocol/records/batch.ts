@@ -49,6 +49,8 @@ export interface EncodeRecordBatchOptions {
   isTransactional?: boolean;
   isControl?: boolean;
   compression?: Compression;
+  /** The codec's level (KIP-390's compression.gzip.level / compression.zstd.level); codec default when absent. */
+  compressionLevel?: number;
   timestampType?: TimestampType;
   /**
    * The base for record timestamp deltas; defaults to the first record's timestamp (Kafka's
@@ -105,7 +107,7 @@ export function encodeRecordBatch(options: EncodeRecordBatchOptions): Buffer {
   const lastOffsetDelta = options.lastOffsetDelta ?? (records.length === 0 ? -1 : previousDelta);
   if (lastOffsetDelta < previousDelta) throw new EncodeError(`lastOffsetDelta ${lastOffsetDelta} is before the last record's ${previousDelta}`);
   const compression = options.compression ?? 'none';
-  const recordsBytes = compression === 'none' ? body.finish() : codecFor(computeAttributes({ compression })).compress(body.finish());
+  const recordsBytes = compression === 'none' ? body.finish() : codecFor(computeAttributes({ compression })).compress(body.finish(), options.compressionLevel);
 
   const attributes = computeAttributes({
     compression,

@@ -108,3 +108,14 @@ test('decompression bombs are refused without allocating their output', () => {
     assert.equal(corruptCode(() => codec.decompress(bomb, MiB)), 2, codec.name);
   }
 });
+
+test('gzip and zstd honour a compression level (KIP-390); the output always decodes', () => {
+  const data = Buffer.from(Array.from({ length: 3000 }, (_, i) => `line ${i % 97} of a log `).join(''));
+  for (const codec of codecs.slice(1)) {
+    const fast = codec.compress(data, 1);
+    const best = codec.compress(data, codec.name === 'zstd' ? 19 : 9);
+    assert.deepEqual(codec.decompress(fast, MiB), data);
+    assert.deepEqual(codec.decompress(best, MiB), data);
+    if (codec.name === 'gzip' || codec.name === 'zstd') assert.ok(best.length < fast.length, `${codec.name}: ${best.length} vs ${fast.length}`);
+  }
+});

@@ -10,7 +10,11 @@ export interface CompressionCodec {
   readonly name: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
   /** Kafka's CompressionType id (attributes bits 0-2). */
   readonly code: number;
-  compress(data: Buffer): Buffer;
+  /**
+   * Compresses `data`. `level` is the codec's level as Kafka's compression.<codec>.level (KIP-390):
+   * gzip 1..9, zstd -131072..22; snappy and lz4 (lz4-napi has no levels) ignore it.
+   */
+  compress(data: Buffer, level?: number): Buffer;
   /** Decompresses `data`; throws KafkaError(CORRUPT_MESSAGE) when it is invalid or would exceed `maxBytes`. */
   decompress(data: Buffer, maxBytes: number): Buffer;
 }

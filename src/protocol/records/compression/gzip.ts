@@ -5,7 +5,8 @@
 import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import { corrupt, tooLarge, type CompressionCodec } from './codec.js';
 
-export function compress(data: Buffer, level = constants.Z_DEFAULT_COMPRESSION): Buffer {
+/** Kafka's default gzip level is zlib's default (6). */
+export function compress(data: Buffer, level: number = constants.Z_DEFAULT_COMPRESSION): Buffer {
   return gzipSync(data, { level });
 }
 
@@ -22,4 +23,4 @@ export function decompress(data: Buffer, maxBytes: number): Buffer {
   return out;
 }
 
-export const gzip: CompressionCodec = { name: 'gzip', code: 1, compress: (d) => compress(d), decompress };
+export const gzip: CompressionCodec = { name: 'gzip', code: 1, compress, decompress };

@@ -133,4 +133,4 @@ export function decompress(data: Buffer, maxBytes: number): Buffer {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
 }
 
-export const lz4: CompressionCodec = { name: 'lz4', code: 3, compress, decompress };
+export const lz4: CompressionCodec = { name: 'lz4', code: 3, compress: (d) => compress(d), decompress };

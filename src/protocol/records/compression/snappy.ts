@@ -90,4 +90,4 @@ export function decompress(data: Buffer, maxBytes: number): Buffer {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
 }
 
-export const snappy: CompressionCodec = { name: 'snappy', code: 2, compress, decompress };
+export const snappy: CompressionCodec = { name: 'snappy', code: 2, compress: (d) => compress(d), decompress };

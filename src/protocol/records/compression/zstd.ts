@@ -44,7 +44,7 @@ const BLOCK_COMPRESSED = 2;
 /** Kafka's default zstd level (CompressionType.ZSTD default level 3). */
 export const DEFAULT_LEVEL = 3;
 
-export function compress(data: Buffer, level = DEFAULT_LEVEL): Buffer {
+export function compress(data: Buffer, level: number = DEFAULT_LEVEL): Buffer {
   const out = zstdWasm.compress(data, level);
   return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }
@@ -133,4 +133,4 @@ export function decompress(data: Buffer, maxBytes: number): Buffer {
   }
 }
 
-export const zstd: CompressionCodec = { name: 'zstd', code: 4, compress: (d) => compress(d), decompress };
+export const zstd: CompressionCodec = { name: 'zstd', code: 4, compress, decompress };
