@@ -24,6 +24,7 @@ import { ConfigSource, parseProperties, type BrokerConfig } from './config/broke
 import { brokerHandlers } from './handlers/index.js';
 import { buildHandlerTable } from './handlers/table.js';
 import type { MetadataService, MetadataServiceConfig, Unsubscribe } from './metadata/metadata-service.js';
+import { startMetadataService } from './metadata/start-metadata-service.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
 import { SocketServer, type BoundListener } from './network/socket-server.js';
 import { FetchSessionCache } from './replica/fetch-session.js';
@@ -46,13 +47,6 @@ export class BrokerStartError extends GregorError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('GREGOR_ERR_BROKER_START', message, options);
   }
-}
-
-async function defaultMetadataServiceFactory(config: MetadataServiceConfig): Promise<MetadataService> {
-  // Loaded lazily: the keeper integration lives in src/broker/metadata (broker-controller's work).
-  const path = './metadata/start-metadata-service.js';
-  const mod = (await import(path)) as { startMetadataService(c: MetadataServiceConfig): Promise<MetadataService> };
-  return mod.startMetadataService(config);
 }
 
 /** Broker-level `log.*` keys that were set, mapped onto topic config names (LogManager's defaults). */
@@ -154,7 +148,8 @@ export class Broker {
         return { ...a, host: a.host === '' || a.host === '0.0.0.0' || a.host === '::' ? hostname() : a.host, port: a.port === 0 ? b.port : a.port };
       });
       const adv = advertised[0]!;
-      const factory = options.metadataServiceFactory ?? defaultMetadataServiceFactory;
+      const metadataLogger = logger.child({ component: 'metadata' });
+      const factory = options.metadataServiceFactory ?? ((c: MetadataServiceConfig) => startMetadataService({ ...c, logger: metadataLogger }));
       metadata = await factory({
         keeperConnect,
         brokerId,

@@ -13,6 +13,8 @@ export interface Command {
 }
 
 export const commands: Command[] = [
+  { name: 'dev', summary: 'keeper + broker in one process for development (data under ./data)', load: () => import('./commands/dev.js') },
+  { name: 'broker', summary: 'Kafka-compatible broker (server.properties)', load: () => import('./commands/broker.js') },
   { name: 'keeper', summary: 'standalone ZooKeeper-compatible server (zoo.cfg)', load: () => import('./commands/keeper.js') },
   { name: 'zk', summary: 'zkCli.sh-style shell for the keeper or any ZooKeeper server', load: () => import('./commands/zk.js') },
 ];

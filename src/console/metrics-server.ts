@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { contentType as prometheusContentType } from 'prom-client';
+import { prometheusContentType } from 'prom-client';
 
 export interface MetricsSource {
   text(): Promise<string>;
