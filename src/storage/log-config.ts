@@ -26,7 +26,7 @@ const INT_MAX = 2147483647;
 const LONG_MAX = Number.MAX_SAFE_INTEGER; // Kafka's Long.MAX_VALUE; beyond 2^53 makes no difference in ms or bytes
 
 const defs: readonly ConfigDef[] = [
-  { name: 'segment.bytes', type: 'int', defaultValue: 1073741824, serverDefault: 'log.segment.bytes', min: 1024 * 1024, max: INT_MAX, doc: 'Segment file size: the active segment rolls when this many bytes would be exceeded.' },
+  { name: 'segment.bytes', type: 'int', defaultValue: 1073741824, serverDefault: 'log.segment.bytes', min: 14, max: INT_MAX, doc: 'Segment file size: the active segment rolls when this many bytes would be exceeded.' },
   { name: 'segment.ms', type: 'long', defaultValue: 604800000, serverDefault: 'log.roll.ms', min: 1, max: LONG_MAX, doc: 'Roll the active segment after this long even if not full (so retention and compaction can act).' },
   { name: 'segment.jitter.ms', type: 'long', defaultValue: 0, serverDefault: 'log.roll.jitter.ms', min: 0, max: LONG_MAX, doc: 'Maximum random jitter subtracted from segment.ms to avoid thundering herds of rolls.' },
   { name: 'segment.index.bytes', type: 'int', defaultValue: 10485760, serverDefault: 'log.index.size.max.bytes', min: 4, max: INT_MAX, doc: 'Maximum size of the offset index (and time index); a full index rolls the segment.' },
