@@ -437,7 +437,14 @@ export class UnifiedLog {
     let offset = startOffset;
     while (offset < maxOffset) {
       const first = parts.length === 0;
-      const chunk = this.tailCache.read(offset, remaining, maxOffset, minOne && first) ?? this.readFromSegments(offset, remaining, maxOffset, minOne && first);
+      let chunk: { records: Buffer; firstEntryIncomplete: boolean } | undefined;
+      try {
+        chunk = this.tailCache.read(offset, remaining, maxOffset, minOne && first) ?? this.readFromSegments(offset, remaining, maxOffset, minOne && first);
+      } catch (e) {
+        // A corrupt batch after some good ones: serve the good ones (the error was logged).
+        if (first || !(e instanceof KafkaError)) throw e;
+        break;
+      }
       if (chunk === undefined || chunk.records.length === 0) {
         if (first && chunk !== undefined) result.firstEntryIncomplete = chunk.firstEntryIncomplete;
         break;

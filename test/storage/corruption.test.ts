@@ -1,0 +1,63 @@
+/**
+ * A flipped byte inside a closed segment: detected on read (CRC) with a clear log line, the log
+ * serves everything before it; recovery from before it truncates there and the log stays usable.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openSync, readSync, writeSync, closeSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { KafkaError, ErrorCode } from '../../src/protocol/errors.js';
+import { decodeRecordBatch } from '../../src/protocol/records/batch.js';
+import { splitBatches } from '../../src/protocol/records/index.js';
+import { ManualClock } from '../../src/util/clock.js';
+import { FileHandleCache } from '../../src/storage/file-handle-cache.js';
+import { buildLogConfig } from '../../src/storage/log-config.js';
+import { UnifiedLog } from '../../src/storage/unified-log.js';
+import { tempDir } from '../helpers/paths.js';
+import { makeBatch } from './helpers.js';
+
+test('a flipped byte in a closed segment is reported on read and cut by recovery', () => {
+  const d = tempDir();
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }));
+  const open = (clean: boolean, recoveryPoint?: bigint): UnifiedLog =>
+    UnifiedLog.open({ dir: d.path, topicPartition: { topic: 'c', partition: 0 }, config: buildLogConfig({ 'segment.bytes': 64 * 1024 }), clock: new ManualClock(1_700_000_000_000), logger, files: new FileHandleCache(8), tailCacheBytes: 0, hadCleanShutdown: clean, recoveryPoint, scheduleDeletion: () => undefined, jitter: () => 0 });
+  try {
+    let log = open(true);
+    for (let i = 0; i < 200; i++) log.append(makeBatch({ count: 5, valueBytes: 200, timestampMs: 1_700_000_000_000 }), { leaderEpoch: 0, origin: 'client' });
+    assert.ok(log.segments.length >= 3);
+    log.close();
+    // Corrupt a byte in the middle of the first (closed) segment, inside a record payload.
+    log = open(true);
+    const seg = log.segments[0]!;
+    const victim = [...seg.batchesFrom(0)][10]!;
+    const fd = openSync(seg.logPath, 'r+');
+    const b = Buffer.alloc(1);
+    const at = victim.position + victim.size - 20;
+    readSync(fd, b, 0, 1, at);
+    b[0] ^= 0x40;
+    writeSync(fd, b, 0, 1, at);
+    closeSync(fd);
+    log.highWatermark = log.logEndOffset;
+    // Reads before the corrupt batch work and stop short of it.
+    const before = log.read(0n, { maxBytes: 1 << 20 });
+    const offs = splitBatches(before.records).batches.flatMap((x) => decodeRecordBatch(x).records.map((r) => r.offset));
+    assert.equal(offs.at(-1), victim.header.baseOffset - 1n);
+    assert.ok(lines.some((l) => l.includes('corrupt record batch found on read')), 'a clear log line');
+    assert.throws(() => log.read(victim.header.baseOffset, { maxBytes: 1 << 20 }), (e: unknown) => e instanceof KafkaError && e.errorCode === ErrorCode.CORRUPT_MESSAGE);
+    // Reads after it still work.
+    const after = log.read(victim.header.baseOffset + 5n, { maxBytes: 1000 });
+    assert.ok(after.records.length > 0);
+    // Recovery from before the damage truncates the log at the corrupt batch; appends continue there.
+    log = open(false, 0n);
+    assert.equal(log.logEndOffset, victim.header.baseOffset);
+    assert.equal(log.segments.length, 1);
+    assert.ok(lines.some((l) => l.includes('recovery found an invalid batch')));
+    const info = log.append(makeBatch({ count: 1 }), { leaderEpoch: 0, origin: 'client' });
+    assert.equal(info.firstOffset, victim.header.baseOffset);
+    log.close();
+  } finally {
+    d.cleanup();
+  }
+});
