@@ -1,18 +1,17 @@
 /**
  * Where the generator reads from and writes to. The repo root is found by walking up from
- * this module to the first package.json that is not inside `dist/` (the compiled generator
+ * this module to the first package.json not in a `dist` directory (the compiled generator
  * lives in dist/src/protocol/codegen, the TypeScript one in src/protocol/codegen), so both
  * `npm run generate` (tsx) and scripts/check-generated.mjs (compiled) agree.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join, sep } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export function findRepoRoot(fromUrl: string = import.meta.url): string {
   let dir = dirname(fileURLToPath(fromUrl));
   while (true) {
-    const underDist = dir.split(sep).includes('dist');
-    if (!underDist && existsSync(join(dir, 'package.json'))) return dir;
+    if (basename(dir) !== 'dist' && existsSync(join(dir, 'package.json'))) return dir;
     const parent = dirname(dir);
     if (parent === dir) throw new Error(`no package.json found above ${fileURLToPath(fromUrl)}`);
     dir = parent;
