@@ -95,11 +95,19 @@ export class KafkaController {
     })();
   }
 
+  /** One watcher object per flag, so that re-arming a watch never registers a duplicate. */
+  private readonly watchers = new Map<Dirty, () => void>();
+
   private mark(d: Dirty): () => void {
-    return () => {
-      this.dirty.add(d);
-      this.schedule();
-    };
+    let w = this.watchers.get(d);
+    if (w === undefined) {
+      w = () => {
+        this.dirty.add(d);
+        this.schedule();
+      };
+      this.watchers.set(d, w);
+    }
+    return w;
   }
 
   private async pass(): Promise<void> {

@@ -74,12 +74,20 @@ export class ZkMetadataCache {
     await this.settled();
   }
 
+  /** One watcher object per key, so that re-arming a watch never registers a duplicate. */
+  private readonly watchers = new Map<DirtyKey, () => void>();
+
   private mark(key: DirtyKey): () => void {
-    return () => {
-      if (this.closed) return;
-      this.dirty.add(key);
-      this.kick();
-    };
+    let w = this.watchers.get(key);
+    if (w === undefined) {
+      w = () => {
+        if (this.closed) return;
+        this.dirty.add(key);
+        this.kick();
+      };
+      this.watchers.set(key, w);
+    }
+    return w;
   }
 
   private kick(): void {
@@ -148,7 +156,7 @@ export class ZkMetadataCache {
       }
     } else if (key === 'topics') {
       const names = new Set(await s.getChildren(ZkPaths.topics, this.mark('topics')));
-      for (const name of [...this.topics.keys()]) if (!names.has(name)) this.topics.delete(name);
+      for (const name of [...this.topics.keys()]) if (!names.has(name)) this.forgetTopic(name);
       for (const name of names) if (!this.topics.has(name)) await this.refreshTopic(name, true);
     } else if (key === 'deletions') {
       this.deletions = new Set(await s.getChildren(ZkPaths.deleteTopics, this.mark('deletions')));
@@ -180,7 +188,7 @@ export class ZkMetadataCache {
   private async refreshTopic(name: string, isNew: boolean): Promise<void> {
     const read = await readTopic(this.session, name, this.mark(`topic:${name}`));
     if (read === null || read.assignment.topicId === null) {
-      this.topics.delete(name);
+      this.forgetTopic(name);
       return;
     }
     let t = this.topics.get(name);
@@ -192,6 +200,22 @@ export class ZkMetadataCache {
     for (const p of read.assignment.partitions.keys()) {
       if (!t.states.has(p)) t.states.set(p, await readPartitionState(this.session, name, p, this.mark(stateKey(name, p))));
     }
+  }
+
+  private forgetTopic(name: string): void {
+    const t = this.topics.get(name);
+    this.topics.delete(name);
+    if (t === undefined) return;
+    this.watchers.delete(`topic:${name}`);
+    this.watchers.delete(`config:${name}`);
+    for (const p of t.assignment.partitions.keys()) this.watchers.delete(stateKey(name, p));
+  }
+
+  /** Re-reads one partition's state now (after this broker wrote it). */
+  async refreshPartition(topic: string, partition: number): Promise<void> {
+    this.dirty.add(stateKey(topic, partition));
+    this.kick();
+    await this.settled();
   }
 
   private async readTopicConfig(name: string): Promise<Record<string, string>> {

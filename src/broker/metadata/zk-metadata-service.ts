@@ -450,7 +450,7 @@ export class ZkMetadataService implements MetadataService {
   async updateIsr(update: IsrUpdate): Promise<IsrUpdateResult> {
     const path = partitionStatePath(update.topic, update.partition);
     const current = async (): Promise<IsrUpdateResult['partition']> => {
-      await this.cache.refreshAll();
+      await this.cache.refreshPartition(update.topic, update.partition);
       return this.snapshot().topics.get(update.topic)?.partitions[update.partition] ?? null;
     };
     let state;

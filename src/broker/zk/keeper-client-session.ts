@@ -3,7 +3,7 @@
  * and against a real Apache ZooKeeper). Translates multi failures into a MultiOutcome and
  * session state events into the port's states.
  */
-import { MultiError, op, ZooKeeperClient, type Op } from '../../keeper/client/index.js';
+import { MultiError, op, ZooKeeperClient, type Op, type Watcher } from '../../keeper/client/index.js';
 import type { KeeperSession, KeeperSessionFactory, MultiOutcome, SessionState, ZkOp, ZkWatcher } from './keeper-port.js';
 
 export interface KeeperClientSessionOptions {
@@ -22,7 +22,20 @@ function toClientOp(o: ZkOp): Op {
 }
 
 export class KeeperClientSession implements KeeperSession {
+  /** The client's watcher for each of ours: the same object each time, so the client's sets dedupe. */
+  private readonly adapted = new WeakMap<ZkWatcher, Watcher>();
+
   constructor(private readonly client: ZooKeeperClient) {}
+
+  private adapt(watch: ZkWatcher | undefined): { watch?: Watcher } {
+    if (watch === undefined) return {};
+    let w = this.adapted.get(watch);
+    if (w === undefined) {
+      w = (ev) => watch({ type: ev.type, path: ev.path ?? '' });
+      this.adapted.set(watch, w);
+    }
+    return { watch: w };
+  }
 
   static async connect(connectString: string, options: KeeperClientSessionOptions = {}): Promise<KeeperClientSession> {
     const client = new ZooKeeperClient(connectString, { sessionTimeoutMs: options.sessionTimeoutMs ?? 18_000 });
@@ -57,15 +70,15 @@ export class KeeperClientSession implements KeeperSession {
   }
 
   getData(path: string, watch?: ZkWatcher): Promise<{ data: Buffer | null; stat: import('./keeper-port.js').Stat }> {
-    return this.client.getData(path, watch === undefined ? {} : { watch: (ev) => watch({ type: ev.type, path: ev.path ?? path }) });
+    return this.client.getData(path, this.adapt(watch));
   }
 
   getChildren(path: string, watch?: ZkWatcher): Promise<string[]> {
-    return this.client.getChildren(path, watch === undefined ? {} : { watch: (ev) => watch({ type: ev.type, path: ev.path ?? path }) });
+    return this.client.getChildren(path, this.adapt(watch));
   }
 
   exists(path: string, watch?: ZkWatcher): Promise<import('./keeper-port.js').Stat | null> {
-    return this.client.exists(path, watch === undefined ? {} : { watch: (ev) => watch({ type: ev.type, path: ev.path ?? path }) });
+    return this.client.exists(path, this.adapt(watch));
   }
 
   setData(path: string, data: Buffer, version: number): Promise<import('./keeper-port.js').Stat> {

@@ -138,8 +138,9 @@ export async function twoBrokerScenario(h: Harness): Promise<void> {
     const [deleted] = await b2.service.deleteTopics([{ name: null, topicId: ev!.topicId }], { timeoutMs: 10_000 });
     assert.equal(deleted!.errorCode, ErrorCode.NONE, deleted!.errorMessage ?? '');
     assert.equal(await h.reader.exists('/brokers/topics/events'), null);
+    // Kafka's order: the topic, its config, then the deletion request
+    await until('deletion request removed', async () => (await h.reader.exists('/admin/delete_topics/events')) === null);
     assert.equal(await h.reader.exists('/config/topics/events'), null);
-    assert.equal(await h.reader.exists('/admin/delete_topics/events'), null);
     assert.deepEqual(b2.events.filter((e) => e.kind === 'stop-replica' && e.topic === 'events' && e.deletePartition).map((e) => e.partition).sort(), [0, 1]);
     const [unknown] = await b2.service.deleteTopics([{ name: 'events', topicId: null }]);
     assert.equal(unknown!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
