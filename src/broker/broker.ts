@@ -164,6 +164,10 @@ export class Broker {
         uncleanLeaderElectionEnable: config.bool('unclean.leader.election.enable'),
       });
       checkMetaProperties(logDirs, brokerId, metadata.snapshot().clusterId);
+      // Clients (KafkaJS's admin) send controller requests at once: wait until the election has
+      // a winner and this broker's registration is visible, as a started Kafka broker would have.
+      const ready = await metadata.waitFor((md) => md.controllerId >= 0 && md.brokers.has(brokerId), config.int('zookeeper.session.timeout.ms'));
+      if (!ready) logger.warn('no controller elected yet; starting anyway');
       const md = metadata;
       const replicaManager = new ReplicaManager({
         brokerId,
