@@ -33,17 +33,17 @@ function harness(extendedTypesEnabled = false) {
 test('stat semantics: cversion counts creates and deletes, pzxid follows children', () => {
   const { tree, run, create } = harness();
   assert.equal(create('/p').rc.err, 0);
-  const p0 = DataTree.copyStat(tree.getNode('/p')!);
+  const p0 = tree.copyStat(tree.getNode('/p')!);
   assert.equal(p0.cversion, 0);
   assert.equal(p0.pzxid, p0.czxid);
   const c = create('/p/a');
-  const p1 = DataTree.copyStat(tree.getNode('/p')!);
+  const p1 = tree.copyStat(tree.getNode('/p')!);
   assert.equal(p1.cversion, 1);
   assert.equal(p1.numChildren, 1);
   assert.equal(p1.pzxid, c.txn.hdr.zxid);
   const d = run({ type: OpCode.delete, record: { path: '/p/a', version: -1 } });
   assert.equal(d.rc.err, 0);
-  const p2 = DataTree.copyStat(tree.getNode('/p')!);
+  const p2 = tree.copyStat(tree.getNode('/p')!);
   assert.equal(p2.cversion, 2);
   assert.equal(p2.pzxid, d.txn.hdr.zxid);
   assert.equal(p2.mzxid, p0.mzxid, 'a child change does not touch mzxid');
@@ -57,7 +57,7 @@ test('setData bumps version and mzxid; version checks answer BADVERSION', () => 
   create('/x');
   const ok = run({ type: OpCode.setData, record: { path: '/x', data: Buffer.from('yy'), version: 0 } });
   assert.equal(ok.rc.err, 0);
-  const s = DataTree.copyStat(tree.getNode('/x')!);
+  const s = tree.copyStat(tree.getNode('/x')!);
   assert.equal(s.version, 1);
   assert.equal(s.dataLength, 2);
   assert.equal(s.mzxid, ok.txn.hdr.zxid);

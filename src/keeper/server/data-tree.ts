@@ -135,7 +135,11 @@ export class DataTree {
     }
   }
 
-  static copyStat(node: DataNode): Stat {
+  /**
+   * The Stat a client sees (DataNode.copyStat): the derived cversion, and an ephemeralOwner
+   * that is shown only for true ephemerals — containers and TTL nodes show 0.
+   */
+  copyStat(node: DataNode): Stat {
     const s = node.stat;
     const numChildren = node.children.size;
     return {
@@ -146,7 +150,7 @@ export class DataTree {
       version: s.version,
       cversion: s.cversion * 2 - numChildren,
       aversion: s.aversion,
-      ephemeralOwner: s.ephemeralOwner,
+      ephemeralOwner: ephemeralKind(s.ephemeralOwner, this.extendedTypesEnabled) === 'ephemeral' ? s.ephemeralOwner : 0n,
       dataLength: node.data === null ? 0 : node.data.length,
       numChildren,
       pzxid: s.pzxid,
@@ -183,7 +187,7 @@ export class DataTree {
     this.trackOwner(path, owner);
     this.fire(this.dataWatches, path, EventType.NodeCreated);
     this.fire(this.childWatches, parentPath, EventType.NodeChildrenChanged);
-    return DataTree.copyStat(node);
+    return this.copyStat(node);
   }
 
   deleteNode(path: string, zxid: bigint): void {
@@ -209,7 +213,7 @@ export class DataTree {
     node.stat.mzxid = zxid;
     node.stat.version = version;
     this.fire(this.dataWatches, path, EventType.NodeDataChanged);
-    return DataTree.copyStat(node);
+    return this.copyStat(node);
   }
 
   setACL(path: string, acl: readonly ACL[], version: number): Stat {
@@ -218,7 +222,7 @@ export class DataTree {
     this.aclCache.removeUsage(node.acl);
     node.stat.aversion = version;
     node.acl = this.aclCache.convertAcls(acl);
-    return DataTree.copyStat(node);
+    return this.copyStat(node);
   }
 
   /** The session's ephemeral paths (getEphemerals, closeSession). */

@@ -97,7 +97,7 @@ function multiRead(tree: DataTree, req: FinalRequest, ops: readonly MultiOp[]): 
         const n = node(tree, op.record.path);
         checkACL(tree.aclOf(n), req.authInfo, Perms.READ, op.record.path);
         if (op.record.watch) tree.addDataWatch(op.record.path, req.watcher);
-        const resp = { data: n.data, stat: DataTree.copyStat(n) };
+        const resp = { data: n.data, stat: tree.copyStat(n) };
         parts.push((w) => {
           J.encodeMultiHeader(w, { type: OpCode.getData, done: false, err: 0 });
           J.encodeGetDataResponse(w, resp);
@@ -188,7 +188,7 @@ function readRequest(tree: DataTree, req: FinalRequest, clientIp: string): BodyW
     case OpCode.exists: {
       validate(b.record.path);
       if (b.record.watch) tree.addDataWatch(b.record.path, req.watcher);
-      const stat = DataTree.copyStat(node(tree, b.record.path));
+      const stat = tree.copyStat(node(tree, b.record.path));
       return (w) => J.encodeExistsResponse(w, { stat });
     }
     case OpCode.getData: {
@@ -196,7 +196,7 @@ function readRequest(tree: DataTree, req: FinalRequest, clientIp: string): BodyW
       const n = node(tree, b.record.path);
       checkACL(tree.aclOf(n), req.authInfo, Perms.READ, b.record.path);
       if (b.record.watch) tree.addDataWatch(b.record.path, req.watcher);
-      const resp = { data: n.data, stat: DataTree.copyStat(n) };
+      const resp = { data: n.data, stat: tree.copyStat(n) };
       return (w) => J.encodeGetDataResponse(w, resp);
     }
     case OpCode.getChildren:
@@ -207,14 +207,14 @@ function readRequest(tree: DataTree, req: FinalRequest, clientIp: string): BodyW
       if (b.record.watch) tree.addChildWatch(b.record.path, req.watcher);
       const children = [...n.children];
       if (b.type === OpCode.getChildren) return (w) => J.encodeGetChildrenResponse(w, { children });
-      const stat = DataTree.copyStat(n);
+      const stat = tree.copyStat(n);
       return (w) => J.encodeGetChildren2Response(w, { children, stat });
     }
     case OpCode.getACL: {
       validate(b.record.path);
       const n = node(tree, b.record.path);
       checkACL(tree.aclOf(n), req.authInfo, Perms.READ | Perms.ADMIN, b.record.path);
-      const resp = { acl: [...tree.aclOf(n)], stat: DataTree.copyStat(n) };
+      const resp = { acl: [...tree.aclOf(n)], stat: tree.copyStat(n) };
       return (w) => J.encodeGetACLResponse(w, resp);
     }
     case OpCode.getAllChildrenNumber: {
