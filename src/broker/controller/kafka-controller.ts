@@ -14,11 +14,15 @@
  */
 import type { Logger } from '../../util/logger.js';
 import { ZkErrorCode } from '../../jute/constants.js';
-import { encodeController, encodeControllerEpoch, decodeController, decodeIsrChangeNotification, decodeConfigEntity, encodePartitionState } from '../zk/codecs.js';
+import {
+  decodeConfigChangeNotification, decodeConfigEntity, decodeController, decodeIsrChangeNotification, encodeController, encodeControllerEpoch, encodePartitionState,
+  encodeTopicAssignment,
+} from '../zk/codecs.js';
 import { CreateMode, type KeeperSession } from '../zk/keeper-port.js';
 import {
   ControllerMovedError, createRecursive, deleteRecursive, fencedMulti, isKeeperError, readBrokers, readControllerEpoch, readPartitionState, readTopic,
 } from '../zk/kafka-zk-client.js';
+import { randomUuid } from '../zk/uuid.js';
 import { ZkPaths, deleteTopicPath, partitionStatePath, topicConfigPath, topicPartitionPath, topicPath } from '../zk/paths.js';
 import {
   ControllerCore, type BrokerRequest, type ControllerAction, type ControllerBroker, type ControllerSettings, type ControllerTopic, type LoadedPartitionState,
@@ -43,10 +47,12 @@ export interface KafkaControllerOptions {
 /** Bound on re-read/re-write rounds after conflicting partition-state writes in one pass. */
 const MAX_CONFLICT_ROUNDS = 10;
 
-type Dirty = 'brokers' | 'topics' | 'deletions' | 'isr';
+type Dirty = 'brokers' | 'topics' | 'deletions' | 'isr' | 'configs';
 
 export class KafkaController {
   private core: ControllerCore | null = null;
+  /** The last /config/changes notification looked at (its sequence number). */
+  private lastConfigChange = -1;
   private epochZkVersion = -1;
   private readonly dirty = new Set<Dirty>();
   private running: Promise<void> | null = null;
@@ -136,7 +142,7 @@ export class KafkaController {
       // connection loss and the like: retry the whole pass shortly
       this.log.warn({ err }, 'controller pass failed; retrying');
       if (this.core === null) this.electPending = true;
-      else for (const d of ['brokers', 'topics', 'deletions', 'isr'] as const) this.dirty.add(d);
+      else for (const d of ['brokers', 'topics', 'deletions', 'isr', 'configs'] as const) this.dirty.add(d);
       await new Promise((r) => setTimeout(r, 200));
     }
   }
@@ -204,6 +210,7 @@ export class KafkaController {
     const topics = await this.readTopics();
     const partitionStates = await this.readStates(topics);
     const topicsToDelete = await session.getChildren(ZkPaths.deleteTopics, this.mark('deletions'));
+    this.lastConfigChange = latestSequence(await session.getChildren(ZkPaths.configChanges, this.mark('configs')));
     const topicUncleanOverrides = new Map<string, boolean>();
     for (const t of topics) {
       const v = await this.readUncleanOverride(t.name);
@@ -236,6 +243,24 @@ export class KafkaController {
       case 'deletions':
         await this.execute(core.step({ type: 'topic-deletion-requested', topics: await session.getChildren(ZkPaths.deleteTopics, this.mark('deletions')) }));
         return;
+      case 'configs': {
+        // Kafka's TopicUncleanLeaderElectionEnable: a topic config change may allow an election now
+        const children = await session.getChildren(ZkPaths.configChanges, this.mark('configs'));
+        for (const child of children.filter((c) => sequenceOf(c) > this.lastConfigChange).sort()) {
+          this.lastConfigChange = Math.max(this.lastConfigChange, sequenceOf(child));
+          let entityPath: string;
+          try {
+            entityPath = decodeConfigChangeNotification((await session.getData(`${ZkPaths.configChanges}/${child}`)).data);
+          } catch (err) {
+            if (isKeeperError(err, ZkErrorCode.NONODE) || (err as Error).name === 'DecodeError') continue;
+            throw err;
+          }
+          if (!entityPath.startsWith('topics/')) continue;
+          const topic = entityPath.slice('topics/'.length);
+          await this.execute(core.step({ type: 'topic-unclean-override', topic, value: await this.readUncleanOverride(topic) }));
+        }
+        return;
+      }
       case 'isr': {
         const children = await session.getChildren(ZkPaths.isrChangeNotification, this.mark('isr'));
         const states: LoadedPartitionState[] = [];
@@ -268,11 +293,21 @@ export class KafkaController {
     for (const name of names.sort()) {
       const t = await readTopic(session, name, this.mark('topics'));
       if (t === null) continue;
-      if (t.assignment.topicId === null) {
-        this.log.warn({ topic: name }, 'topic without a topic id (written by an old Kafka); ignored');
-        continue;
+      let topicId = t.assignment.topicId;
+      if (topicId === null) {
+        // written by Kafka < 2.8: give it an id, as Kafka's controller does (fenced, conditional)
+        topicId = randomUuid();
+        const outcome = await fencedMulti(session, this.epochZkVersion, [
+          { type: 'setData', path: topicPath(name), data: encodeTopicAssignment({ ...t.assignment, topicId }), version: t.stat.version },
+        ]);
+        if (!outcome.ok) {
+          if (outcome.failedIndex === 0) throw new ControllerMovedError();
+          this.dirty.add('topics');
+          continue;
+        }
+        this.log.info({ topic: name }, 'assigned a topic id to a topic written without one');
       }
-      out.push({ name, topicId: t.assignment.topicId, partitions: t.assignment.partitions });
+      out.push({ name, topicId, partitions: t.assignment.partitions });
     }
     return out;
   }
@@ -388,4 +423,14 @@ function mergeRequests(requests: readonly BrokerRequest[]): BrokerRequest[] {
     list.push(...r.changes);
   }
   return [...byBroker].sort((a, b) => a[0] - b[0]).map(([brokerId, changes]) => ({ brokerId, changes }));
+}
+
+/** The sequence number of a sequential znode name (`config_change_0000000042` -> 42). */
+function sequenceOf(name: string): number {
+  const m = /(\d{10})$/.exec(name);
+  return m === null ? -1 : Number(m[1]);
+}
+
+function latestSequence(names: readonly string[]): number {
+  return names.reduce((max, n) => Math.max(max, sequenceOf(n)), -1);
 }

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ErrorCode } from '../../../src/protocol/errors.js';
 import { SimKeeper } from '../zk/sim-keeper.js';
 import { singleBrokerRestartScenario, startBroker, twoBrokerScenario, type Harness } from './metadata-service.shared.js';
 
@@ -43,3 +44,47 @@ async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 1000 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
   assert.ok(check());
 }
+
+test('ISR shrink by the leader, then unclean election once the topic allows it; old topics get a topic id', async () => {
+  const keeper = new SimKeeper();
+  const h: Harness = { reader: keeper.connect(), factory: async () => keeper.connect(), connect: 'sim' };
+  const b1 = await startBroker(h, 1);
+  const b2 = await startBroker(h, 2);
+  try {
+    await until(() => b1.service.isController() && b1.service.snapshot().brokers.size === 2);
+    const [r] = await b2.service.createTopics([{ name: 'u', numPartitions: -1, replicationFactor: -1, assignments: new Map([[0, [1, 2]]]), configs: {} }], { timeoutMs: 5000 });
+    assert.equal(r!.errorCode, ErrorCode.NONE, r!.errorMessage ?? '');
+    const p0 = b1.service.snapshot().topics.get('u')!.partitions[0]!;
+    assert.deepEqual([p0.leader, p0.isr], [1, [1, 2]]);
+    // the leader drops 2 from the ISR (conditional on the partition epoch) and notifies the controller
+    const stale = await b2.service.updateIsr({ topic: 'u', partition: 0, leaderEpoch: p0.leaderEpoch, isr: [2], partitionEpoch: p0.partitionEpoch });
+    assert.equal(stale.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    const shrunk = await b1.service.updateIsr({ topic: 'u', partition: 0, leaderEpoch: p0.leaderEpoch, isr: [1], partitionEpoch: p0.partitionEpoch });
+    assert.equal(shrunk.errorCode, ErrorCode.NONE);
+    assert.deepEqual(shrunk.partition!.isr, [1]);
+    const again = await b1.service.updateIsr({ topic: 'u', partition: 0, leaderEpoch: p0.leaderEpoch, isr: [1, 2], partitionEpoch: p0.partitionEpoch });
+    assert.equal(again.errorCode, ErrorCode.INVALID_UPDATE_VERSION);
+    assert.ok(keeper.children('/isr_change_notification').length <= 1);
+    await until(() => keeper.children('/isr_change_notification').length === 0);
+
+    await b1.service.close();
+    await until(() => b2.service.isController() && b2.service.snapshot().topics.get('u')!.partitions[0]!.leader === -1);
+    assert.deepEqual(b2.service.snapshot().topics.get('u')!.partitions[0]!.isr, [1]);
+    const altered = await b2.service.alterConfigs({ type: 'topic', name: 'u' }, { kind: 'incremental', ops: [{ op: 'set', name: 'unclean.leader.election.enable', value: 'true' }] });
+    assert.equal(altered.errorCode, ErrorCode.NONE, altered.errorMessage ?? '');
+    await until(() => b2.service.snapshot().topics.get('u')!.partitions[0]!.leader === 2);
+    assert.deepEqual(b2.service.snapshot().topics.get('u')!.partitions[0]!.isr, [2]);
+    assert.equal(JSON.parse(keeper.read('/config/topics/u')!.data!.toString()).config['unclean.leader.election.enable'], 'true');
+    const change = keeper.children('/config/changes').at(-1)!;
+    assert.match(change, /^config_change_\d{10}$/);
+    assert.deepEqual(JSON.parse(keeper.read(`/config/changes/${change}`)!.data!.toString()), { version: 2, entity_path: 'topics/u' });
+
+    // a topic written by an old Kafka (version 1, no topic_id) gets an id and leaders
+    await h.reader.create('/brokers/topics/legacy', Buffer.from('{"version":1,"partitions":{"0":[2]}}'), 0);
+    await until(() => (b2.service.snapshot().topics.get('legacy')?.partitions[0]?.leader ?? -1) === 2);
+    assert.match(JSON.parse(keeper.read('/brokers/topics/legacy')!.data!.toString()).topic_id, /^[A-Za-z0-9_-]{22}$/);
+  } finally {
+    await b2.service.close();
+    await b1.service.close();
+  }
+});
