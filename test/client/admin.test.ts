@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startCluster, type EmbeddedCluster } from '../../src/broker/embedded-cluster.js';
+import { Admin } from '../../src/client/admin/admin.js';
+import { KafkaError } from '../../src/protocol/errors.js';
+
+let cluster: EmbeddedCluster;
+let admin: Admin;
+
+before(async () => {
+  cluster = await startCluster({ brokers: 1 });
+  admin = new Admin({ bootstrapServers: cluster.bootstrapServers, clientId: 'admin-test' });
+});
+after(async () => {
+  await admin.close();
+  await cluster.stop();
+});
+
+test('create, list, describe, grow and delete a topic', async () => {
+  const created = await admin.createTopics([{ name: 'a1', numPartitions: 3, replicationFactor: 1, configs: { 'cleanup.policy': 'compact' } }]);
+  assert.equal(created[0]!.numPartitions, 3);
+  assert.ok((await admin.listTopics()).includes('a1'));
+  const [d] = await admin.describeTopics(['a1']);
+  assert.equal(d!.partitions.length, 3);
+  assert.deepEqual(d!.partitions.map((p) => p.leader), [0, 0, 0]);
+  const [cfg] = await admin.describeConfigs([{ type: 'topic', name: 'a1' }]);
+  const policy = cfg!.entries.find((e) => e.name === 'cleanup.policy');
+  assert.equal(policy?.value, 'compact');
+  assert.equal(policy?.isDefault, false);
+  await admin.incrementalAlterConfigs([{ resource: { type: 'topic', name: 'a1' }, ops: [{ name: 'retention.ms', op: 'set', value: '1000' }] }]);
+  const [cfg2] = await admin.describeConfigs([{ type: 'topic', name: 'a1', keys: ['retention.ms'] }]);
+  assert.equal(cfg2!.entries[0]?.value, '1000');
+  await admin.createPartitions([{ topic: 'a1', count: 5 }]);
+  assert.equal((await admin.describeTopics(['a1']))[0]!.partitions.length, 5);
+  await assert.rejects(admin.createPartitions([{ topic: 'a1', count: 2 }]), (e: unknown) => e instanceof KafkaError && e.errorName === 'INVALID_PARTITIONS');
+  await assert.rejects(admin.createTopics([{ name: 'a1', numPartitions: 1 }]), (e: unknown) => e instanceof KafkaError && e.errorName === 'TOPIC_ALREADY_EXISTS');
+  const offsets = await admin.listOffsets([{ topic: 'a1', partition: 0, timestamp: -1n }]);
+  assert.equal(offsets[0]!.offset, 0n);
+  await admin.deleteTopics(['a1']);
+  assert.ok(!(await admin.listTopics()).includes('a1'));
+});
+
+test('describeCluster names the controller and the brokers', async () => {
+  const c = await admin.describeCluster();
+  assert.equal(c.controllerId, 0);
+  assert.deepEqual(c.brokers.map((b) => b.nodeId), [0]);
+  assert.ok(c.clusterId !== null && c.clusterId.length > 0);
+});
