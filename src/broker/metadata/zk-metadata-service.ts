@@ -21,7 +21,7 @@ import {
   ZkPaths, brokerConfigPath, configChangeSequencePrefixPath, deleteTopicPath, isrChangeSequencePrefixPath, partitionStatePath, topicConfigPath, topicPath,
 } from '../zk/paths.js';
 import { randomUuid, uuidToBase64Url, ZERO_UUID } from '../zk/uuid.js';
-import { assignReplicasToBrokers, validateManualAssignment } from '../controller/replica-assignment.js';
+import { assignReplicas, validateManualAssignment } from '../controller/replica-assignment.js';
 import { KafkaController } from '../controller/kafka-controller.js';
 import type { BrokerRequest } from '../controller/controller-core.js';
 import { inProcessChannel, registerInProcessBroker } from './in-process-channel.js';
@@ -239,7 +239,8 @@ export class ZkMetadataService implements MetadataService {
     const collision = (await s.getChildren(ZkPaths.topics)).find((n) => n !== t.name && unifyCollisionChars(n) === unified);
     if (collision !== undefined) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${t.name}' collides with existing topic: ${collision}`);
     const configs = validateTopicConfigs(t.configs);
-    const live = (await readBrokers(s)).map((b) => b.brokerId);
+    const liveBrokers = (await readBrokers(s)).map((b) => ({ id: b.brokerId, rack: b.rack }));
+    const live = liveBrokers.map((b) => b.id);
     let assignment: Map<number, number[]>;
     if (t.assignments !== undefined && t.assignments.size > 0) {
       if (t.numPartitions !== -1 || t.replicationFactor !== -1) {
@@ -253,9 +254,7 @@ export class ZkMetadataService implements MetadataService {
       const numPartitions = t.numPartitions === -1 ? this.options.numPartitions ?? 1 : t.numPartitions;
       const replicationFactor = t.replicationFactor === -1 ? this.options.defaultReplicationFactor ?? 1 : t.replicationFactor;
       if (live.length === 0) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, 'No live brokers.');
-      assignment = assignReplicasToBrokers({
-        brokerIds: live, numPartitions, replicationFactor, fixedStartIndex: -1, startPartitionId: -1, randomInt: (n) => randomInt(n),
-      });
+      assignment = assignReplicas(liveBrokers, { numPartitions, replicationFactor, fixedStartIndex: -1, startPartitionId: -1, randomInt: (n) => randomInt(n) });
     }
     const topicId = randomUuid();
     const result: CreateTopicResult = {
@@ -342,7 +341,8 @@ export class ZkMetadataService implements MetadataService {
     const current = existing.size;
     if (t.count < current) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${current} partitions, which is higher than the requested ${t.count}.`);
     if (t.count === current) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${current} partitions.`);
-    const live = (await readBrokers(this.session)).map((b) => b.brokerId);
+    const liveBrokers = (await readBrokers(this.session)).map((b) => ({ id: b.brokerId, rack: b.rack }));
+    const live = liveBrokers.map((b) => b.id);
     const partition0 = existing.get(0) ?? [...existing.values()][0] ?? [];
     const added = new Map<number, number[]>();
     if (t.assignments !== null) {
@@ -352,10 +352,11 @@ export class ZkMetadataService implements MetadataService {
       t.assignments.forEach((r, i) => added.set(current + i, [...r]));
       validateManualAssignment(added, new Set(live), partition0.length);
     } else {
+      // Kafka: start where partition 0's preferred leader sits in the sorted broker list
       const sorted = [...live].sort((a, b) => a - b);
       const startIndex = Math.max(0, sorted.findIndex((b) => b >= (partition0[0] ?? 0)));
-      for (const [p, r] of assignReplicasToBrokers({
-        brokerIds: sorted, numPartitions: t.count - current, replicationFactor: partition0.length, fixedStartIndex: startIndex, startPartitionId: current, randomInt: (n) => randomInt(n),
+      for (const [p, r] of assignReplicas(liveBrokers, {
+        numPartitions: t.count - current, replicationFactor: partition0.length, fixedStartIndex: startIndex, startPartitionId: current, randomInt: (n) => randomInt(n),
       })) added.set(p, r);
     }
     if (validateOnly) return;

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ControllerCore, type ControllerAction, type ControllerBroker, type ControllerTopic } from '../../../src/broker/controller/controller-core.js';
-import { assignReplicasToBrokers } from '../../../src/broker/controller/replica-assignment.js';
+import { assignReplicas, assignReplicasToBrokers, rackAlternatedBrokerList } from '../../../src/broker/controller/replica-assignment.js';
+import { ErrorCode } from '../../../src/protocol/errors.js';
 
 const broker = (id: number, brokerEpoch = 1n): ControllerBroker => ({ id, host: 'h', port: 9000 + id, rack: null, brokerEpoch });
 const topic = (name: string, partitions: Array<[number, number[]]>): ControllerTopic => ({ name, topicId: Buffer.alloc(16, name.length), partitions: new Map(partitions) });
@@ -89,6 +90,22 @@ test('rack-unaware assignment matches Kafka (fixed start index)', () => {
   assert.deepEqual([...a.values()], [
     [0, 1, 2], [1, 2, 3], [2, 3, 4], [3, 4, 0], [4, 0, 1], [0, 2, 3], [1, 3, 4], [2, 4, 0], [3, 0, 1], [4, 1, 2],
   ]);
+});
+
+test('rack-aware assignment matches Kafka (AdminRackAwareTest)', () => {
+  const racks = new Map([[0, 'rack1'], [1, 'rack3'], [2, 'rack3'], [3, 'rack2'], [4, 'rack2'], [5, 'rack1']]);
+  assert.deepEqual(rackAlternatedBrokerList(racks), [0, 3, 1, 5, 4, 2]);
+  const without5 = new Map(racks);
+  without5.delete(5);
+  assert.deepEqual(rackAlternatedBrokerList(without5), [0, 3, 1, 4, 2]);
+  const a = assignReplicas([...racks].map(([id, rack]) => ({ id, rack })), { numPartitions: 7, replicationFactor: 3, fixedStartIndex: 0, startPartitionId: 0, randomInt: () => 0 });
+  assert.deepEqual([...a.values()], [[0, 3, 1], [3, 1, 5], [1, 5, 4], [5, 4, 2], [4, 2, 0], [2, 0, 3], [0, 4, 2]]);
+  // every partition spans 3 racks
+  for (const replicas of a.values()) assert.equal(new Set(replicas.map((r) => racks.get(r))).size, 3);
+  assert.throws(() => assignReplicas([{ id: 1, rack: 'a' }, { id: 2, rack: null }], { numPartitions: 1, replicationFactor: 1, fixedStartIndex: 0, startPartitionId: 0, randomInt: () => 0 }),
+    (e: { errorCode?: number }) => e.errorCode === ErrorCode.UNKNOWN_SERVER_ERROR);
+  assert.throws(() => assignReplicas([{ id: 1, rack: null }], { numPartitions: 0, replicationFactor: 1, fixedStartIndex: 0, startPartitionId: 0, randomInt: () => 0 }),
+    (e: { errorCode?: number }) => e.errorCode === ErrorCode.INVALID_PARTITIONS);
 });
 
 /** mulberry32: a tiny seeded PRNG. */
