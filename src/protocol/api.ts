@@ -15,12 +15,15 @@
  *      UnsupportedVersionError carrying the header, so the broker can send ApiVersions'
  *      UNSUPPORTED_VERSION reply (KIP-511) in response header v0.
  *
- * Encoded messages come in two forms: `encodeRequest` / `encodeResponse` return the message
+ * Encoded messages come in three forms: `encodeRequest` / `encodeResponse` return the message
  * without the 4-byte size prefix; `encodeRequestFrame` / `encodeResponseFrame` return it with
- * the prefix, written in the same buffer (no extra copy).
+ * the prefix, written in the same buffer (no extra copy); `encodeRequestChunks` /
+ * `encodeResponseChunks` return the framed message as chunks in which large byte fields
+ * (record sets) are not copied at all.
  */
 import { Reader, Writer } from '../util/bytes.js';
 import { DecodeError } from '../util/errors.js';
+import { ChunkedWriter } from './codec-runtime.js';
 import { ErrorCode, KafkaError } from './errors.js';
 import { ApiKey, generatedApis, type ApiMessages, type GeneratedApi, type GeneratedCodec } from './generated/api-table.js';
 import {
@@ -196,6 +199,44 @@ export function encodeResponseFrame(
   writeResponse(w, apiKey, version, correlationId, body);
   w.buf.writeInt32BE(w.offset - 4, 0);
   return w.finish();
+}
+
+/**
+ * Size prefix + response header + body as a list of chunks for `socket.cork(); write...;
+ * uncork()` (or writev): byte fields of at least `zeroCopyMinBytes` (default 4 KiB, e.g. the
+ * record sets of a Fetch response) are their own chunks, not copied.
+ */
+export function encodeResponseChunks(
+  apiKey: number,
+  version: number,
+  correlationId: number,
+  body: unknown,
+  options: EncodeOptions & { zeroCopyMinBytes?: number } = {},
+): Buffer[] {
+  const w = new ChunkedWriter(options.initialBytes ?? 1024, options.zeroCopyMinBytes);
+  w.reserve(4);
+  writeResponse(w, apiKey, version, correlationId, body);
+  return prefixChunks(w);
+}
+
+/** Size prefix + request header + body as chunks (see encodeResponseChunks); for large Produce requests. */
+export function encodeRequestChunks(
+  header: RequestHeader,
+  body: unknown,
+  options: EncodeOptions & { zeroCopyMinBytes?: number } = {},
+): Buffer[] {
+  const w = new ChunkedWriter(options.initialBytes ?? 1024, options.zeroCopyMinBytes);
+  w.reserve(4);
+  writeRequest(w, header, body);
+  return prefixChunks(w);
+}
+
+function prefixChunks(w: ChunkedWriter): Buffer[] {
+  const size = w.totalBytes - 4;
+  const chunks = w.finishChunks();
+  // The first chunk starts with the 4 reserved bytes (a chunk is cut only after them).
+  chunks[0]!.writeInt32BE(size, 0);
+  return chunks;
 }
 
 /** The correlation id at the start of a response (to find the request it answers). */

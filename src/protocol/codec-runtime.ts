@@ -22,6 +22,52 @@ export interface UnknownTaggedField {
   data: Buffer;
 }
 
+// ---------------------------------------------------------------- zero-copy output
+
+/**
+ * A Writer whose output is a list of chunks: byte fields of at least `zeroCopyMinBytes`
+ * (record sets, above all) are not copied but become chunks of their own, so a Fetch response
+ * goes to the socket as [fields, stored batches, fields, ...] without copying the batches.
+ * Inside a tagged field everything is copied (its size is inserted in front of it afterwards).
+ */
+export class ChunkedWriter extends Writer {
+  readonly zeroCopyMinBytes: number;
+  /** Depth of tagged fields being written (bytes inside them are copied). */
+  taggedDepth = 0;
+  private readonly chunks: Buffer[] = [];
+  private segmentStart = 0;
+  private externalBytes = 0;
+
+  constructor(initialBytes = 256, zeroCopyMinBytes = 4096) {
+    super(initialBytes);
+    this.zeroCopyMinBytes = zeroCopyMinBytes;
+  }
+
+  override bytes(b: Uint8Array): this {
+    if (b.length < this.zeroCopyMinBytes || this.taggedDepth > 0) return super.bytes(b);
+    this.cutSegment();
+    this.chunks.push(Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length));
+    this.externalBytes += b.length;
+    return this;
+  }
+
+  /** Bytes written so far, copied and zero-copy. */
+  get totalBytes(): number {
+    return this.offset + this.externalBytes;
+  }
+
+  /** The output. Chunks cut earlier stay valid if the buffer grows later (they keep the old memory). */
+  finishChunks(): Buffer[] {
+    this.cutSegment();
+    return this.chunks;
+  }
+
+  private cutSegment(): void {
+    if (this.offset > this.segmentStart) this.chunks.push(this.buf.subarray(this.segmentStart, this.offset));
+    this.segmentStart = this.offset;
+  }
+}
+
 // ---------------------------------------------------------------- strings
 
 export function readString(r: Reader): string {
@@ -230,6 +276,7 @@ export function checkTaggedFieldEnd(sub: Reader, tag: number): void {
 /** Marks the start of a tagged field's value; call `endTaggedField` after writing it. */
 export function beginTaggedField(w: Writer, tag: number): number {
   w.uvarint(tag);
+  if (w instanceof ChunkedWriter) w.taggedDepth++;
   return w.offset;
 }
 
@@ -238,6 +285,7 @@ export function beginTaggedField(w: Writer, tag: number): number {
  * by the size's width), so a tagged field is written once, without a temporary buffer.
  */
 export function endTaggedField(w: Writer, start: number): void {
+  if (w instanceof ChunkedWriter) w.taggedDepth--;
   const size = w.offset - start;
   const width = uvarintSize(size);
   w.ensure(width);
