@@ -244,3 +244,50 @@ test('restart: the tree and sessions come back from snapshot + log (with snapCou
   assert.equal(J.decodeGetDataResponse(s.body).data!.toString(), 'v2');
   b.end();
 });
+
+test('requests sent right behind the ConnectRequest are answered after the ConnectResponse', async () => {
+  const a = await RawZk.open(keeper.port);
+  const { Writer } = await import('../../src/util/bytes.js');
+  const w = new Writer();
+  J.encodeConnectRequest(w, { protocolVersion: 0, lastZxidSeen: 0n, timeOut: 30000, sessionId: 0n, passwd: Buffer.alloc(16), readOnly: false });
+  a.sendFrame(Buffer.from(w.finish()));
+  const auth = new Writer();
+  J.encodeRequestHeader(auth, { xid: -4, type: OpCode.auth });
+  J.encodeAuthPacket(auth, { type: 0, scheme: 'digest', auth: Buffer.from('carol:pw') });
+  a.sendFrame(Buffer.from(auth.finish()));
+  const r = await a.request(1, OpCode.whoAmI);
+  assert.ok(a.connectResponse !== null && a.connectResponse.sessionId !== 0n);
+  assert.deepEqual(a.frames.map((f) => f.xid), [-4, 1]);
+  const users = J.decodeWhoAmIResponse(r.body).clientInfo.map((c) => c.authScheme);
+  assert.deepEqual(users, ['ip', 'digest']);
+  a.end();
+});
+
+test('containers and TTL nodes are removed by the container manager; maxClientCnxns is enforced', async () => {
+  const k = await startKeeper({
+    dataDir: scratch('keeper-ttl-'), clientPort: 0, clientPortAddress: '127.0.0.1', 'zookeeper.extendedTypesEnabled': true,
+    'znode.container.checkIntervalMs': 50, maxClientCnxns: 2,
+  });
+  try {
+    const a = await RawZk.open(k.port);
+    await a.handshake();
+    await a.request(1, OpCode.createContainer, (w) => J.encodeCreateRequest(w, { path: '/c', data: null, acl: OPEN, flags: CreateMode.CONTAINER }));
+    await a.request(2, OpCode.create, (w) => J.encodeCreateRequest(w, { path: '/c/child', data: null, acl: OPEN, flags: 0 }));
+    const ttl = await a.request(3, OpCode.createTTL, (w) => J.encodeCreateTTLRequest(w, { path: '/t', data: null, acl: OPEN, flags: CreateMode.PERSISTENT_WITH_TTL, ttl: 100n }));
+    assert.equal(ttl.err, 0);
+    await a.request(4, OpCode.delete, (w) => J.encodeDeleteRequest(w, { path: '/c/child', version: -1 }));
+    let xid = 10;
+    const gone = async (path: string): Promise<boolean> => (await a.request(xid++, OpCode.exists, (w) => J.encodeExistsRequest(w, { path, watch: false }))).err === ZkErrorCode.NONODE;
+    const deadline = Date.now() + 5000;
+    while (!((await gone('/c')) && (await gone('/t'))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(await gone('/c'), 'emptied container removed');
+    assert.ok(await gone('/t'), 'expired TTL node removed');
+    const b = await RawZk.open(k.port);
+    const c = await RawZk.open(k.port);
+    await c.closedPromise();
+    b.end();
+    a.end();
+  } finally {
+    await k.close();
+  }
+});

@@ -46,6 +46,8 @@ export class ServerCnxn {
   readonly remoteAddress: string;
   readonly remotePort: number;
   stats: CnxnStats;
+  /** Frames received while the session is being created (state 'connecting'). */
+  readonly deferred: Buffer[] = [];
   private pending: Buffer[] = [];
   private pendingBytes = 0;
 

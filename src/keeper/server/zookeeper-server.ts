@@ -59,6 +59,8 @@ export interface ServerStats {
 
 /** Bounds on work per event-loop turn, so one busy client cannot starve timers. */
 const MAX_BATCH_REQUESTS = 10_000;
+/** Frames a client may send behind its ConnectRequest before the session exists. */
+const MAX_DEFERRED_FRAMES = 1_000;
 
 export class ZooKeeperServer {
   tree!: DataTree;
@@ -171,9 +173,15 @@ export class ZooKeeperServer {
     try {
       if (cnxn.state === 'new') this.processConnectRequest(cnxn, frame);
       else if (cnxn.state === 'established') this.processPacket(cnxn, frame);
-      else {
-        this.log.warn({ cnxn: cnxn.id }, 'request before the session is established: closing connection');
-        cnxn.close();
+      else if (cnxn.state === 'connecting') {
+        // Like ZooKeeper's disableRecv() until the session exists: clients (the Java one) send
+        // auth and setWatches right behind the ConnectRequest; they run after the ConnectResponse.
+        if (cnxn.deferred.length >= MAX_DEFERRED_FRAMES) {
+          this.log.warn({ cnxn: cnxn.id }, 'too many requests before the session was established: closing connection');
+          cnxn.close();
+        } else {
+          cnxn.deferred.push(Buffer.from(frame));
+        }
       }
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
@@ -350,6 +358,8 @@ export class ZooKeeperServer {
       if (cnxn !== null) {
         cnxn.state = 'established';
         this.sendConnectResponse(cnxn, cnxn.sessionTimeoutMs, req.sessionId, sessionPassword(req.sessionId));
+        const deferred = cnxn.deferred.splice(0);
+        for (const frame of deferred) if (!cnxn.isClosed()) this.onFrame(cnxn, frame);
       }
       return;
     }
