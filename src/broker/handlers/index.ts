@@ -4,11 +4,16 @@ import { apiVersionsHandler } from './api-versions.js';
 import { alterConfigsHandler, describeConfigsHandler, incrementalAlterConfigsHandler } from './configs.js';
 import { createPartitionsHandler } from './create-partitions.js';
 import { createTopicsHandler } from './create-topics.js';
+import { deleteRecordsHandler } from './delete-records.js';
 import { deleteTopicsHandler } from './delete-topics.js';
+import { describeClusterHandler } from './describe-cluster.js';
+import { describeLogDirsHandler } from './describe-log-dirs.js';
+import { describeTopicPartitionsHandler } from './describe-topic-partitions.js';
 import { fetchHandler } from './fetch.js';
 import { initProducerIdHandler } from './init-producer-id.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
+import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { produceHandler } from './produce.js';
 
 export const brokerHandlers: readonly ApiHandler[] = [
@@ -19,9 +24,14 @@ export const brokerHandlers: readonly ApiHandler[] = [
   apiVersionsHandler,
   createTopicsHandler,
   deleteTopicsHandler,
+  deleteRecordsHandler,
   initProducerIdHandler,
+  offsetForLeaderEpochHandler,
   describeConfigsHandler,
   alterConfigsHandler,
   createPartitionsHandler,
+  describeLogDirsHandler,
   incrementalAlterConfigsHandler,
+  describeClusterHandler,
+  describeTopicPartitionsHandler,
 ];
