@@ -382,7 +382,7 @@ export class KafkaController {
     const { session } = this.options;
     const path = partitionStatePath(w.topic, w.partition);
     const data = encodePartitionState(w.state);
-    if (w.expectedVersion === -1) await createRecursive(session, topicPartitionPath(w.topic, w.partition));
+    if (w.expectedVersion === -1) await this.ensurePartitionZnode(w.topic, w.partition);
     const op = w.expectedVersion === -1
       ? { type: 'create' as const, path, data, mode: CreateMode.PERSISTENT }
       : { type: 'setData' as const, path, data, version: w.expectedVersion };
@@ -391,6 +391,19 @@ export class KafkaController {
     if (outcome.failedIndex === 0) throw new ControllerMovedError();
     this.log.debug({ path, errorCode: outcome.errorCode }, 'partition state write conflicted');
     return false;
+  }
+
+  /** `/brokers/topics/<t>/partitions/<p>`, creating `partitions` only when missing (one create per partition usually). */
+  private async ensurePartitionZnode(topic: string, partition: number): Promise<void> {
+    const { session } = this.options;
+    const path = topicPartitionPath(topic, partition);
+    try {
+      await session.create(path, null, CreateMode.PERSISTENT);
+    } catch (err) {
+      if (isKeeperError(err, ZkErrorCode.NODEEXISTS)) return;
+      if (!isKeeperError(err, ZkErrorCode.NONODE)) throw err;
+      await createRecursive(session, path);
+    }
   }
 
   private deliver(requests: readonly BrokerRequest[], epoch: number): void {

@@ -9,7 +9,9 @@ import type { Logger } from '../../util/logger.js';
 import { ZkErrorCode } from '../../jute/constants.js';
 import { decodeBrokerRegistration, decodeConfigEntity, decodeController } from '../zk/codecs.js';
 import type { KeeperSession } from '../zk/keeper-port.js';
-import { isKeeperError, readPartitionState, readTopic } from '../zk/kafka-zk-client.js';
+import { isKeeperError, readTopic } from '../zk/kafka-zk-client.js';
+import { decodePartitionState } from '../zk/codecs.js';
+import { partitionStatePath, topicPath } from '../zk/paths.js';
 import { ZkPaths, brokerIdPath, configEntityTypePath, ConfigEntityType, topicConfigPath, brokerConfigPath, DEFAULT_BROKER_ENTITY } from '../zk/paths.js';
 import { uuidToBase64Url } from '../zk/uuid.js';
 import type { TopicAssignment } from '../zk/codecs.js';
@@ -181,7 +183,7 @@ export class ZkMetadataCache {
     } else if (key.startsWith('state:')) {
       const [name, p] = splitStateKey(key);
       const t = this.topics.get(name);
-      if (t !== undefined && t.assignment.partitions.has(p)) t.states.set(p, await readPartitionState(s, name, p, this.mark(key)));
+      if (t !== undefined && t.assignment.partitions.has(p)) t.states.set(p, await this.readState(name, p));
     }
   }
 
@@ -198,8 +200,30 @@ export class ZkMetadataCache {
     }
     t.assignment = read.assignment;
     for (const p of read.assignment.partitions.keys()) {
-      if (!t.states.has(p)) t.states.set(p, await readPartitionState(this.session, name, p, this.mark(stateKey(name, p))));
+      if (!t.states.has(p)) t.states.set(p, await this.readState(name, p));
     }
+  }
+
+  /**
+   * A partition's state, watched. A missing state gets an exists watch (to see the controller
+   * create it) only while the topic itself exists: watches on the paths of a deleted topic would
+   * stay registered for nothing.
+   */
+  private async readState(topic: string, partition: number): Promise<VersionedPartitionState | null> {
+    const path = partitionStatePath(topic, partition);
+    const watch = this.mark(stateKey(topic, partition));
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const { data, stat } = await this.session.getData(path, watch);
+        return { state: decodePartitionState(data, path), zkVersion: stat.version, mzxid: stat.mzxid };
+      } catch (err) {
+        if ((err as Error).name === 'DecodeError') return null;
+        if (!isKeeperError(err, ZkErrorCode.NONODE)) throw err;
+      }
+      if ((await this.session.exists(topicPath(topic))) === null) return null;
+      if ((await this.session.exists(path, watch)) === null) return null;
+    }
+    return null;
   }
 
   private forgetTopic(name: string): void {

@@ -103,6 +103,9 @@ export class ZkMetadataService implements MetadataService {
       settings: { deleteTopicEnable: o.deleteTopicEnable ?? true, uncleanLeaderElectionEnable: o.uncleanLeaderElectionEnable ?? false },
     });
     this.controller.start();
+    // so that a started broker knows its controller (and a restarted one its leaders) before serving
+    await this.cache.settled();
+    await this.waitFor((m) => m.controllerId >= 0, o.connectionTimeoutMs ?? 10_000);
     this.unsubscribeSession = session.onStateChange((state) => {
       if (state === 'Expired' && !this.closed) void this.onSessionExpired(session);
     });

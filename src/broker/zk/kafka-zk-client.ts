@@ -149,29 +149,42 @@ export class ControllerMovedError extends KafkaError {
   }
 }
 
+/** Deletes per multi when removing a subtree (bounded so that one multi stays well under jute.maxbuffer). */
+const DELETE_BATCH = 200;
+
 /**
- * Deletes `path` and everything under it, children first, each delete fenced by the
- * controller epoch when `epochZkVersion` is given. Missing znodes are fine.
+ * Deletes `path` and everything under it, children first, in multis of up to DELETE_BATCH
+ * deletes each fenced by the controller epoch when `epochZkVersion` is given. Missing znodes are
+ * fine (a batch that meets one falls back to one delete at a time).
  */
 export async function deleteRecursive(session: KeeperSession, path: string, epochZkVersion: number | null): Promise<void> {
-  let children: string[];
-  try {
-    children = await session.getChildren(path);
-  } catch (err) {
-    if (isKeeperError(err, ZkErrorCode.NONODE)) return;
-    throw err;
-  }
-  for (const c of children) await deleteRecursive(session, `${path}/${c}`, epochZkVersion);
-  if (epochZkVersion === null) {
+  const postOrder: string[] = [];
+  const collect = async (p: string): Promise<void> => {
+    let children: string[];
     try {
-      await session.delete(path, -1);
+      children = await session.getChildren(p);
     } catch (err) {
-      if (!isKeeperError(err, ZkErrorCode.NONODE)) throw err;
+      if (isKeeperError(err, ZkErrorCode.NONODE)) return;
+      throw err;
     }
-    return;
+    for (const c of children) await collect(`${p}/${c}`);
+    postOrder.push(p);
+  };
+  await collect(path);
+  for (let i = 0; i < postOrder.length; i += DELETE_BATCH) {
+    const batch = postOrder.slice(i, i + DELETE_BATCH);
+    const ops = batch.map((p) => ({ type: 'delete' as const, path: p, version: -1 }));
+    const outcome = epochZkVersion === null ? await session.multi(ops) : await fencedMulti(session, epochZkVersion, ops);
+    if (outcome.ok) continue;
+    if (epochZkVersion !== null && outcome.failedIndex === 0) throw new ControllerMovedError();
+    for (const p of batch) await deleteOne(session, p, epochZkVersion);
   }
-  const outcome = await fencedMulti(session, epochZkVersion, [{ type: 'delete', path, version: -1 }]);
+}
+
+async function deleteOne(session: KeeperSession, path: string, epochZkVersion: number | null): Promise<void> {
+  const op = [{ type: 'delete' as const, path, version: -1 }];
+  const outcome = epochZkVersion === null ? await session.multi(op) : await fencedMulti(session, epochZkVersion, op);
   if (outcome.ok || outcome.errorCode === ZkErrorCode.NONODE) return;
-  if (outcome.failedIndex === 0) throw new ControllerMovedError();
+  if (epochZkVersion !== null && outcome.failedIndex === 0) throw new ControllerMovedError();
   throw new KeeperError(outcome.errorCode, path);
 }
