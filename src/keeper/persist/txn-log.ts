@@ -62,7 +62,9 @@ export class FileTxnLog {
 
   private open(firstZxid: bigint): void {
     this.currentName = makeLogName(firstZxid);
-    this.fd = openSync(join(this.dir, this.currentName), 'wx');
+    // 'w': a file of this name can only be one whose entries never became valid (they would
+    // have been replayed and the zxid would be past it), so it is safe to start it over.
+    this.fd = openSync(join(this.dir, this.currentName), 'w');
     const h = Buffer.alloc(FILE_HEADER_BYTES);
     h.writeInt32BE(TXNLOG_MAGIC, 0);
     h.writeInt32BE(PERSISTENCE_VERSION, 4);

@@ -9,7 +9,7 @@ import { KeeperError } from '../../jute/errors.js';
 import * as J from '../../jute/generated/records.js';
 import type { Id } from '../../jute/generated/records.js';
 import { Writer } from '../../util/bytes.js';
-import { checkACL } from './acl.js';
+import { aclAllows, checkACL } from './acl.js';
 import { DataTree, type ProcessTxnResult } from './data-tree.js';
 import { pathProblem } from './path-utils.js';
 import type { MultiOp, RequestBody } from './requests.js';
@@ -213,8 +213,12 @@ function readRequest(tree: DataTree, req: FinalRequest, clientIp: string): BodyW
     case OpCode.getACL: {
       validate(b.record.path);
       const n = node(tree, b.record.path);
-      checkACL(tree.aclOf(n), req.authInfo, Perms.READ | Perms.ADMIN, b.record.path);
-      const resp = { acl: [...tree.aclOf(n)], stat: tree.copyStat(n) };
+      const acl = tree.aclOf(n);
+      checkACL(acl, req.authInfo, Perms.READ | Perms.ADMIN, b.record.path);
+      // Without ADMIN, digest ids are shown as "user:x" (ZooKeeper 3.8 hides the hashes).
+      const hide = !aclAllows(acl, req.authInfo, Perms.ADMIN);
+      const shown = acl.map((a) => (hide && a.id.scheme === 'digest' ? { perms: a.perms, id: { scheme: 'digest', id: a.id.id.replace(/:.*/, ':x') } } : a));
+      const resp = { acl: shown, stat: tree.copyStat(n) };
       return (w) => J.encodeGetACLResponse(w, resp);
     }
     case OpCode.getAllChildrenNumber: {

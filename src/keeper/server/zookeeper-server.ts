@@ -125,6 +125,7 @@ export class ZooKeeperServer {
     this.timers.push(setInterval(() => this.expireSessions(), tick));
     this.timers.push(setInterval(() => this.checkContainers(), Math.max(10, this.config.containerCheckIntervalMs)));
     if (this.config.autopurgePurgeIntervalHours > 0) {
+      this.purgeOldFiles();
       this.timers.push(setInterval(() => this.purgeOldFiles(), this.config.autopurgePurgeIntervalHours * 3_600_000));
     }
     for (const t of this.timers) t.unref();
