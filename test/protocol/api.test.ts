@@ -1,6 +1,8 @@
 /** The API registry: keys, version ranges (stable vs latest), header versions, request decoding errors. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Reader } from '../../src/util/bytes.js';
 import { DecodeError } from '../../src/util/errors.js';
 import {
@@ -10,6 +12,8 @@ import {
 import { ErrorCode, KafkaError } from '../../src/protocol/errors.js';
 import { createApiVersionsRequest } from '../../src/protocol/generated/api-versions.js';
 import { createConsumerGroupHeartbeatRequest } from '../../src/protocol/generated/consumer-group-heartbeat.js';
+import { loadMessageSpecs } from '../../src/protocol/codegen/spec.js';
+import { repoRoot } from '../helpers/paths.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -94,4 +98,23 @@ test('decodeRequest refuses trailing bytes and unstable versions unless allowed'
   assert.throws(() => decodeRequest(unstable), UnsupportedVersionError);
   assert.equal(decodeRequest(unstable, { allowUnstable: true }).body.groupId, 'g');
   assert.equal(peekCorrelationId(hex('0000000c')), 12);
+});
+
+test('the API table matches the specs in ../shared (version ranges, flexible versions, listeners)', (t) => {
+  const dir = join(repoRoot, '..', 'shared', 'specs', 'kafka');
+  if (!existsSync(dir)) {
+    t.skip('../shared/specs absent');
+    return;
+  }
+  const specs = loadMessageSpecs(join(dir, 'messages'), join(dir, 'internal')).filter((s) => s.kind === 'request');
+  assert.equal(specs.length, allApis.length);
+  for (const s of specs) {
+    const api = apiByKey(s.apiKey!)!;
+    assert.equal(`${api.name}Request`, s.name);
+    assert.equal(api.minVersion, s.validVersions.min, s.name);
+    assert.equal(api.latestVersion, s.validVersions.max, s.name);
+    assert.equal(api.maxVersion, s.latestVersionUnstable ? (s.validVersions.max > s.validVersions.min ? s.validVersions.max - 1 : -1) : s.validVersions.max);
+    assert.equal(api.flexibleMinVersion, s.flexibleVersions.min > s.flexibleVersions.max ? -1 : s.flexibleVersions.min, s.name);
+    assert.deepEqual(api.listeners, s.listeners, s.name);
+  }
 });

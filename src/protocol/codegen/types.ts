@@ -24,6 +24,8 @@ export function cond(r: VersionRange, valid: VersionRange): string {
 export function not(c: string): string {
   if (c === 'true') return 'false';
   if (c === 'false') return 'true';
+  const m = /^version (>=|<=|===) (\d+)$/.exec(c);
+  if (m) return `version ${m[1] === '>=' ? '<' : m[1] === '<=' ? '>' : '!=='} ${m[2]}`;
   return `!(${c})`;
 }
 

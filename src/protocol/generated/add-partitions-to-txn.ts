@@ -80,7 +80,7 @@ export function encodeAddPartitionsToTxnRequest(w: Writer, version: number, v: A
       }
     }
   }
-  if (!(version >= 4) && (v.transactions === null || v.transactions.length !== 0)) throw rt.nonDefaultFieldError('AddPartitionsToTxnRequest', 'transactions', version);
+  if (version < 4 && (v.transactions === null || v.transactions.length !== 0)) throw rt.nonDefaultFieldError('AddPartitionsToTxnRequest', 'transactions', version);
   if (version <= 3) {
     if (version >= 3) {
       rt.writeCompactString(w, v.v3AndBelowTransactionalId);
@@ -88,15 +88,15 @@ export function encodeAddPartitionsToTxnRequest(w: Writer, version: number, v: A
       rt.writeString(w, v.v3AndBelowTransactionalId);
     }
   }
-  if (!(version <= 3) && v.v3AndBelowTransactionalId !== "") throw rt.nonDefaultFieldError('AddPartitionsToTxnRequest', 'v3AndBelowTransactionalId', version);
+  if (version > 3 && v.v3AndBelowTransactionalId !== "") throw rt.nonDefaultFieldError('AddPartitionsToTxnRequest', 'v3AndBelowTransactionalId', version);
   if (version <= 3) {
     w.int64(v.v3AndBelowProducerId);
   }
-  if (!(version <= 3) && v.v3AndBelowProducerId !== 0n) throw rt.nonDefaultFieldError('AddPartitionsToTxnRequest', 'v3AndBelowProducerId', version);
+  if (version > 3 && v.v3AndBelowProducerId !== 0n) throw rt.nonDefaultFieldError('AddPartitionsToTxnRequest', 'v3AndBelowProducerId', version);
   if (version <= 3) {
     w.int16(v.v3AndBelowProducerEpoch);
   }
-  if (!(version <= 3) && v.v3AndBelowProducerEpoch !== 0) throw rt.nonDefaultFieldError('AddPartitionsToTxnRequest', 'v3AndBelowProducerEpoch', version);
+  if (version > 3 && v.v3AndBelowProducerEpoch !== 0) throw rt.nonDefaultFieldError('AddPartitionsToTxnRequest', 'v3AndBelowProducerEpoch', version);
   if (version <= 3) {
     {
       const a0 = rt.requireNonNull(v.v3AndBelowTopics, 'AddPartitionsToTxnRequest.v3AndBelowTopics');
@@ -110,7 +110,7 @@ export function encodeAddPartitionsToTxnRequest(w: Writer, version: number, v: A
       }
     }
   }
-  if (!(version <= 3) && (v.v3AndBelowTopics === null || v.v3AndBelowTopics.length !== 0)) throw rt.nonDefaultFieldError('AddPartitionsToTxnRequest', 'v3AndBelowTopics', version);
+  if (version > 3 && (v.v3AndBelowTopics === null || v.v3AndBelowTopics.length !== 0)) throw rt.nonDefaultFieldError('AddPartitionsToTxnRequest', 'v3AndBelowTopics', version);
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -120,19 +120,19 @@ function encodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w: Writer,
   if (version >= 4) {
     rt.writeCompactString(w, v.transactionalId);
   }
-  if (!(version >= 4) && v.transactionalId !== "") throw rt.nonDefaultFieldError('AddPartitionsToTxnRequestAddPartitionsToTxnTransaction', 'transactionalId', version);
+  if (version < 4 && v.transactionalId !== "") throw rt.nonDefaultFieldError('AddPartitionsToTxnRequestAddPartitionsToTxnTransaction', 'transactionalId', version);
   if (version >= 4) {
     w.int64(v.producerId);
   }
-  if (!(version >= 4) && v.producerId !== 0n) throw rt.nonDefaultFieldError('AddPartitionsToTxnRequestAddPartitionsToTxnTransaction', 'producerId', version);
+  if (version < 4 && v.producerId !== 0n) throw rt.nonDefaultFieldError('AddPartitionsToTxnRequestAddPartitionsToTxnTransaction', 'producerId', version);
   if (version >= 4) {
     w.int16(v.producerEpoch);
   }
-  if (!(version >= 4) && v.producerEpoch !== 0) throw rt.nonDefaultFieldError('AddPartitionsToTxnRequestAddPartitionsToTxnTransaction', 'producerEpoch', version);
+  if (version < 4 && v.producerEpoch !== 0) throw rt.nonDefaultFieldError('AddPartitionsToTxnRequestAddPartitionsToTxnTransaction', 'producerEpoch', version);
   if (version >= 4) {
     w.bool(v.verifyOnly);
   }
-  if (!(version >= 4) && v.verifyOnly !== false) throw rt.nonDefaultFieldError('AddPartitionsToTxnRequestAddPartitionsToTxnTransaction', 'verifyOnly', version);
+  if (version < 4 && v.verifyOnly !== false) throw rt.nonDefaultFieldError('AddPartitionsToTxnRequestAddPartitionsToTxnTransaction', 'verifyOnly', version);
   if (version >= 4) {
     {
       const a0 = rt.requireNonNull(v.topics, 'AddPartitionsToTxnRequestAddPartitionsToTxnTransaction.topics');
@@ -142,7 +142,7 @@ function encodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w: Writer,
       }
     }
   }
-  if (!(version >= 4) && (v.topics === null || v.topics.length !== 0)) throw rt.nonDefaultFieldError('AddPartitionsToTxnRequestAddPartitionsToTxnTransaction', 'topics', version);
+  if (version < 4 && (v.topics === null || v.topics.length !== 0)) throw rt.nonDefaultFieldError('AddPartitionsToTxnRequestAddPartitionsToTxnTransaction', 'topics', version);
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -369,7 +369,7 @@ export function encodeAddPartitionsToTxnResponse(w: Writer, version: number, v: 
       }
     }
   }
-  if (!(version >= 4) && (v.resultsByTransaction === null || v.resultsByTransaction.length !== 0)) throw rt.nonDefaultFieldError('AddPartitionsToTxnResponse', 'resultsByTransaction', version);
+  if (version < 4 && (v.resultsByTransaction === null || v.resultsByTransaction.length !== 0)) throw rt.nonDefaultFieldError('AddPartitionsToTxnResponse', 'resultsByTransaction', version);
   if (version <= 3) {
     {
       const a0 = rt.requireNonNull(v.resultsByTopicV3AndBelow, 'AddPartitionsToTxnResponse.resultsByTopicV3AndBelow');
@@ -383,7 +383,7 @@ export function encodeAddPartitionsToTxnResponse(w: Writer, version: number, v: 
       }
     }
   }
-  if (!(version <= 3) && (v.resultsByTopicV3AndBelow === null || v.resultsByTopicV3AndBelow.length !== 0)) throw rt.nonDefaultFieldError('AddPartitionsToTxnResponse', 'resultsByTopicV3AndBelow', version);
+  if (version > 3 && (v.resultsByTopicV3AndBelow === null || v.resultsByTopicV3AndBelow.length !== 0)) throw rt.nonDefaultFieldError('AddPartitionsToTxnResponse', 'resultsByTopicV3AndBelow', version);
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -393,7 +393,7 @@ function encodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w: Writer, ver
   if (version >= 4) {
     rt.writeCompactString(w, v.transactionalId);
   }
-  if (!(version >= 4) && v.transactionalId !== "") throw rt.nonDefaultFieldError('AddPartitionsToTxnResponseAddPartitionsToTxnResult', 'transactionalId', version);
+  if (version < 4 && v.transactionalId !== "") throw rt.nonDefaultFieldError('AddPartitionsToTxnResponseAddPartitionsToTxnResult', 'transactionalId', version);
   if (version >= 4) {
     {
       const a0 = rt.requireNonNull(v.topicResults, 'AddPartitionsToTxnResponseAddPartitionsToTxnResult.topicResults');
@@ -403,7 +403,7 @@ function encodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w: Writer, ver
       }
     }
   }
-  if (!(version >= 4) && (v.topicResults === null || v.topicResults.length !== 0)) throw rt.nonDefaultFieldError('AddPartitionsToTxnResponseAddPartitionsToTxnResult', 'topicResults', version);
+  if (version < 4 && (v.topicResults === null || v.topicResults.length !== 0)) throw rt.nonDefaultFieldError('AddPartitionsToTxnResponseAddPartitionsToTxnResult', 'topicResults', version);
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }

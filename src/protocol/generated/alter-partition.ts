@@ -124,7 +124,7 @@ function encodeAlterPartitionRequestPartitionData(w: Writer, version: number, v:
       }
     }
   }
-  if (!(version <= 2) && (v.newIsr === null || v.newIsr.length !== 0)) throw rt.nonDefaultFieldError('AlterPartitionRequestPartitionData', 'newIsr', version);
+  if (version > 2 && (v.newIsr === null || v.newIsr.length !== 0)) throw rt.nonDefaultFieldError('AlterPartitionRequestPartitionData', 'newIsr', version);
   if (version >= 3) {
     {
       const a0 = rt.requireNonNull(v.newIsrWithEpochs, 'AlterPartitionRequestPartitionData.newIsrWithEpochs');
@@ -134,11 +134,11 @@ function encodeAlterPartitionRequestPartitionData(w: Writer, version: number, v:
       }
     }
   }
-  if (!(version >= 3) && (v.newIsrWithEpochs === null || v.newIsrWithEpochs.length !== 0)) throw rt.nonDefaultFieldError('AlterPartitionRequestPartitionData', 'newIsrWithEpochs', version);
+  if (version < 3 && (v.newIsrWithEpochs === null || v.newIsrWithEpochs.length !== 0)) throw rt.nonDefaultFieldError('AlterPartitionRequestPartitionData', 'newIsrWithEpochs', version);
   if (version >= 1) {
     w.int8(v.leaderRecoveryState);
   }
-  if (!(version >= 1) && v.leaderRecoveryState !== 0) throw rt.nonDefaultFieldError('AlterPartitionRequestPartitionData', 'leaderRecoveryState', version);
+  if (version < 1 && v.leaderRecoveryState !== 0) throw rt.nonDefaultFieldError('AlterPartitionRequestPartitionData', 'leaderRecoveryState', version);
   w.int32(v.partitionEpoch);
   rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
 }
@@ -147,11 +147,11 @@ function encodeAlterPartitionRequestBrokerState(w: Writer, version: number, v: A
   if (version >= 3) {
     w.int32(v.brokerId);
   }
-  if (!(version >= 3) && v.brokerId !== 0) throw rt.nonDefaultFieldError('AlterPartitionRequestBrokerState', 'brokerId', version);
+  if (version < 3 && v.brokerId !== 0) throw rt.nonDefaultFieldError('AlterPartitionRequestBrokerState', 'brokerId', version);
   if (version >= 3) {
     w.int64(v.brokerEpoch);
   }
-  if (!(version >= 3) && v.brokerEpoch !== -1n) throw rt.nonDefaultFieldError('AlterPartitionRequestBrokerState', 'brokerEpoch', version);
+  if (version < 3 && v.brokerEpoch !== -1n) throw rt.nonDefaultFieldError('AlterPartitionRequestBrokerState', 'brokerEpoch', version);
   rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
 }
 

@@ -224,15 +224,15 @@ function encodeApiVersionsResponseSupportedFeatureKey(w: Writer, version: number
   if (version >= 3) {
     rt.writeCompactString(w, v.name);
   }
-  if (!(version >= 3) && v.name !== "") throw rt.nonDefaultFieldError('ApiVersionsResponseSupportedFeatureKey', 'name', version);
+  if (version < 3 && v.name !== "") throw rt.nonDefaultFieldError('ApiVersionsResponseSupportedFeatureKey', 'name', version);
   if (version >= 3) {
     w.int16(v.minVersion);
   }
-  if (!(version >= 3) && v.minVersion !== 0) throw rt.nonDefaultFieldError('ApiVersionsResponseSupportedFeatureKey', 'minVersion', version);
+  if (version < 3 && v.minVersion !== 0) throw rt.nonDefaultFieldError('ApiVersionsResponseSupportedFeatureKey', 'minVersion', version);
   if (version >= 3) {
     w.int16(v.maxVersion);
   }
-  if (!(version >= 3) && v.maxVersion !== 0) throw rt.nonDefaultFieldError('ApiVersionsResponseSupportedFeatureKey', 'maxVersion', version);
+  if (version < 3 && v.maxVersion !== 0) throw rt.nonDefaultFieldError('ApiVersionsResponseSupportedFeatureKey', 'maxVersion', version);
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -242,15 +242,15 @@ function encodeApiVersionsResponseFinalizedFeatureKey(w: Writer, version: number
   if (version >= 3) {
     rt.writeCompactString(w, v.name);
   }
-  if (!(version >= 3) && v.name !== "") throw rt.nonDefaultFieldError('ApiVersionsResponseFinalizedFeatureKey', 'name', version);
+  if (version < 3 && v.name !== "") throw rt.nonDefaultFieldError('ApiVersionsResponseFinalizedFeatureKey', 'name', version);
   if (version >= 3) {
     w.int16(v.maxVersionLevel);
   }
-  if (!(version >= 3) && v.maxVersionLevel !== 0) throw rt.nonDefaultFieldError('ApiVersionsResponseFinalizedFeatureKey', 'maxVersionLevel', version);
+  if (version < 3 && v.maxVersionLevel !== 0) throw rt.nonDefaultFieldError('ApiVersionsResponseFinalizedFeatureKey', 'maxVersionLevel', version);
   if (version >= 3) {
     w.int16(v.minVersionLevel);
   }
-  if (!(version >= 3) && v.minVersionLevel !== 0) throw rt.nonDefaultFieldError('ApiVersionsResponseFinalizedFeatureKey', 'minVersionLevel', version);
+  if (version < 3 && v.minVersionLevel !== 0) throw rt.nonDefaultFieldError('ApiVersionsResponseFinalizedFeatureKey', 'minVersionLevel', version);
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }

@@ -151,15 +151,15 @@ function encodeBeginQuorumEpochRequestLeaderEndpoint(w: Writer, version: number,
   if (version >= 1) {
     rt.writeCompactString(w, v.name);
   }
-  if (!(version >= 1) && v.name !== "") throw rt.nonDefaultFieldError('BeginQuorumEpochRequestLeaderEndpoint', 'name', version);
+  if (version < 1 && v.name !== "") throw rt.nonDefaultFieldError('BeginQuorumEpochRequestLeaderEndpoint', 'name', version);
   if (version >= 1) {
     rt.writeCompactString(w, v.host);
   }
-  if (!(version >= 1) && v.host !== "") throw rt.nonDefaultFieldError('BeginQuorumEpochRequestLeaderEndpoint', 'host', version);
+  if (version < 1 && v.host !== "") throw rt.nonDefaultFieldError('BeginQuorumEpochRequestLeaderEndpoint', 'host', version);
   if (version >= 1) {
     w.uint16(v.port);
   }
-  if (!(version >= 1) && v.port !== 0) throw rt.nonDefaultFieldError('BeginQuorumEpochRequestLeaderEndpoint', 'port', version);
+  if (version < 1 && v.port !== 0) throw rt.nonDefaultFieldError('BeginQuorumEpochRequestLeaderEndpoint', 'port', version);
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -349,7 +349,7 @@ export function encodeBeginQuorumEpochResponse(w: Writer, version: number, v: Be
       encodeBeginQuorumEpochResponseTopicData(w, version, rt.requireNonNull(x0, 'BeginQuorumEpochResponse.topics'));
     }
   }
-  if (!(version >= 1) && (v.nodeEndpoints === null || v.nodeEndpoints.length !== 0)) throw rt.nonDefaultFieldError('BeginQuorumEpochResponse', 'nodeEndpoints', version);
+  if (version < 1 && (v.nodeEndpoints === null || v.nodeEndpoints.length !== 0)) throw rt.nonDefaultFieldError('BeginQuorumEpochResponse', 'nodeEndpoints', version);
   if (version >= 1) {
     const unknown = v._unknownTaggedFields;
     let numTagged = unknown === undefined ? 0 : unknown.length;
@@ -409,15 +409,15 @@ function encodeBeginQuorumEpochResponseNodeEndpoint(w: Writer, version: number, 
   if (version >= 1) {
     w.int32(v.nodeId);
   }
-  if (!(version >= 1) && v.nodeId !== 0) throw rt.nonDefaultFieldError('BeginQuorumEpochResponseNodeEndpoint', 'nodeId', version);
+  if (version < 1 && v.nodeId !== 0) throw rt.nonDefaultFieldError('BeginQuorumEpochResponseNodeEndpoint', 'nodeId', version);
   if (version >= 1) {
     rt.writeCompactString(w, v.host);
   }
-  if (!(version >= 1) && v.host !== "") throw rt.nonDefaultFieldError('BeginQuorumEpochResponseNodeEndpoint', 'host', version);
+  if (version < 1 && v.host !== "") throw rt.nonDefaultFieldError('BeginQuorumEpochResponseNodeEndpoint', 'host', version);
   if (version >= 1) {
     w.uint16(v.port);
   }
-  if (!(version >= 1) && v.port !== 0) throw rt.nonDefaultFieldError('BeginQuorumEpochResponseNodeEndpoint', 'port', version);
+  if (version < 1 && v.port !== 0) throw rt.nonDefaultFieldError('BeginQuorumEpochResponseNodeEndpoint', 'port', version);
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }

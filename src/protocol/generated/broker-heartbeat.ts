@@ -40,7 +40,7 @@ export function encodeBrokerHeartbeatRequest(w: Writer, version: number, v: Brok
   w.int64(v.currentMetadataOffset);
   w.bool(v.wantFence);
   w.bool(v.wantShutDown);
-  if (!(version >= 1) && (v.offlineLogDirs === null || v.offlineLogDirs.length !== 0)) throw rt.nonDefaultFieldError('BrokerHeartbeatRequest', 'offlineLogDirs', version);
+  if (version < 1 && (v.offlineLogDirs === null || v.offlineLogDirs.length !== 0)) throw rt.nonDefaultFieldError('BrokerHeartbeatRequest', 'offlineLogDirs', version);
   const unknown = v._unknownTaggedFields;
   let numTagged = unknown === undefined ? 0 : unknown.length;
   const has0 = version >= 1 && (v.offlineLogDirs === null || v.offlineLogDirs.length !== 0);

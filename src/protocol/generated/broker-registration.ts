@@ -104,7 +104,7 @@ export function encodeBrokerRegistrationRequest(w: Writer, version: number, v: B
   if (version >= 1) {
     w.bool(v.isMigratingZkBroker);
   }
-  if (!(version >= 1) && v.isMigratingZkBroker !== false) throw rt.nonDefaultFieldError('BrokerRegistrationRequest', 'isMigratingZkBroker', version);
+  if (version < 1 && v.isMigratingZkBroker !== false) throw rt.nonDefaultFieldError('BrokerRegistrationRequest', 'isMigratingZkBroker', version);
   if (version >= 2) {
     {
       const a0 = rt.requireNonNull(v.logDirs, 'BrokerRegistrationRequest.logDirs');

@@ -80,7 +80,7 @@ export function encodeConsumerGroupHeartbeatRequest(w: Writer, version: number, 
   if (version >= 1) {
     rt.writeCompactNullableString(w, v.subscribedTopicRegex);
   }
-  if (!(version >= 1) && v.subscribedTopicRegex !== null) throw rt.nonDefaultFieldError('ConsumerGroupHeartbeatRequest', 'subscribedTopicRegex', version);
+  if (version < 1 && v.subscribedTopicRegex !== null) throw rt.nonDefaultFieldError('ConsumerGroupHeartbeatRequest', 'subscribedTopicRegex', version);
   rt.writeCompactNullableString(w, v.serverAssignor);
   {
     const a0 = v.topicPartitions;

@@ -67,7 +67,7 @@ function encodeConsumerProtocolSubscriptionTopicPartition(w: Writer, version: nu
   if (version >= 1) {
     rt.writeString(w, v.topic);
   }
-  if (!(version >= 1) && v.topic !== "") throw rt.nonDefaultFieldError('ConsumerProtocolSubscriptionTopicPartition', 'topic', version);
+  if (version < 1 && v.topic !== "") throw rt.nonDefaultFieldError('ConsumerProtocolSubscriptionTopicPartition', 'topic', version);
   if (version >= 1) {
     {
       const a0 = rt.requireNonNull(v.partitions, 'ConsumerProtocolSubscriptionTopicPartition.partitions');
@@ -77,7 +77,7 @@ function encodeConsumerProtocolSubscriptionTopicPartition(w: Writer, version: nu
       }
     }
   }
-  if (!(version >= 1) && (v.partitions === null || v.partitions.length !== 0)) throw rt.nonDefaultFieldError('ConsumerProtocolSubscriptionTopicPartition', 'partitions', version);
+  if (version < 1 && (v.partitions === null || v.partitions.length !== 0)) throw rt.nonDefaultFieldError('ConsumerProtocolSubscriptionTopicPartition', 'partitions', version);
 }
 
 export function decodeConsumerProtocolSubscription(r: Reader, version: number): ConsumerProtocolSubscription {

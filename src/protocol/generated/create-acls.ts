@@ -76,7 +76,7 @@ function encodeCreateAclsRequestAclCreation(w: Writer, version: number, v: Creat
   if (version >= 1) {
     w.int8(v.resourcePatternType);
   }
-  if (!(version >= 1) && v.resourcePatternType !== 3) throw rt.nonDefaultFieldError('CreateAclsRequestAclCreation', 'resourcePatternType', version);
+  if (version < 1 && v.resourcePatternType !== 3) throw rt.nonDefaultFieldError('CreateAclsRequestAclCreation', 'resourcePatternType', version);
   if (version >= 2) {
     rt.writeCompactString(w, v.principal);
   } else {

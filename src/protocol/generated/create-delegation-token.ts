@@ -47,11 +47,11 @@ export function encodeCreateDelegationTokenRequest(w: Writer, version: number, v
   if (version >= 3) {
     rt.writeCompactNullableString(w, v.ownerPrincipalType);
   }
-  if (!(version >= 3) && v.ownerPrincipalType !== "") throw rt.nonDefaultFieldError('CreateDelegationTokenRequest', 'ownerPrincipalType', version);
+  if (version < 3 && v.ownerPrincipalType !== "") throw rt.nonDefaultFieldError('CreateDelegationTokenRequest', 'ownerPrincipalType', version);
   if (version >= 3) {
     rt.writeCompactNullableString(w, v.ownerPrincipalName);
   }
-  if (!(version >= 3) && v.ownerPrincipalName !== "") throw rt.nonDefaultFieldError('CreateDelegationTokenRequest', 'ownerPrincipalName', version);
+  if (version < 3 && v.ownerPrincipalName !== "") throw rt.nonDefaultFieldError('CreateDelegationTokenRequest', 'ownerPrincipalName', version);
   {
     const a0 = rt.requireNonNull(v.renewers, 'CreateDelegationTokenRequest.renewers');
     if (version >= 2) {
@@ -186,11 +186,11 @@ export function encodeCreateDelegationTokenResponse(w: Writer, version: number, 
   if (version >= 3) {
     rt.writeCompactString(w, v.tokenRequesterPrincipalType);
   }
-  if (!(version >= 3) && v.tokenRequesterPrincipalType !== "") throw rt.nonDefaultFieldError('CreateDelegationTokenResponse', 'tokenRequesterPrincipalType', version);
+  if (version < 3 && v.tokenRequesterPrincipalType !== "") throw rt.nonDefaultFieldError('CreateDelegationTokenResponse', 'tokenRequesterPrincipalType', version);
   if (version >= 3) {
     rt.writeCompactString(w, v.tokenRequesterPrincipalName);
   }
-  if (!(version >= 3) && v.tokenRequesterPrincipalName !== "") throw rt.nonDefaultFieldError('CreateDelegationTokenResponse', 'tokenRequesterPrincipalName', version);
+  if (version < 3 && v.tokenRequesterPrincipalName !== "") throw rt.nonDefaultFieldError('CreateDelegationTokenResponse', 'tokenRequesterPrincipalName', version);
   w.int64(v.issueTimestampMs);
   w.int64(v.expiryTimestampMs);
   w.int64(v.maxTimestampMs);

@@ -95,7 +95,7 @@ export function encodeCreateTopicsRequest(w: Writer, version: number, v: CreateT
   if (version >= 1) {
     w.bool(v.validateOnly);
   }
-  if (!(version >= 1) && v.validateOnly !== false) throw rt.nonDefaultFieldError('CreateTopicsRequest', 'validateOnly', version);
+  if (version < 1 && v.validateOnly !== false) throw rt.nonDefaultFieldError('CreateTopicsRequest', 'validateOnly', version);
   if (version >= 5) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -402,22 +402,22 @@ function encodeCreateTopicsResponseCreatableTopicConfigs(w: Writer, version: num
   if (version >= 5) {
     rt.writeCompactString(w, v.name);
   }
-  if (!(version >= 5) && v.name !== "") throw rt.nonDefaultFieldError('CreateTopicsResponseCreatableTopicConfigs', 'name', version);
+  if (version < 5 && v.name !== "") throw rt.nonDefaultFieldError('CreateTopicsResponseCreatableTopicConfigs', 'name', version);
   if (version >= 5) {
     rt.writeCompactNullableString(w, v.value);
   }
-  if (!(version >= 5) && v.value !== "") throw rt.nonDefaultFieldError('CreateTopicsResponseCreatableTopicConfigs', 'value', version);
+  if (version < 5 && v.value !== "") throw rt.nonDefaultFieldError('CreateTopicsResponseCreatableTopicConfigs', 'value', version);
   if (version >= 5) {
     w.bool(v.readOnly);
   }
-  if (!(version >= 5) && v.readOnly !== false) throw rt.nonDefaultFieldError('CreateTopicsResponseCreatableTopicConfigs', 'readOnly', version);
+  if (version < 5 && v.readOnly !== false) throw rt.nonDefaultFieldError('CreateTopicsResponseCreatableTopicConfigs', 'readOnly', version);
   if (version >= 5) {
     w.int8(v.configSource);
   }
   if (version >= 5) {
     w.bool(v.isSensitive);
   }
-  if (!(version >= 5) && v.isSensitive !== false) throw rt.nonDefaultFieldError('CreateTopicsResponseCreatableTopicConfigs', 'isSensitive', version);
+  if (version < 5 && v.isSensitive !== false) throw rt.nonDefaultFieldError('CreateTopicsResponseCreatableTopicConfigs', 'isSensitive', version);
   if (version >= 5) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }

@@ -76,7 +76,7 @@ function encodeDeleteAclsRequestDeleteAclsFilter(w: Writer, version: number, v: 
   if (version >= 1) {
     w.int8(v.patternTypeFilter);
   }
-  if (!(version >= 1) && v.patternTypeFilter !== 3) throw rt.nonDefaultFieldError('DeleteAclsRequestDeleteAclsFilter', 'patternTypeFilter', version);
+  if (version < 1 && v.patternTypeFilter !== 3) throw rt.nonDefaultFieldError('DeleteAclsRequestDeleteAclsFilter', 'patternTypeFilter', version);
   if (version >= 2) {
     rt.writeCompactNullableString(w, v.principalFilter);
   } else {
@@ -261,7 +261,7 @@ function encodeDeleteAclsResponseDeleteAclsMatchingAcl(w: Writer, version: numbe
   if (version >= 1) {
     w.int8(v.patternType);
   }
-  if (!(version >= 1) && v.patternType !== 3) throw rt.nonDefaultFieldError('DeleteAclsResponseDeleteAclsMatchingAcl', 'patternType', version);
+  if (version < 1 && v.patternType !== 3) throw rt.nonDefaultFieldError('DeleteAclsResponseDeleteAclsMatchingAcl', 'patternType', version);
   if (version >= 2) {
     rt.writeCompactString(w, v.principal);
   } else {

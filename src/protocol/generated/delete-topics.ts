@@ -50,7 +50,7 @@ export function encodeDeleteTopicsRequest(w: Writer, version: number, v: DeleteT
       }
     }
   }
-  if (!(version >= 6) && (v.topics === null || v.topics.length !== 0)) throw rt.nonDefaultFieldError('DeleteTopicsRequest', 'topics', version);
+  if (version < 6 && (v.topics === null || v.topics.length !== 0)) throw rt.nonDefaultFieldError('DeleteTopicsRequest', 'topics', version);
   if (version <= 5) {
     {
       const a0 = rt.requireNonNull(v.topicNames, 'DeleteTopicsRequest.topicNames');
@@ -78,11 +78,11 @@ function encodeDeleteTopicsRequestDeleteTopicState(w: Writer, version: number, v
   if (version >= 6) {
     rt.writeCompactNullableString(w, v.name);
   }
-  if (!(version >= 6) && v.name !== null) throw rt.nonDefaultFieldError('DeleteTopicsRequestDeleteTopicState', 'name', version);
+  if (version < 6 && v.name !== null) throw rt.nonDefaultFieldError('DeleteTopicsRequestDeleteTopicState', 'name', version);
   if (version >= 6) {
     rt.writeUuid(w, v.topicId);
   }
-  if (!(version >= 6) && v.topicId !== rt.ZERO_UUID) throw rt.nonDefaultFieldError('DeleteTopicsRequestDeleteTopicState', 'topicId', version);
+  if (version < 6 && v.topicId !== rt.ZERO_UUID) throw rt.nonDefaultFieldError('DeleteTopicsRequestDeleteTopicState', 'topicId', version);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }

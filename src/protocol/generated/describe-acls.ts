@@ -47,7 +47,7 @@ export function encodeDescribeAclsRequest(w: Writer, version: number, v: Describ
   if (version >= 1) {
     w.int8(v.patternTypeFilter);
   }
-  if (!(version >= 1) && v.patternTypeFilter !== 3) throw rt.nonDefaultFieldError('DescribeAclsRequest', 'patternTypeFilter', version);
+  if (version < 1 && v.patternTypeFilter !== 3) throw rt.nonDefaultFieldError('DescribeAclsRequest', 'patternTypeFilter', version);
   if (version >= 2) {
     rt.writeCompactNullableString(w, v.principalFilter);
   } else {
@@ -186,7 +186,7 @@ function encodeDescribeAclsResponseDescribeAclsResource(w: Writer, version: numb
   if (version >= 1) {
     w.int8(v.patternType);
   }
-  if (!(version >= 1) && v.patternType !== 3) throw rt.nonDefaultFieldError('DescribeAclsResponseDescribeAclsResource', 'patternType', version);
+  if (version < 1 && v.patternType !== 3) throw rt.nonDefaultFieldError('DescribeAclsResponseDescribeAclsResource', 'patternType', version);
   {
     const a0 = rt.requireNonNull(v.acls, 'DescribeAclsResponseDescribeAclsResource.acls');
     if (version >= 2) {

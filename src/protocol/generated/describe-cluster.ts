@@ -27,7 +27,7 @@ export function encodeDescribeClusterRequest(w: Writer, version: number, v: Desc
   if (version >= 1) {
     w.int8(v.endpointType);
   }
-  if (!(version >= 1) && v.endpointType !== 1) throw rt.nonDefaultFieldError('DescribeClusterRequest', 'endpointType', version);
+  if (version < 1 && v.endpointType !== 1) throw rt.nonDefaultFieldError('DescribeClusterRequest', 'endpointType', version);
   rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
 }
 
@@ -109,7 +109,7 @@ export function encodeDescribeClusterResponse(w: Writer, version: number, v: Des
   if (version >= 1) {
     w.int8(v.endpointType);
   }
-  if (!(version >= 1) && v.endpointType !== 1) throw rt.nonDefaultFieldError('DescribeClusterResponse', 'endpointType', version);
+  if (version < 1 && v.endpointType !== 1) throw rt.nonDefaultFieldError('DescribeClusterResponse', 'endpointType', version);
   rt.writeCompactString(w, v.clusterId);
   w.int32(v.controllerId);
   {

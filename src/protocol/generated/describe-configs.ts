@@ -58,11 +58,11 @@ export function encodeDescribeConfigsRequest(w: Writer, version: number, v: Desc
   if (version >= 1) {
     w.bool(v.includeSynonyms);
   }
-  if (!(version >= 1) && v.includeSynonyms !== false) throw rt.nonDefaultFieldError('DescribeConfigsRequest', 'includeSynonyms', version);
+  if (version < 1 && v.includeSynonyms !== false) throw rt.nonDefaultFieldError('DescribeConfigsRequest', 'includeSynonyms', version);
   if (version >= 3) {
     w.bool(v.includeDocumentation);
   }
-  if (!(version >= 3) && v.includeDocumentation !== false) throw rt.nonDefaultFieldError('DescribeConfigsRequest', 'includeDocumentation', version);
+  if (version < 3 && v.includeDocumentation !== false) throw rt.nonDefaultFieldError('DescribeConfigsRequest', 'includeDocumentation', version);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -308,7 +308,7 @@ function encodeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, v
   if (version <= 0) {
     w.bool(v.isDefault);
   }
-  if (!(version <= 0) && v.isDefault !== false) throw rt.nonDefaultFieldError('DescribeConfigsResponseDescribeConfigsResourceResult', 'isDefault', version);
+  if (version > 0 && v.isDefault !== false) throw rt.nonDefaultFieldError('DescribeConfigsResponseDescribeConfigsResourceResult', 'isDefault', version);
   if (version >= 1) {
     w.int8(v.configSource);
   }
@@ -349,7 +349,7 @@ function encodeDescribeConfigsResponseDescribeConfigsSynonym(w: Writer, version:
       rt.writeString(w, v.name);
     }
   }
-  if (!(version >= 1) && v.name !== "") throw rt.nonDefaultFieldError('DescribeConfigsResponseDescribeConfigsSynonym', 'name', version);
+  if (version < 1 && v.name !== "") throw rt.nonDefaultFieldError('DescribeConfigsResponseDescribeConfigsSynonym', 'name', version);
   if (version >= 1) {
     if (version >= 4) {
       rt.writeCompactNullableString(w, v.value);
@@ -357,11 +357,11 @@ function encodeDescribeConfigsResponseDescribeConfigsSynonym(w: Writer, version:
       rt.writeNullableString(w, v.value);
     }
   }
-  if (!(version >= 1) && v.value !== "") throw rt.nonDefaultFieldError('DescribeConfigsResponseDescribeConfigsSynonym', 'value', version);
+  if (version < 1 && v.value !== "") throw rt.nonDefaultFieldError('DescribeConfigsResponseDescribeConfigsSynonym', 'value', version);
   if (version >= 1) {
     w.int8(v.source);
   }
-  if (!(version >= 1) && v.source !== 0) throw rt.nonDefaultFieldError('DescribeConfigsResponseDescribeConfigsSynonym', 'source', version);
+  if (version < 1 && v.source !== 0) throw rt.nonDefaultFieldError('DescribeConfigsResponseDescribeConfigsSynonym', 'source', version);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }

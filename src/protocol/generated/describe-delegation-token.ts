@@ -209,11 +209,11 @@ function encodeDescribeDelegationTokenResponseDescribedDelegationToken(w: Writer
   if (version >= 3) {
     rt.writeCompactString(w, v.tokenRequesterPrincipalType);
   }
-  if (!(version >= 3) && v.tokenRequesterPrincipalType !== "") throw rt.nonDefaultFieldError('DescribeDelegationTokenResponseDescribedDelegationToken', 'tokenRequesterPrincipalType', version);
+  if (version < 3 && v.tokenRequesterPrincipalType !== "") throw rt.nonDefaultFieldError('DescribeDelegationTokenResponseDescribedDelegationToken', 'tokenRequesterPrincipalType', version);
   if (version >= 3) {
     rt.writeCompactString(w, v.tokenRequesterPrincipalName);
   }
-  if (!(version >= 3) && v.tokenRequesterPrincipalName !== "") throw rt.nonDefaultFieldError('DescribeDelegationTokenResponseDescribedDelegationToken', 'tokenRequesterPrincipalName', version);
+  if (version < 3 && v.tokenRequesterPrincipalName !== "") throw rt.nonDefaultFieldError('DescribeDelegationTokenResponseDescribedDelegationToken', 'tokenRequesterPrincipalName', version);
   w.int64(v.issueTimestamp);
   w.int64(v.expiryTimestamp);
   w.int64(v.maxTimestamp);

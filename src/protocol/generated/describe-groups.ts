@@ -41,7 +41,7 @@ export function encodeDescribeGroupsRequest(w: Writer, version: number, v: Descr
   if (version >= 3) {
     w.bool(v.includeAuthorizedOperations);
   }
-  if (!(version >= 3) && v.includeAuthorizedOperations !== false) throw rt.nonDefaultFieldError('DescribeGroupsRequest', 'includeAuthorizedOperations', version);
+  if (version < 3 && v.includeAuthorizedOperations !== false) throw rt.nonDefaultFieldError('DescribeGroupsRequest', 'includeAuthorizedOperations', version);
   if (version >= 5) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -202,7 +202,7 @@ function encodeDescribeGroupsResponseDescribedGroup(w: Writer, version: number, 
   if (version >= 3) {
     w.int32(v.authorizedOperations);
   }
-  if (!(version >= 3) && v.authorizedOperations !== -2147483648) throw rt.nonDefaultFieldError('DescribeGroupsResponseDescribedGroup', 'authorizedOperations', version);
+  if (version < 3 && v.authorizedOperations !== -2147483648) throw rt.nonDefaultFieldError('DescribeGroupsResponseDescribedGroup', 'authorizedOperations', version);
   if (version >= 5) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }

@@ -252,7 +252,7 @@ export function encodeDescribeQuorumResponse(w: Writer, version: number, v: Desc
       }
     }
   }
-  if (!(version >= 2) && (v.nodes === null || v.nodes.length !== 0)) throw rt.nonDefaultFieldError('DescribeQuorumResponse', 'nodes', version);
+  if (version < 2 && (v.nodes === null || v.nodes.length !== 0)) throw rt.nonDefaultFieldError('DescribeQuorumResponse', 'nodes', version);
   rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
 }
 
@@ -299,7 +299,7 @@ function encodeDescribeQuorumResponseReplicaState(w: Writer, version: number, v:
   if (version >= 2) {
     rt.writeUuid(w, v.replicaDirectoryId);
   }
-  if (!(version >= 2) && v.replicaDirectoryId !== rt.ZERO_UUID) throw rt.nonDefaultFieldError('DescribeQuorumResponseReplicaState', 'replicaDirectoryId', version);
+  if (version < 2 && v.replicaDirectoryId !== rt.ZERO_UUID) throw rt.nonDefaultFieldError('DescribeQuorumResponseReplicaState', 'replicaDirectoryId', version);
   w.int64(v.logEndOffset);
   if (version >= 1) {
     w.int64(v.lastFetchTimestamp);
@@ -314,7 +314,7 @@ function encodeDescribeQuorumResponseNode(w: Writer, version: number, v: Describ
   if (version >= 2) {
     w.int32(v.nodeId);
   }
-  if (!(version >= 2) && v.nodeId !== 0) throw rt.nonDefaultFieldError('DescribeQuorumResponseNode', 'nodeId', version);
+  if (version < 2 && v.nodeId !== 0) throw rt.nonDefaultFieldError('DescribeQuorumResponseNode', 'nodeId', version);
   if (version >= 2) {
     {
       const a0 = rt.requireNonNull(v.listeners, 'DescribeQuorumResponseNode.listeners');
@@ -324,7 +324,7 @@ function encodeDescribeQuorumResponseNode(w: Writer, version: number, v: Describ
       }
     }
   }
-  if (!(version >= 2) && (v.listeners === null || v.listeners.length !== 0)) throw rt.nonDefaultFieldError('DescribeQuorumResponseNode', 'listeners', version);
+  if (version < 2 && (v.listeners === null || v.listeners.length !== 0)) throw rt.nonDefaultFieldError('DescribeQuorumResponseNode', 'listeners', version);
   rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
 }
 
@@ -332,15 +332,15 @@ function encodeDescribeQuorumResponseListener(w: Writer, version: number, v: Des
   if (version >= 2) {
     rt.writeCompactString(w, v.name);
   }
-  if (!(version >= 2) && v.name !== "") throw rt.nonDefaultFieldError('DescribeQuorumResponseListener', 'name', version);
+  if (version < 2 && v.name !== "") throw rt.nonDefaultFieldError('DescribeQuorumResponseListener', 'name', version);
   if (version >= 2) {
     rt.writeCompactString(w, v.host);
   }
-  if (!(version >= 2) && v.host !== "") throw rt.nonDefaultFieldError('DescribeQuorumResponseListener', 'host', version);
+  if (version < 2 && v.host !== "") throw rt.nonDefaultFieldError('DescribeQuorumResponseListener', 'host', version);
   if (version >= 2) {
     w.uint16(v.port);
   }
-  if (!(version >= 2) && v.port !== 0) throw rt.nonDefaultFieldError('DescribeQuorumResponseListener', 'port', version);
+  if (version < 2 && v.port !== 0) throw rt.nonDefaultFieldError('DescribeQuorumResponseListener', 'port', version);
   rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
 }
 

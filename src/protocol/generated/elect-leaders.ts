@@ -44,7 +44,7 @@ export function encodeElectLeadersRequest(w: Writer, version: number, v: ElectLe
   if (version >= 1) {
     w.int8(v.electionType);
   }
-  if (!(version >= 1) && v.electionType !== 0) throw rt.nonDefaultFieldError('ElectLeadersRequest', 'electionType', version);
+  if (version < 1 && v.electionType !== 0) throw rt.nonDefaultFieldError('ElectLeadersRequest', 'electionType', version);
   {
     const a0 = v.topicPartitions;
     if (version >= 2) {
@@ -192,7 +192,7 @@ export function encodeElectLeadersResponse(w: Writer, version: number, v: ElectL
   if (version >= 1) {
     w.int16(v.errorCode);
   }
-  if (!(version >= 1) && v.errorCode !== 0) throw rt.nonDefaultFieldError('ElectLeadersResponse', 'errorCode', version);
+  if (version < 1 && v.errorCode !== 0) throw rt.nonDefaultFieldError('ElectLeadersResponse', 'errorCode', version);
   {
     const a0 = rt.requireNonNull(v.replicaElectionResults, 'ElectLeadersResponse.replicaElectionResults');
     if (version >= 2) {

@@ -176,11 +176,11 @@ function encodeEndQuorumEpochRequestReplicaInfo(w: Writer, version: number, v: E
   if (version >= 1) {
     w.int32(v.candidateId);
   }
-  if (!(version >= 1) && v.candidateId !== 0) throw rt.nonDefaultFieldError('EndQuorumEpochRequestReplicaInfo', 'candidateId', version);
+  if (version < 1 && v.candidateId !== 0) throw rt.nonDefaultFieldError('EndQuorumEpochRequestReplicaInfo', 'candidateId', version);
   if (version >= 1) {
     rt.writeUuid(w, v.candidateDirectoryId);
   }
-  if (!(version >= 1) && v.candidateDirectoryId !== rt.ZERO_UUID) throw rt.nonDefaultFieldError('EndQuorumEpochRequestReplicaInfo', 'candidateDirectoryId', version);
+  if (version < 1 && v.candidateDirectoryId !== rt.ZERO_UUID) throw rt.nonDefaultFieldError('EndQuorumEpochRequestReplicaInfo', 'candidateDirectoryId', version);
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -190,15 +190,15 @@ function encodeEndQuorumEpochRequestLeaderEndpoint(w: Writer, version: number, v
   if (version >= 1) {
     rt.writeCompactString(w, v.name);
   }
-  if (!(version >= 1) && v.name !== "") throw rt.nonDefaultFieldError('EndQuorumEpochRequestLeaderEndpoint', 'name', version);
+  if (version < 1 && v.name !== "") throw rt.nonDefaultFieldError('EndQuorumEpochRequestLeaderEndpoint', 'name', version);
   if (version >= 1) {
     rt.writeCompactString(w, v.host);
   }
-  if (!(version >= 1) && v.host !== "") throw rt.nonDefaultFieldError('EndQuorumEpochRequestLeaderEndpoint', 'host', version);
+  if (version < 1 && v.host !== "") throw rt.nonDefaultFieldError('EndQuorumEpochRequestLeaderEndpoint', 'host', version);
   if (version >= 1) {
     w.uint16(v.port);
   }
-  if (!(version >= 1) && v.port !== 0) throw rt.nonDefaultFieldError('EndQuorumEpochRequestLeaderEndpoint', 'port', version);
+  if (version < 1 && v.port !== 0) throw rt.nonDefaultFieldError('EndQuorumEpochRequestLeaderEndpoint', 'port', version);
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -422,7 +422,7 @@ export function encodeEndQuorumEpochResponse(w: Writer, version: number, v: EndQ
       encodeEndQuorumEpochResponseTopicData(w, version, rt.requireNonNull(x0, 'EndQuorumEpochResponse.topics'));
     }
   }
-  if (!(version >= 1) && (v.nodeEndpoints === null || v.nodeEndpoints.length !== 0)) throw rt.nonDefaultFieldError('EndQuorumEpochResponse', 'nodeEndpoints', version);
+  if (version < 1 && (v.nodeEndpoints === null || v.nodeEndpoints.length !== 0)) throw rt.nonDefaultFieldError('EndQuorumEpochResponse', 'nodeEndpoints', version);
   if (version >= 1) {
     const unknown = v._unknownTaggedFields;
     let numTagged = unknown === undefined ? 0 : unknown.length;
@@ -482,15 +482,15 @@ function encodeEndQuorumEpochResponseNodeEndpoint(w: Writer, version: number, v:
   if (version >= 1) {
     w.int32(v.nodeId);
   }
-  if (!(version >= 1) && v.nodeId !== 0) throw rt.nonDefaultFieldError('EndQuorumEpochResponseNodeEndpoint', 'nodeId', version);
+  if (version < 1 && v.nodeId !== 0) throw rt.nonDefaultFieldError('EndQuorumEpochResponseNodeEndpoint', 'nodeId', version);
   if (version >= 1) {
     rt.writeCompactString(w, v.host);
   }
-  if (!(version >= 1) && v.host !== "") throw rt.nonDefaultFieldError('EndQuorumEpochResponseNodeEndpoint', 'host', version);
+  if (version < 1 && v.host !== "") throw rt.nonDefaultFieldError('EndQuorumEpochResponseNodeEndpoint', 'host', version);
   if (version >= 1) {
     w.uint16(v.port);
   }
-  if (!(version >= 1) && v.port !== 0) throw rt.nonDefaultFieldError('EndQuorumEpochResponseNodeEndpoint', 'port', version);
+  if (version < 1 && v.port !== 0) throw rt.nonDefaultFieldError('EndQuorumEpochResponseNodeEndpoint', 'port', version);
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }

@@ -347,7 +347,7 @@ export function encodeFetchSnapshotResponse(w: Writer, version: number, v: Fetch
       encodeFetchSnapshotResponseTopicSnapshot(w, version, rt.requireNonNull(x0, 'FetchSnapshotResponse.topics'));
     }
   }
-  if (!(version >= 1) && (v.nodeEndpoints === null || v.nodeEndpoints.length !== 0)) throw rt.nonDefaultFieldError('FetchSnapshotResponse', 'nodeEndpoints', version);
+  if (version < 1 && (v.nodeEndpoints === null || v.nodeEndpoints.length !== 0)) throw rt.nonDefaultFieldError('FetchSnapshotResponse', 'nodeEndpoints', version);
   const unknown = v._unknownTaggedFields;
   let numTagged = unknown === undefined ? 0 : unknown.length;
   const has0 = version >= 1 && (v.nodeEndpoints === null || v.nodeEndpoints.length !== 0);
@@ -419,15 +419,15 @@ function encodeFetchSnapshotResponseNodeEndpoint(w: Writer, version: number, v: 
   if (version >= 1) {
     w.int32(v.nodeId);
   }
-  if (!(version >= 1) && v.nodeId !== 0) throw rt.nonDefaultFieldError('FetchSnapshotResponseNodeEndpoint', 'nodeId', version);
+  if (version < 1 && v.nodeId !== 0) throw rt.nonDefaultFieldError('FetchSnapshotResponseNodeEndpoint', 'nodeId', version);
   if (version >= 1) {
     rt.writeCompactString(w, v.host);
   }
-  if (!(version >= 1) && v.host !== "") throw rt.nonDefaultFieldError('FetchSnapshotResponseNodeEndpoint', 'host', version);
+  if (version < 1 && v.host !== "") throw rt.nonDefaultFieldError('FetchSnapshotResponseNodeEndpoint', 'host', version);
   if (version >= 1) {
     w.uint16(v.port);
   }
-  if (!(version >= 1) && v.port !== 0) throw rt.nonDefaultFieldError('FetchSnapshotResponseNodeEndpoint', 'port', version);
+  if (version < 1 && v.port !== 0) throw rt.nonDefaultFieldError('FetchSnapshotResponseNodeEndpoint', 'port', version);
   rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
 }
 

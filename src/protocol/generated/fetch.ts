@@ -136,8 +136,8 @@ export function encodeFetchRequest(w: Writer, version: number, v: FetchRequest):
   if (version <= 14) {
     w.int32(v.replicaId);
   }
-  if (!(version <= 14) && v.replicaId !== -1) throw rt.nonDefaultFieldError('FetchRequest', 'replicaId', version);
-  if (!(version >= 15) && (v.replicaState === null || !isDefaultFetchRequestReplicaState(v.replicaState))) throw rt.nonDefaultFieldError('FetchRequest', 'replicaState', version);
+  if (version > 14 && v.replicaId !== -1) throw rt.nonDefaultFieldError('FetchRequest', 'replicaId', version);
+  if (version < 15 && (v.replicaState === null || !isDefaultFetchRequestReplicaState(v.replicaState))) throw rt.nonDefaultFieldError('FetchRequest', 'replicaState', version);
   w.int32(v.maxWaitMs);
   w.int32(v.minBytes);
   if (version >= 3) {
@@ -176,7 +176,7 @@ export function encodeFetchRequest(w: Writer, version: number, v: FetchRequest):
       }
     }
   }
-  if (!(version >= 7) && (v.forgottenTopicsData === null || v.forgottenTopicsData.length !== 0)) throw rt.nonDefaultFieldError('FetchRequest', 'forgottenTopicsData', version);
+  if (version < 7 && (v.forgottenTopicsData === null || v.forgottenTopicsData.length !== 0)) throw rt.nonDefaultFieldError('FetchRequest', 'forgottenTopicsData', version);
   if (version >= 11) {
     if (version >= 12) {
       rt.writeCompactString(w, v.rackId);
@@ -213,11 +213,11 @@ function encodeFetchRequestReplicaState(w: Writer, version: number, v: FetchRequ
   if (version >= 15) {
     w.int32(v.replicaId);
   }
-  if (!(version >= 15) && v.replicaId !== -1) throw rt.nonDefaultFieldError('FetchRequestReplicaState', 'replicaId', version);
+  if (version < 15 && v.replicaId !== -1) throw rt.nonDefaultFieldError('FetchRequestReplicaState', 'replicaId', version);
   if (version >= 15) {
     w.int64(v.replicaEpoch);
   }
-  if (!(version >= 15) && v.replicaEpoch !== -1n) throw rt.nonDefaultFieldError('FetchRequestReplicaState', 'replicaEpoch', version);
+  if (version < 15 && v.replicaEpoch !== -1n) throw rt.nonDefaultFieldError('FetchRequestReplicaState', 'replicaEpoch', version);
   if (version >= 12) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -259,7 +259,7 @@ function encodeFetchRequestFetchPartition(w: Writer, version: number, v: FetchRe
   if (version >= 12) {
     w.int32(v.lastFetchedEpoch);
   }
-  if (!(version >= 12) && v.lastFetchedEpoch !== -1) throw rt.nonDefaultFieldError('FetchRequestFetchPartition', 'lastFetchedEpoch', version);
+  if (version < 12 && v.lastFetchedEpoch !== -1) throw rt.nonDefaultFieldError('FetchRequestFetchPartition', 'lastFetchedEpoch', version);
   if (version >= 5) {
     w.int64(v.logStartOffset);
   }
@@ -305,7 +305,7 @@ function encodeFetchRequestForgottenTopic(w: Writer, version: number, v: FetchRe
       }
     }
   }
-  if (!(version >= 7) && (v.partitions === null || v.partitions.length !== 0)) throw rt.nonDefaultFieldError('FetchRequestForgottenTopic', 'partitions', version);
+  if (version < 7 && (v.partitions === null || v.partitions.length !== 0)) throw rt.nonDefaultFieldError('FetchRequestForgottenTopic', 'partitions', version);
   if (version >= 12) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -705,7 +705,7 @@ export function encodeFetchResponse(w: Writer, version: number, v: FetchResponse
   if (version >= 7) {
     w.int32(v.sessionId);
   }
-  if (!(version >= 7) && v.sessionId !== 0) throw rt.nonDefaultFieldError('FetchResponse', 'sessionId', version);
+  if (version < 7 && v.sessionId !== 0) throw rt.nonDefaultFieldError('FetchResponse', 'sessionId', version);
   {
     const a0 = rt.requireNonNull(v.responses, 'FetchResponse.responses');
     if (version >= 12) {
@@ -717,7 +717,7 @@ export function encodeFetchResponse(w: Writer, version: number, v: FetchResponse
       encodeFetchResponseFetchableTopicResponse(w, version, rt.requireNonNull(x0, 'FetchResponse.responses'));
     }
   }
-  if (!(version >= 16) && (v.nodeEndpoints === null || v.nodeEndpoints.length !== 0)) throw rt.nonDefaultFieldError('FetchResponse', 'nodeEndpoints', version);
+  if (version < 16 && (v.nodeEndpoints === null || v.nodeEndpoints.length !== 0)) throw rt.nonDefaultFieldError('FetchResponse', 'nodeEndpoints', version);
   if (version >= 12) {
     const unknown = v._unknownTaggedFields;
     let numTagged = unknown === undefined ? 0 : unknown.length;
@@ -778,9 +778,9 @@ function encodeFetchResponsePartitionData(w: Writer, version: number, v: FetchRe
   if (version >= 5) {
     w.int64(v.logStartOffset);
   }
-  if (!(version >= 12) && (v.divergingEpoch === null || !isDefaultFetchResponseEpochEndOffset(v.divergingEpoch))) throw rt.nonDefaultFieldError('FetchResponsePartitionData', 'divergingEpoch', version);
-  if (!(version >= 12) && (v.currentLeader === null || !isDefaultFetchResponseLeaderIdAndEpoch(v.currentLeader))) throw rt.nonDefaultFieldError('FetchResponsePartitionData', 'currentLeader', version);
-  if (!(version >= 12) && (v.snapshotId === null || !isDefaultFetchResponseSnapshotId(v.snapshotId))) throw rt.nonDefaultFieldError('FetchResponsePartitionData', 'snapshotId', version);
+  if (version < 12 && (v.divergingEpoch === null || !isDefaultFetchResponseEpochEndOffset(v.divergingEpoch))) throw rt.nonDefaultFieldError('FetchResponsePartitionData', 'divergingEpoch', version);
+  if (version < 12 && (v.currentLeader === null || !isDefaultFetchResponseLeaderIdAndEpoch(v.currentLeader))) throw rt.nonDefaultFieldError('FetchResponsePartitionData', 'currentLeader', version);
+  if (version < 12 && (v.snapshotId === null || !isDefaultFetchResponseSnapshotId(v.snapshotId))) throw rt.nonDefaultFieldError('FetchResponsePartitionData', 'snapshotId', version);
   if (version >= 4) {
     {
       const a0 = v.abortedTransactions;
@@ -799,7 +799,7 @@ function encodeFetchResponsePartitionData(w: Writer, version: number, v: FetchRe
   if (version >= 11) {
     w.int32(v.preferredReadReplica);
   }
-  if (!(version >= 11) && v.preferredReadReplica !== -1) throw rt.nonDefaultFieldError('FetchResponsePartitionData', 'preferredReadReplica', version);
+  if (version < 11 && v.preferredReadReplica !== -1) throw rt.nonDefaultFieldError('FetchResponsePartitionData', 'preferredReadReplica', version);
   if (version >= 12) {
     rt.writeCompactNullableBytes(w, v.records);
   } else {
@@ -842,11 +842,11 @@ function encodeFetchResponseEpochEndOffset(w: Writer, version: number, v: FetchR
   if (version >= 12) {
     w.int32(v.epoch);
   }
-  if (!(version >= 12) && v.epoch !== -1) throw rt.nonDefaultFieldError('FetchResponseEpochEndOffset', 'epoch', version);
+  if (version < 12 && v.epoch !== -1) throw rt.nonDefaultFieldError('FetchResponseEpochEndOffset', 'epoch', version);
   if (version >= 12) {
     w.int64(v.endOffset);
   }
-  if (!(version >= 12) && v.endOffset !== -1n) throw rt.nonDefaultFieldError('FetchResponseEpochEndOffset', 'endOffset', version);
+  if (version < 12 && v.endOffset !== -1n) throw rt.nonDefaultFieldError('FetchResponseEpochEndOffset', 'endOffset', version);
   if (version >= 12) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -856,11 +856,11 @@ function encodeFetchResponseLeaderIdAndEpoch(w: Writer, version: number, v: Fetc
   if (version >= 12) {
     w.int32(v.leaderId);
   }
-  if (!(version >= 12) && v.leaderId !== -1) throw rt.nonDefaultFieldError('FetchResponseLeaderIdAndEpoch', 'leaderId', version);
+  if (version < 12 && v.leaderId !== -1) throw rt.nonDefaultFieldError('FetchResponseLeaderIdAndEpoch', 'leaderId', version);
   if (version >= 12) {
     w.int32(v.leaderEpoch);
   }
-  if (!(version >= 12) && v.leaderEpoch !== -1) throw rt.nonDefaultFieldError('FetchResponseLeaderIdAndEpoch', 'leaderEpoch', version);
+  if (version < 12 && v.leaderEpoch !== -1) throw rt.nonDefaultFieldError('FetchResponseLeaderIdAndEpoch', 'leaderEpoch', version);
   if (version >= 12) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -878,11 +878,11 @@ function encodeFetchResponseAbortedTransaction(w: Writer, version: number, v: Fe
   if (version >= 4) {
     w.int64(v.producerId);
   }
-  if (!(version >= 4) && v.producerId !== 0n) throw rt.nonDefaultFieldError('FetchResponseAbortedTransaction', 'producerId', version);
+  if (version < 4 && v.producerId !== 0n) throw rt.nonDefaultFieldError('FetchResponseAbortedTransaction', 'producerId', version);
   if (version >= 4) {
     w.int64(v.firstOffset);
   }
-  if (!(version >= 4) && v.firstOffset !== 0n) throw rt.nonDefaultFieldError('FetchResponseAbortedTransaction', 'firstOffset', version);
+  if (version < 4 && v.firstOffset !== 0n) throw rt.nonDefaultFieldError('FetchResponseAbortedTransaction', 'firstOffset', version);
   if (version >= 12) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -892,19 +892,19 @@ function encodeFetchResponseNodeEndpoint(w: Writer, version: number, v: FetchRes
   if (version >= 16) {
     w.int32(v.nodeId);
   }
-  if (!(version >= 16) && v.nodeId !== 0) throw rt.nonDefaultFieldError('FetchResponseNodeEndpoint', 'nodeId', version);
+  if (version < 16 && v.nodeId !== 0) throw rt.nonDefaultFieldError('FetchResponseNodeEndpoint', 'nodeId', version);
   if (version >= 16) {
     rt.writeCompactString(w, v.host);
   }
-  if (!(version >= 16) && v.host !== "") throw rt.nonDefaultFieldError('FetchResponseNodeEndpoint', 'host', version);
+  if (version < 16 && v.host !== "") throw rt.nonDefaultFieldError('FetchResponseNodeEndpoint', 'host', version);
   if (version >= 16) {
     w.int32(v.port);
   }
-  if (!(version >= 16) && v.port !== 0) throw rt.nonDefaultFieldError('FetchResponseNodeEndpoint', 'port', version);
+  if (version < 16 && v.port !== 0) throw rt.nonDefaultFieldError('FetchResponseNodeEndpoint', 'port', version);
   if (version >= 16) {
     rt.writeCompactNullableString(w, v.rack);
   }
-  if (!(version >= 16) && v.rack !== null) throw rt.nonDefaultFieldError('FetchResponseNodeEndpoint', 'rack', version);
+  if (version < 16 && v.rack !== null) throw rt.nonDefaultFieldError('FetchResponseNodeEndpoint', 'rack', version);
   if (version >= 12) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }

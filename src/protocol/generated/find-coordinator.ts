@@ -33,11 +33,11 @@ export function encodeFindCoordinatorRequest(w: Writer, version: number, v: Find
       rt.writeString(w, v.key);
     }
   }
-  if (!(version <= 3) && v.key !== "") throw rt.nonDefaultFieldError('FindCoordinatorRequest', 'key', version);
+  if (version > 3 && v.key !== "") throw rt.nonDefaultFieldError('FindCoordinatorRequest', 'key', version);
   if (version >= 1) {
     w.int8(v.keyType);
   }
-  if (!(version >= 1) && v.keyType !== 0) throw rt.nonDefaultFieldError('FindCoordinatorRequest', 'keyType', version);
+  if (version < 1 && v.keyType !== 0) throw rt.nonDefaultFieldError('FindCoordinatorRequest', 'keyType', version);
   if (version >= 4) {
     {
       const a0 = rt.requireNonNull(v.coordinatorKeys, 'FindCoordinatorRequest.coordinatorKeys');
@@ -47,7 +47,7 @@ export function encodeFindCoordinatorRequest(w: Writer, version: number, v: Find
       }
     }
   }
-  if (!(version >= 4) && (v.coordinatorKeys === null || v.coordinatorKeys.length !== 0)) throw rt.nonDefaultFieldError('FindCoordinatorRequest', 'coordinatorKeys', version);
+  if (version < 4 && (v.coordinatorKeys === null || v.coordinatorKeys.length !== 0)) throw rt.nonDefaultFieldError('FindCoordinatorRequest', 'coordinatorKeys', version);
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -154,7 +154,7 @@ export function encodeFindCoordinatorResponse(w: Writer, version: number, v: Fin
   if (version <= 3) {
     w.int16(v.errorCode);
   }
-  if (!(version <= 3) && v.errorCode !== 0) throw rt.nonDefaultFieldError('FindCoordinatorResponse', 'errorCode', version);
+  if (version > 3 && v.errorCode !== 0) throw rt.nonDefaultFieldError('FindCoordinatorResponse', 'errorCode', version);
   if (version >= 1 && version <= 3) {
     if (version >= 3) {
       rt.writeCompactNullableString(w, v.errorMessage);
@@ -165,7 +165,7 @@ export function encodeFindCoordinatorResponse(w: Writer, version: number, v: Fin
   if (version <= 3) {
     w.int32(v.nodeId);
   }
-  if (!(version <= 3) && v.nodeId !== 0) throw rt.nonDefaultFieldError('FindCoordinatorResponse', 'nodeId', version);
+  if (version > 3 && v.nodeId !== 0) throw rt.nonDefaultFieldError('FindCoordinatorResponse', 'nodeId', version);
   if (version <= 3) {
     if (version >= 3) {
       rt.writeCompactString(w, v.host);
@@ -173,11 +173,11 @@ export function encodeFindCoordinatorResponse(w: Writer, version: number, v: Fin
       rt.writeString(w, v.host);
     }
   }
-  if (!(version <= 3) && v.host !== "") throw rt.nonDefaultFieldError('FindCoordinatorResponse', 'host', version);
+  if (version > 3 && v.host !== "") throw rt.nonDefaultFieldError('FindCoordinatorResponse', 'host', version);
   if (version <= 3) {
     w.int32(v.port);
   }
-  if (!(version <= 3) && v.port !== 0) throw rt.nonDefaultFieldError('FindCoordinatorResponse', 'port', version);
+  if (version > 3 && v.port !== 0) throw rt.nonDefaultFieldError('FindCoordinatorResponse', 'port', version);
   if (version >= 4) {
     {
       const a0 = rt.requireNonNull(v.coordinators, 'FindCoordinatorResponse.coordinators');
@@ -187,7 +187,7 @@ export function encodeFindCoordinatorResponse(w: Writer, version: number, v: Fin
       }
     }
   }
-  if (!(version >= 4) && (v.coordinators === null || v.coordinators.length !== 0)) throw rt.nonDefaultFieldError('FindCoordinatorResponse', 'coordinators', version);
+  if (version < 4 && (v.coordinators === null || v.coordinators.length !== 0)) throw rt.nonDefaultFieldError('FindCoordinatorResponse', 'coordinators', version);
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -197,23 +197,23 @@ function encodeFindCoordinatorResponseCoordinator(w: Writer, version: number, v:
   if (version >= 4) {
     rt.writeCompactString(w, v.key);
   }
-  if (!(version >= 4) && v.key !== "") throw rt.nonDefaultFieldError('FindCoordinatorResponseCoordinator', 'key', version);
+  if (version < 4 && v.key !== "") throw rt.nonDefaultFieldError('FindCoordinatorResponseCoordinator', 'key', version);
   if (version >= 4) {
     w.int32(v.nodeId);
   }
-  if (!(version >= 4) && v.nodeId !== 0) throw rt.nonDefaultFieldError('FindCoordinatorResponseCoordinator', 'nodeId', version);
+  if (version < 4 && v.nodeId !== 0) throw rt.nonDefaultFieldError('FindCoordinatorResponseCoordinator', 'nodeId', version);
   if (version >= 4) {
     rt.writeCompactString(w, v.host);
   }
-  if (!(version >= 4) && v.host !== "") throw rt.nonDefaultFieldError('FindCoordinatorResponseCoordinator', 'host', version);
+  if (version < 4 && v.host !== "") throw rt.nonDefaultFieldError('FindCoordinatorResponseCoordinator', 'host', version);
   if (version >= 4) {
     w.int32(v.port);
   }
-  if (!(version >= 4) && v.port !== 0) throw rt.nonDefaultFieldError('FindCoordinatorResponseCoordinator', 'port', version);
+  if (version < 4 && v.port !== 0) throw rt.nonDefaultFieldError('FindCoordinatorResponseCoordinator', 'port', version);
   if (version >= 4) {
     w.int16(v.errorCode);
   }
-  if (!(version >= 4) && v.errorCode !== 0) throw rt.nonDefaultFieldError('FindCoordinatorResponseCoordinator', 'errorCode', version);
+  if (version < 4 && v.errorCode !== 0) throw rt.nonDefaultFieldError('FindCoordinatorResponseCoordinator', 'errorCode', version);
   if (version >= 4) {
     rt.writeCompactNullableString(w, v.errorMessage);
   }

@@ -47,7 +47,7 @@ export function encodeHeartbeatRequest(w: Writer, version: number, v: HeartbeatR
       rt.writeNullableString(w, v.groupInstanceId);
     }
   }
-  if (!(version >= 3) && v.groupInstanceId !== null) throw rt.nonDefaultFieldError('HeartbeatRequest', 'groupInstanceId', version);
+  if (version < 3 && v.groupInstanceId !== null) throw rt.nonDefaultFieldError('HeartbeatRequest', 'groupInstanceId', version);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }

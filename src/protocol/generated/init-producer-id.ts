@@ -38,11 +38,11 @@ export function encodeInitProducerIdRequest(w: Writer, version: number, v: InitP
   if (version >= 3) {
     w.int64(v.producerId);
   }
-  if (!(version >= 3) && v.producerId !== -1n) throw rt.nonDefaultFieldError('InitProducerIdRequest', 'producerId', version);
+  if (version < 3 && v.producerId !== -1n) throw rt.nonDefaultFieldError('InitProducerIdRequest', 'producerId', version);
   if (version >= 3) {
     w.int16(v.producerEpoch);
   }
-  if (!(version >= 3) && v.producerEpoch !== -1) throw rt.nonDefaultFieldError('InitProducerIdRequest', 'producerEpoch', version);
+  if (version < 3 && v.producerEpoch !== -1) throw rt.nonDefaultFieldError('InitProducerIdRequest', 'producerEpoch', version);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }

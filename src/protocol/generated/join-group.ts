@@ -77,7 +77,7 @@ export function encodeJoinGroupRequest(w: Writer, version: number, v: JoinGroupR
       rt.writeNullableString(w, v.groupInstanceId);
     }
   }
-  if (!(version >= 5) && v.groupInstanceId !== null) throw rt.nonDefaultFieldError('JoinGroupRequest', 'groupInstanceId', version);
+  if (version < 5 && v.groupInstanceId !== null) throw rt.nonDefaultFieldError('JoinGroupRequest', 'groupInstanceId', version);
   if (version >= 6) {
     rt.writeCompactString(w, v.protocolType);
   } else {
@@ -254,7 +254,7 @@ export function encodeJoinGroupResponse(w: Writer, version: number, v: JoinGroup
   if (version >= 9) {
     w.bool(v.skipAssignment);
   }
-  if (!(version >= 9) && v.skipAssignment !== false) throw rt.nonDefaultFieldError('JoinGroupResponse', 'skipAssignment', version);
+  if (version < 9 && v.skipAssignment !== false) throw rt.nonDefaultFieldError('JoinGroupResponse', 'skipAssignment', version);
   if (version >= 6) {
     rt.writeCompactString(w, v.memberId);
   } else {

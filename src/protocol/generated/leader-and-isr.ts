@@ -126,7 +126,7 @@ export function encodeLeaderAndIsrRequest(w: Writer, version: number, v: LeaderA
   if (version >= 7) {
     w.bool(v.isKRaftController);
   }
-  if (!(version >= 7) && v.isKRaftController !== false) throw rt.nonDefaultFieldError('LeaderAndIsrRequest', 'isKRaftController', version);
+  if (version < 7 && v.isKRaftController !== false) throw rt.nonDefaultFieldError('LeaderAndIsrRequest', 'isKRaftController', version);
   w.int32(v.controllerEpoch);
   if (version >= 2) {
     w.int64(v.brokerEpoch);
@@ -134,7 +134,7 @@ export function encodeLeaderAndIsrRequest(w: Writer, version: number, v: LeaderA
   if (version >= 5) {
     w.int8(v.type);
   }
-  if (!(version >= 5) && v.type !== 0) throw rt.nonDefaultFieldError('LeaderAndIsrRequest', 'type', version);
+  if (version < 5 && v.type !== 0) throw rt.nonDefaultFieldError('LeaderAndIsrRequest', 'type', version);
   if (version <= 1) {
     {
       const a0 = rt.requireNonNull(v.ungroupedPartitionStates, 'LeaderAndIsrRequest.ungroupedPartitionStates');
@@ -144,7 +144,7 @@ export function encodeLeaderAndIsrRequest(w: Writer, version: number, v: LeaderA
       }
     }
   }
-  if (!(version <= 1) && (v.ungroupedPartitionStates === null || v.ungroupedPartitionStates.length !== 0)) throw rt.nonDefaultFieldError('LeaderAndIsrRequest', 'ungroupedPartitionStates', version);
+  if (version > 1 && (v.ungroupedPartitionStates === null || v.ungroupedPartitionStates.length !== 0)) throw rt.nonDefaultFieldError('LeaderAndIsrRequest', 'ungroupedPartitionStates', version);
   if (version >= 2) {
     {
       const a0 = rt.requireNonNull(v.topicStates, 'LeaderAndIsrRequest.topicStates');
@@ -158,7 +158,7 @@ export function encodeLeaderAndIsrRequest(w: Writer, version: number, v: LeaderA
       }
     }
   }
-  if (!(version >= 2) && (v.topicStates === null || v.topicStates.length !== 0)) throw rt.nonDefaultFieldError('LeaderAndIsrRequest', 'topicStates', version);
+  if (version < 2 && (v.topicStates === null || v.topicStates.length !== 0)) throw rt.nonDefaultFieldError('LeaderAndIsrRequest', 'topicStates', version);
   {
     const a0 = rt.requireNonNull(v.liveLeaders, 'LeaderAndIsrRequest.liveLeaders');
     if (version >= 4) {
@@ -238,7 +238,7 @@ function encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w: Writer, version:
   if (version >= 6) {
     w.int8(v.leaderRecoveryState);
   }
-  if (!(version >= 6) && v.leaderRecoveryState !== 0) throw rt.nonDefaultFieldError('LeaderAndIsrRequestLeaderAndIsrPartitionState', 'leaderRecoveryState', version);
+  if (version < 6 && v.leaderRecoveryState !== 0) throw rt.nonDefaultFieldError('LeaderAndIsrRequestLeaderAndIsrPartitionState', 'leaderRecoveryState', version);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -252,7 +252,7 @@ function encodeLeaderAndIsrRequestLeaderAndIsrTopicState(w: Writer, version: num
       rt.writeString(w, v.topicName);
     }
   }
-  if (!(version >= 2) && v.topicName !== "") throw rt.nonDefaultFieldError('LeaderAndIsrRequestLeaderAndIsrTopicState', 'topicName', version);
+  if (version < 2 && v.topicName !== "") throw rt.nonDefaultFieldError('LeaderAndIsrRequestLeaderAndIsrTopicState', 'topicName', version);
   if (version >= 5) {
     rt.writeUuid(w, v.topicId);
   }
@@ -269,7 +269,7 @@ function encodeLeaderAndIsrRequestLeaderAndIsrTopicState(w: Writer, version: num
       }
     }
   }
-  if (!(version >= 2) && (v.partitionStates === null || v.partitionStates.length !== 0)) throw rt.nonDefaultFieldError('LeaderAndIsrRequestLeaderAndIsrTopicState', 'partitionStates', version);
+  if (version < 2 && (v.partitionStates === null || v.partitionStates.length !== 0)) throw rt.nonDefaultFieldError('LeaderAndIsrRequestLeaderAndIsrTopicState', 'partitionStates', version);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -540,7 +540,7 @@ export function encodeLeaderAndIsrResponse(w: Writer, version: number, v: Leader
       }
     }
   }
-  if (!(version <= 4) && (v.partitionErrors === null || v.partitionErrors.length !== 0)) throw rt.nonDefaultFieldError('LeaderAndIsrResponse', 'partitionErrors', version);
+  if (version > 4 && (v.partitionErrors === null || v.partitionErrors.length !== 0)) throw rt.nonDefaultFieldError('LeaderAndIsrResponse', 'partitionErrors', version);
   if (version >= 5) {
     {
       const a0 = rt.requireNonNull(v.topics, 'LeaderAndIsrResponse.topics');
@@ -550,7 +550,7 @@ export function encodeLeaderAndIsrResponse(w: Writer, version: number, v: Leader
       }
     }
   }
-  if (!(version >= 5) && (v.topics === null || v.topics.length !== 0)) throw rt.nonDefaultFieldError('LeaderAndIsrResponse', 'topics', version);
+  if (version < 5 && (v.topics === null || v.topics.length !== 0)) throw rt.nonDefaultFieldError('LeaderAndIsrResponse', 'topics', version);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -575,7 +575,7 @@ function encodeLeaderAndIsrResponseLeaderAndIsrTopicError(w: Writer, version: nu
   if (version >= 5) {
     rt.writeUuid(w, v.topicId);
   }
-  if (!(version >= 5) && v.topicId !== rt.ZERO_UUID) throw rt.nonDefaultFieldError('LeaderAndIsrResponseLeaderAndIsrTopicError', 'topicId', version);
+  if (version < 5 && v.topicId !== rt.ZERO_UUID) throw rt.nonDefaultFieldError('LeaderAndIsrResponseLeaderAndIsrTopicError', 'topicId', version);
   if (version >= 5) {
     {
       const a0 = rt.requireNonNull(v.partitionErrors, 'LeaderAndIsrResponseLeaderAndIsrTopicError.partitionErrors');
@@ -585,7 +585,7 @@ function encodeLeaderAndIsrResponseLeaderAndIsrTopicError(w: Writer, version: nu
       }
     }
   }
-  if (!(version >= 5) && (v.partitionErrors === null || v.partitionErrors.length !== 0)) throw rt.nonDefaultFieldError('LeaderAndIsrResponseLeaderAndIsrTopicError', 'partitionErrors', version);
+  if (version < 5 && (v.partitionErrors === null || v.partitionErrors.length !== 0)) throw rt.nonDefaultFieldError('LeaderAndIsrResponseLeaderAndIsrTopicError', 'partitionErrors', version);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }

@@ -67,7 +67,7 @@ function encodeLeaderChangeMessageVoter(w: Writer, version: number, v: LeaderCha
   if (version >= 1) {
     rt.writeUuid(w, v.voterDirectoryId);
   }
-  if (!(version >= 1) && v.voterDirectoryId !== rt.ZERO_UUID) throw rt.nonDefaultFieldError('LeaderChangeMessageVoter', 'voterDirectoryId', version);
+  if (version < 1 && v.voterDirectoryId !== rt.ZERO_UUID) throw rt.nonDefaultFieldError('LeaderChangeMessageVoter', 'voterDirectoryId', version);
   rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
 }
 

@@ -52,7 +52,7 @@ export function encodeLeaveGroupRequest(w: Writer, version: number, v: LeaveGrou
   if (version <= 2) {
     rt.writeString(w, v.memberId);
   }
-  if (!(version <= 2) && v.memberId !== "") throw rt.nonDefaultFieldError('LeaveGroupRequest', 'memberId', version);
+  if (version > 2 && v.memberId !== "") throw rt.nonDefaultFieldError('LeaveGroupRequest', 'memberId', version);
   if (version >= 3) {
     {
       const a0 = rt.requireNonNull(v.members, 'LeaveGroupRequest.members');
@@ -66,7 +66,7 @@ export function encodeLeaveGroupRequest(w: Writer, version: number, v: LeaveGrou
       }
     }
   }
-  if (!(version >= 3) && (v.members === null || v.members.length !== 0)) throw rt.nonDefaultFieldError('LeaveGroupRequest', 'members', version);
+  if (version < 3 && (v.members === null || v.members.length !== 0)) throw rt.nonDefaultFieldError('LeaveGroupRequest', 'members', version);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -80,7 +80,7 @@ function encodeLeaveGroupRequestMemberIdentity(w: Writer, version: number, v: Le
       rt.writeString(w, v.memberId);
     }
   }
-  if (!(version >= 3) && v.memberId !== "") throw rt.nonDefaultFieldError('LeaveGroupRequestMemberIdentity', 'memberId', version);
+  if (version < 3 && v.memberId !== "") throw rt.nonDefaultFieldError('LeaveGroupRequestMemberIdentity', 'memberId', version);
   if (version >= 3) {
     if (version >= 4) {
       rt.writeCompactNullableString(w, v.groupInstanceId);
@@ -88,7 +88,7 @@ function encodeLeaveGroupRequestMemberIdentity(w: Writer, version: number, v: Le
       rt.writeNullableString(w, v.groupInstanceId);
     }
   }
-  if (!(version >= 3) && v.groupInstanceId !== null) throw rt.nonDefaultFieldError('LeaveGroupRequestMemberIdentity', 'groupInstanceId', version);
+  if (version < 3 && v.groupInstanceId !== null) throw rt.nonDefaultFieldError('LeaveGroupRequestMemberIdentity', 'groupInstanceId', version);
   if (version >= 5) {
     rt.writeCompactNullableString(w, v.reason);
   }
@@ -209,7 +209,7 @@ export function encodeLeaveGroupResponse(w: Writer, version: number, v: LeaveGro
       }
     }
   }
-  if (!(version >= 3) && (v.members === null || v.members.length !== 0)) throw rt.nonDefaultFieldError('LeaveGroupResponse', 'members', version);
+  if (version < 3 && (v.members === null || v.members.length !== 0)) throw rt.nonDefaultFieldError('LeaveGroupResponse', 'members', version);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -223,7 +223,7 @@ function encodeLeaveGroupResponseMemberResponse(w: Writer, version: number, v: L
       rt.writeString(w, v.memberId);
     }
   }
-  if (!(version >= 3) && v.memberId !== "") throw rt.nonDefaultFieldError('LeaveGroupResponseMemberResponse', 'memberId', version);
+  if (version < 3 && v.memberId !== "") throw rt.nonDefaultFieldError('LeaveGroupResponseMemberResponse', 'memberId', version);
   if (version >= 3) {
     if (version >= 4) {
       rt.writeCompactNullableString(w, v.groupInstanceId);
@@ -231,11 +231,11 @@ function encodeLeaveGroupResponseMemberResponse(w: Writer, version: number, v: L
       rt.writeNullableString(w, v.groupInstanceId);
     }
   }
-  if (!(version >= 3) && v.groupInstanceId !== "") throw rt.nonDefaultFieldError('LeaveGroupResponseMemberResponse', 'groupInstanceId', version);
+  if (version < 3 && v.groupInstanceId !== "") throw rt.nonDefaultFieldError('LeaveGroupResponseMemberResponse', 'groupInstanceId', version);
   if (version >= 3) {
     w.int16(v.errorCode);
   }
-  if (!(version >= 3) && v.errorCode !== 0) throw rt.nonDefaultFieldError('LeaveGroupResponseMemberResponse', 'errorCode', version);
+  if (version < 3 && v.errorCode !== 0) throw rt.nonDefaultFieldError('LeaveGroupResponseMemberResponse', 'errorCode', version);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }

@@ -32,7 +32,7 @@ export function encodeListGroupsRequest(w: Writer, version: number, v: ListGroup
       }
     }
   }
-  if (!(version >= 4) && (v.statesFilter === null || v.statesFilter.length !== 0)) throw rt.nonDefaultFieldError('ListGroupsRequest', 'statesFilter', version);
+  if (version < 4 && (v.statesFilter === null || v.statesFilter.length !== 0)) throw rt.nonDefaultFieldError('ListGroupsRequest', 'statesFilter', version);
   if (version >= 5) {
     {
       const a0 = rt.requireNonNull(v.typesFilter, 'ListGroupsRequest.typesFilter');
@@ -42,7 +42,7 @@ export function encodeListGroupsRequest(w: Writer, version: number, v: ListGroup
       }
     }
   }
-  if (!(version >= 5) && (v.typesFilter === null || v.typesFilter.length !== 0)) throw rt.nonDefaultFieldError('ListGroupsRequest', 'typesFilter', version);
+  if (version < 5 && (v.typesFilter === null || v.typesFilter.length !== 0)) throw rt.nonDefaultFieldError('ListGroupsRequest', 'typesFilter', version);
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }

@@ -69,7 +69,7 @@ export function encodeListOffsetsRequest(w: Writer, version: number, v: ListOffs
   if (version >= 2) {
     w.int8(v.isolationLevel);
   }
-  if (!(version >= 2) && v.isolationLevel !== 0) throw rt.nonDefaultFieldError('ListOffsetsRequest', 'isolationLevel', version);
+  if (version < 2 && v.isolationLevel !== 0) throw rt.nonDefaultFieldError('ListOffsetsRequest', 'isolationLevel', version);
   {
     const a0 = rt.requireNonNull(v.topics, 'ListOffsetsRequest.topics');
     if (version >= 6) {
@@ -120,7 +120,7 @@ function encodeListOffsetsRequestListOffsetsPartition(w: Writer, version: number
   if (version <= 0) {
     w.int32(v.maxNumOffsets);
   }
-  if (!(version <= 0) && v.maxNumOffsets !== 1) throw rt.nonDefaultFieldError('ListOffsetsRequestListOffsetsPartition', 'maxNumOffsets', version);
+  if (version > 0 && v.maxNumOffsets !== 1) throw rt.nonDefaultFieldError('ListOffsetsRequestListOffsetsPartition', 'maxNumOffsets', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -310,19 +310,19 @@ function encodeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, versio
       }
     }
   }
-  if (!(version <= 0) && (v.oldStyleOffsets === null || v.oldStyleOffsets.length !== 0)) throw rt.nonDefaultFieldError('ListOffsetsResponseListOffsetsPartitionResponse', 'oldStyleOffsets', version);
+  if (version > 0 && (v.oldStyleOffsets === null || v.oldStyleOffsets.length !== 0)) throw rt.nonDefaultFieldError('ListOffsetsResponseListOffsetsPartitionResponse', 'oldStyleOffsets', version);
   if (version >= 1) {
     w.int64(v.timestamp);
   }
-  if (!(version >= 1) && v.timestamp !== -1n) throw rt.nonDefaultFieldError('ListOffsetsResponseListOffsetsPartitionResponse', 'timestamp', version);
+  if (version < 1 && v.timestamp !== -1n) throw rt.nonDefaultFieldError('ListOffsetsResponseListOffsetsPartitionResponse', 'timestamp', version);
   if (version >= 1) {
     w.int64(v.offset);
   }
-  if (!(version >= 1) && v.offset !== -1n) throw rt.nonDefaultFieldError('ListOffsetsResponseListOffsetsPartitionResponse', 'offset', version);
+  if (version < 1 && v.offset !== -1n) throw rt.nonDefaultFieldError('ListOffsetsResponseListOffsetsPartitionResponse', 'offset', version);
   if (version >= 4) {
     w.int32(v.leaderEpoch);
   }
-  if (!(version >= 4) && v.leaderEpoch !== -1) throw rt.nonDefaultFieldError('ListOffsetsResponseListOffsetsPartitionResponse', 'leaderEpoch', version);
+  if (version < 4 && v.leaderEpoch !== -1) throw rt.nonDefaultFieldError('ListOffsetsResponseListOffsetsPartitionResponse', 'leaderEpoch', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }

@@ -43,7 +43,7 @@ export function encodeListTransactionsRequest(w: Writer, version: number, v: Lis
   if (version >= 1) {
     w.int64(v.durationFilter);
   }
-  if (!(version >= 1) && v.durationFilter !== -1n) throw rt.nonDefaultFieldError('ListTransactionsRequest', 'durationFilter', version);
+  if (version < 1 && v.durationFilter !== -1n) throw rt.nonDefaultFieldError('ListTransactionsRequest', 'durationFilter', version);
   rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
 }
 

@@ -60,7 +60,7 @@ export function encodeMetadataRequest(w: Writer, version: number, v: MetadataReq
   if (version >= 4) {
     w.bool(v.allowAutoTopicCreation);
   }
-  if (!(version >= 4) && v.allowAutoTopicCreation !== true) throw rt.nonDefaultFieldError('MetadataRequest', 'allowAutoTopicCreation', version);
+  if (version < 4 && v.allowAutoTopicCreation !== true) throw rt.nonDefaultFieldError('MetadataRequest', 'allowAutoTopicCreation', version);
   if (version >= 8 && version <= 10) {
     w.bool(v.includeClusterAuthorizedOperations);
   }
@@ -68,7 +68,7 @@ export function encodeMetadataRequest(w: Writer, version: number, v: MetadataReq
   if (version >= 8) {
     w.bool(v.includeTopicAuthorizedOperations);
   }
-  if (!(version >= 8) && v.includeTopicAuthorizedOperations !== false) throw rt.nonDefaultFieldError('MetadataRequest', 'includeTopicAuthorizedOperations', version);
+  if (version < 8 && v.includeTopicAuthorizedOperations !== false) throw rt.nonDefaultFieldError('MetadataRequest', 'includeTopicAuthorizedOperations', version);
   if (version >= 9) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -359,7 +359,7 @@ function encodeMetadataResponseTopic(w: Writer, version: number, v: MetadataResp
   if (version >= 8) {
     w.int32(v.topicAuthorizedOperations);
   }
-  if (!(version >= 8) && v.topicAuthorizedOperations !== -2147483648) throw rt.nonDefaultFieldError('MetadataResponseTopic', 'topicAuthorizedOperations', version);
+  if (version < 8 && v.topicAuthorizedOperations !== -2147483648) throw rt.nonDefaultFieldError('MetadataResponseTopic', 'topicAuthorizedOperations', version);
   if (version >= 9) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }

@@ -96,7 +96,7 @@ export function encodeOffsetCommitRequest(w: Writer, version: number, v: OffsetC
       rt.writeNullableString(w, v.groupInstanceId);
     }
   }
-  if (!(version >= 7) && v.groupInstanceId !== null) throw rt.nonDefaultFieldError('OffsetCommitRequest', 'groupInstanceId', version);
+  if (version < 7 && v.groupInstanceId !== null) throw rt.nonDefaultFieldError('OffsetCommitRequest', 'groupInstanceId', version);
   if (version >= 2 && version <= 4) {
     w.int64(v.retentionTimeMs);
   }
@@ -147,7 +147,7 @@ function encodeOffsetCommitRequestPartition(w: Writer, version: number, v: Offse
   if (version === 1) {
     w.int64(v.commitTimestamp);
   }
-  if (!(version === 1) && v.commitTimestamp !== -1n) throw rt.nonDefaultFieldError('OffsetCommitRequestPartition', 'commitTimestamp', version);
+  if (version !== 1 && v.commitTimestamp !== -1n) throw rt.nonDefaultFieldError('OffsetCommitRequestPartition', 'commitTimestamp', version);
   if (version >= 8) {
     rt.writeCompactNullableString(w, v.committedMetadata);
   } else {

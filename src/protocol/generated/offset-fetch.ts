@@ -87,7 +87,7 @@ export function encodeOffsetFetchRequest(w: Writer, version: number, v: OffsetFe
       rt.writeString(w, v.groupId);
     }
   }
-  if (!(version <= 7) && v.groupId !== "") throw rt.nonDefaultFieldError('OffsetFetchRequest', 'groupId', version);
+  if (version > 7 && v.groupId !== "") throw rt.nonDefaultFieldError('OffsetFetchRequest', 'groupId', version);
   if (version <= 7) {
     {
       const a0 = (version >= 2 ? v.topics : rt.requireNonNull(v.topics, 'OffsetFetchRequest.topics'));
@@ -103,7 +103,7 @@ export function encodeOffsetFetchRequest(w: Writer, version: number, v: OffsetFe
       }
     }
   }
-  if (!(version <= 7) && (v.topics === null || v.topics.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchRequest', 'topics', version);
+  if (version > 7 && (v.topics === null || v.topics.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchRequest', 'topics', version);
   if (version >= 8) {
     {
       const a0 = rt.requireNonNull(v.groups, 'OffsetFetchRequest.groups');
@@ -113,11 +113,11 @@ export function encodeOffsetFetchRequest(w: Writer, version: number, v: OffsetFe
       }
     }
   }
-  if (!(version >= 8) && (v.groups === null || v.groups.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchRequest', 'groups', version);
+  if (version < 8 && (v.groups === null || v.groups.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchRequest', 'groups', version);
   if (version >= 7) {
     w.bool(v.requireStable);
   }
-  if (!(version >= 7) && v.requireStable !== false) throw rt.nonDefaultFieldError('OffsetFetchRequest', 'requireStable', version);
+  if (version < 7 && v.requireStable !== false) throw rt.nonDefaultFieldError('OffsetFetchRequest', 'requireStable', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -131,7 +131,7 @@ function encodeOffsetFetchRequestTopic(w: Writer, version: number, v: OffsetFetc
       rt.writeString(w, v.name);
     }
   }
-  if (!(version <= 7) && v.name !== "") throw rt.nonDefaultFieldError('OffsetFetchRequestTopic', 'name', version);
+  if (version > 7 && v.name !== "") throw rt.nonDefaultFieldError('OffsetFetchRequestTopic', 'name', version);
   if (version <= 7) {
     {
       const a0 = rt.requireNonNull(v.partitionIndexes, 'OffsetFetchRequestTopic.partitionIndexes');
@@ -145,7 +145,7 @@ function encodeOffsetFetchRequestTopic(w: Writer, version: number, v: OffsetFetc
       }
     }
   }
-  if (!(version <= 7) && (v.partitionIndexes === null || v.partitionIndexes.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchRequestTopic', 'partitionIndexes', version);
+  if (version > 7 && (v.partitionIndexes === null || v.partitionIndexes.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchRequestTopic', 'partitionIndexes', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -155,7 +155,7 @@ function encodeOffsetFetchRequestGroup(w: Writer, version: number, v: OffsetFetc
   if (version >= 8) {
     rt.writeCompactString(w, v.groupId);
   }
-  if (!(version >= 8) && v.groupId !== "") throw rt.nonDefaultFieldError('OffsetFetchRequestGroup', 'groupId', version);
+  if (version < 8 && v.groupId !== "") throw rt.nonDefaultFieldError('OffsetFetchRequestGroup', 'groupId', version);
   if (version >= 9) {
     rt.writeCompactNullableString(w, v.memberId);
   }
@@ -173,7 +173,7 @@ function encodeOffsetFetchRequestGroup(w: Writer, version: number, v: OffsetFetc
       }
     }
   }
-  if (!(version >= 8) && (v.topics === null || v.topics.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchRequestGroup', 'topics', version);
+  if (version < 8 && (v.topics === null || v.topics.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchRequestGroup', 'topics', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -183,7 +183,7 @@ function encodeOffsetFetchRequestTopics(w: Writer, version: number, v: OffsetFet
   if (version >= 8) {
     rt.writeCompactString(w, v.name);
   }
-  if (!(version >= 8) && v.name !== "") throw rt.nonDefaultFieldError('OffsetFetchRequestTopics', 'name', version);
+  if (version < 8 && v.name !== "") throw rt.nonDefaultFieldError('OffsetFetchRequestTopics', 'name', version);
   if (version >= 8) {
     {
       const a0 = rt.requireNonNull(v.partitionIndexes, 'OffsetFetchRequestTopics.partitionIndexes');
@@ -193,7 +193,7 @@ function encodeOffsetFetchRequestTopics(w: Writer, version: number, v: OffsetFet
       }
     }
   }
-  if (!(version >= 8) && (v.partitionIndexes === null || v.partitionIndexes.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchRequestTopics', 'partitionIndexes', version);
+  if (version < 8 && (v.partitionIndexes === null || v.partitionIndexes.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchRequestTopics', 'partitionIndexes', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -484,7 +484,7 @@ export function encodeOffsetFetchResponse(w: Writer, version: number, v: OffsetF
       }
     }
   }
-  if (!(version <= 7) && (v.topics === null || v.topics.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchResponse', 'topics', version);
+  if (version > 7 && (v.topics === null || v.topics.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchResponse', 'topics', version);
   if (version >= 2 && version <= 7) {
     w.int16(v.errorCode);
   }
@@ -497,7 +497,7 @@ export function encodeOffsetFetchResponse(w: Writer, version: number, v: OffsetF
       }
     }
   }
-  if (!(version >= 8) && (v.groups === null || v.groups.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchResponse', 'groups', version);
+  if (version < 8 && (v.groups === null || v.groups.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchResponse', 'groups', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -511,7 +511,7 @@ function encodeOffsetFetchResponseTopic(w: Writer, version: number, v: OffsetFet
       rt.writeString(w, v.name);
     }
   }
-  if (!(version <= 7) && v.name !== "") throw rt.nonDefaultFieldError('OffsetFetchResponseTopic', 'name', version);
+  if (version > 7 && v.name !== "") throw rt.nonDefaultFieldError('OffsetFetchResponseTopic', 'name', version);
   if (version <= 7) {
     {
       const a0 = rt.requireNonNull(v.partitions, 'OffsetFetchResponseTopic.partitions');
@@ -525,7 +525,7 @@ function encodeOffsetFetchResponseTopic(w: Writer, version: number, v: OffsetFet
       }
     }
   }
-  if (!(version <= 7) && (v.partitions === null || v.partitions.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchResponseTopic', 'partitions', version);
+  if (version > 7 && (v.partitions === null || v.partitions.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchResponseTopic', 'partitions', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -535,11 +535,11 @@ function encodeOffsetFetchResponsePartition(w: Writer, version: number, v: Offse
   if (version <= 7) {
     w.int32(v.partitionIndex);
   }
-  if (!(version <= 7) && v.partitionIndex !== 0) throw rt.nonDefaultFieldError('OffsetFetchResponsePartition', 'partitionIndex', version);
+  if (version > 7 && v.partitionIndex !== 0) throw rt.nonDefaultFieldError('OffsetFetchResponsePartition', 'partitionIndex', version);
   if (version <= 7) {
     w.int64(v.committedOffset);
   }
-  if (!(version <= 7) && v.committedOffset !== 0n) throw rt.nonDefaultFieldError('OffsetFetchResponsePartition', 'committedOffset', version);
+  if (version > 7 && v.committedOffset !== 0n) throw rt.nonDefaultFieldError('OffsetFetchResponsePartition', 'committedOffset', version);
   if (version >= 5 && version <= 7) {
     w.int32(v.committedLeaderEpoch);
   }
@@ -550,11 +550,11 @@ function encodeOffsetFetchResponsePartition(w: Writer, version: number, v: Offse
       rt.writeNullableString(w, v.metadata);
     }
   }
-  if (!(version <= 7) && v.metadata !== "") throw rt.nonDefaultFieldError('OffsetFetchResponsePartition', 'metadata', version);
+  if (version > 7 && v.metadata !== "") throw rt.nonDefaultFieldError('OffsetFetchResponsePartition', 'metadata', version);
   if (version <= 7) {
     w.int16(v.errorCode);
   }
-  if (!(version <= 7) && v.errorCode !== 0) throw rt.nonDefaultFieldError('OffsetFetchResponsePartition', 'errorCode', version);
+  if (version > 7 && v.errorCode !== 0) throw rt.nonDefaultFieldError('OffsetFetchResponsePartition', 'errorCode', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -564,7 +564,7 @@ function encodeOffsetFetchResponseGroup(w: Writer, version: number, v: OffsetFet
   if (version >= 8) {
     rt.writeCompactString(w, v.groupId);
   }
-  if (!(version >= 8) && v.groupId !== "") throw rt.nonDefaultFieldError('OffsetFetchResponseGroup', 'groupId', version);
+  if (version < 8 && v.groupId !== "") throw rt.nonDefaultFieldError('OffsetFetchResponseGroup', 'groupId', version);
   if (version >= 8) {
     {
       const a0 = rt.requireNonNull(v.topics, 'OffsetFetchResponseGroup.topics');
@@ -574,11 +574,11 @@ function encodeOffsetFetchResponseGroup(w: Writer, version: number, v: OffsetFet
       }
     }
   }
-  if (!(version >= 8) && (v.topics === null || v.topics.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchResponseGroup', 'topics', version);
+  if (version < 8 && (v.topics === null || v.topics.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchResponseGroup', 'topics', version);
   if (version >= 8) {
     w.int16(v.errorCode);
   }
-  if (!(version >= 8) && v.errorCode !== 0) throw rt.nonDefaultFieldError('OffsetFetchResponseGroup', 'errorCode', version);
+  if (version < 8 && v.errorCode !== 0) throw rt.nonDefaultFieldError('OffsetFetchResponseGroup', 'errorCode', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -588,7 +588,7 @@ function encodeOffsetFetchResponseTopics(w: Writer, version: number, v: OffsetFe
   if (version >= 8) {
     rt.writeCompactString(w, v.name);
   }
-  if (!(version >= 8) && v.name !== "") throw rt.nonDefaultFieldError('OffsetFetchResponseTopics', 'name', version);
+  if (version < 8 && v.name !== "") throw rt.nonDefaultFieldError('OffsetFetchResponseTopics', 'name', version);
   if (version >= 8) {
     {
       const a0 = rt.requireNonNull(v.partitions, 'OffsetFetchResponseTopics.partitions');
@@ -598,7 +598,7 @@ function encodeOffsetFetchResponseTopics(w: Writer, version: number, v: OffsetFe
       }
     }
   }
-  if (!(version >= 8) && (v.partitions === null || v.partitions.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchResponseTopics', 'partitions', version);
+  if (version < 8 && (v.partitions === null || v.partitions.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchResponseTopics', 'partitions', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -608,22 +608,22 @@ function encodeOffsetFetchResponsePartitions(w: Writer, version: number, v: Offs
   if (version >= 8) {
     w.int32(v.partitionIndex);
   }
-  if (!(version >= 8) && v.partitionIndex !== 0) throw rt.nonDefaultFieldError('OffsetFetchResponsePartitions', 'partitionIndex', version);
+  if (version < 8 && v.partitionIndex !== 0) throw rt.nonDefaultFieldError('OffsetFetchResponsePartitions', 'partitionIndex', version);
   if (version >= 8) {
     w.int64(v.committedOffset);
   }
-  if (!(version >= 8) && v.committedOffset !== 0n) throw rt.nonDefaultFieldError('OffsetFetchResponsePartitions', 'committedOffset', version);
+  if (version < 8 && v.committedOffset !== 0n) throw rt.nonDefaultFieldError('OffsetFetchResponsePartitions', 'committedOffset', version);
   if (version >= 8) {
     w.int32(v.committedLeaderEpoch);
   }
   if (version >= 8) {
     rt.writeCompactNullableString(w, v.metadata);
   }
-  if (!(version >= 8) && v.metadata !== "") throw rt.nonDefaultFieldError('OffsetFetchResponsePartitions', 'metadata', version);
+  if (version < 8 && v.metadata !== "") throw rt.nonDefaultFieldError('OffsetFetchResponsePartitions', 'metadata', version);
   if (version >= 8) {
     w.int16(v.errorCode);
   }
-  if (!(version >= 8) && v.errorCode !== 0) throw rt.nonDefaultFieldError('OffsetFetchResponsePartitions', 'errorCode', version);
+  if (version < 8 && v.errorCode !== 0) throw rt.nonDefaultFieldError('OffsetFetchResponsePartitions', 'errorCode', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }

@@ -66,7 +66,7 @@ export function encodeProduceRequest(w: Writer, version: number, v: ProduceReque
       rt.writeNullableString(w, v.transactionalId);
     }
   }
-  if (!(version >= 3) && v.transactionalId !== null) throw rt.nonDefaultFieldError('ProduceRequest', 'transactionalId', version);
+  if (version < 3 && v.transactionalId !== null) throw rt.nonDefaultFieldError('ProduceRequest', 'transactionalId', version);
   w.int16(v.acks);
   w.int32(v.timeoutMs);
   {
@@ -307,7 +307,7 @@ export function encodeProduceResponse(w: Writer, version: number, v: ProduceResp
   if (version >= 1) {
     w.int32(v.throttleTimeMs);
   }
-  if (!(version >= 10) && (v.nodeEndpoints === null || v.nodeEndpoints.length !== 0)) throw rt.nonDefaultFieldError('ProduceResponse', 'nodeEndpoints', version);
+  if (version < 10 && (v.nodeEndpoints === null || v.nodeEndpoints.length !== 0)) throw rt.nonDefaultFieldError('ProduceResponse', 'nodeEndpoints', version);
   if (version >= 9) {
     const unknown = v._unknownTaggedFields;
     let numTagged = unknown === undefined ? 0 : unknown.length;
@@ -383,7 +383,7 @@ function encodeProduceResponsePartitionProduceResponse(w: Writer, version: numbe
       rt.writeNullableString(w, v.errorMessage);
     }
   }
-  if (!(version >= 10) && (v.currentLeader === null || !isDefaultProduceResponseLeaderIdAndEpoch(v.currentLeader))) throw rt.nonDefaultFieldError('ProduceResponsePartitionProduceResponse', 'currentLeader', version);
+  if (version < 10 && (v.currentLeader === null || !isDefaultProduceResponseLeaderIdAndEpoch(v.currentLeader))) throw rt.nonDefaultFieldError('ProduceResponsePartitionProduceResponse', 'currentLeader', version);
   if (version >= 9) {
     const unknown = v._unknownTaggedFields;
     let numTagged = unknown === undefined ? 0 : unknown.length;
@@ -405,7 +405,7 @@ function encodeProduceResponseBatchIndexAndErrorMessage(w: Writer, version: numb
   if (version >= 8) {
     w.int32(v.batchIndex);
   }
-  if (!(version >= 8) && v.batchIndex !== 0) throw rt.nonDefaultFieldError('ProduceResponseBatchIndexAndErrorMessage', 'batchIndex', version);
+  if (version < 8 && v.batchIndex !== 0) throw rt.nonDefaultFieldError('ProduceResponseBatchIndexAndErrorMessage', 'batchIndex', version);
   if (version >= 8) {
     if (version >= 9) {
       rt.writeCompactNullableString(w, v.batchIndexErrorMessage);
@@ -413,7 +413,7 @@ function encodeProduceResponseBatchIndexAndErrorMessage(w: Writer, version: numb
       rt.writeNullableString(w, v.batchIndexErrorMessage);
     }
   }
-  if (!(version >= 8) && v.batchIndexErrorMessage !== null) throw rt.nonDefaultFieldError('ProduceResponseBatchIndexAndErrorMessage', 'batchIndexErrorMessage', version);
+  if (version < 8 && v.batchIndexErrorMessage !== null) throw rt.nonDefaultFieldError('ProduceResponseBatchIndexAndErrorMessage', 'batchIndexErrorMessage', version);
   if (version >= 9) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -423,11 +423,11 @@ function encodeProduceResponseLeaderIdAndEpoch(w: Writer, version: number, v: Pr
   if (version >= 10) {
     w.int32(v.leaderId);
   }
-  if (!(version >= 10) && v.leaderId !== -1) throw rt.nonDefaultFieldError('ProduceResponseLeaderIdAndEpoch', 'leaderId', version);
+  if (version < 10 && v.leaderId !== -1) throw rt.nonDefaultFieldError('ProduceResponseLeaderIdAndEpoch', 'leaderId', version);
   if (version >= 10) {
     w.int32(v.leaderEpoch);
   }
-  if (!(version >= 10) && v.leaderEpoch !== -1) throw rt.nonDefaultFieldError('ProduceResponseLeaderIdAndEpoch', 'leaderEpoch', version);
+  if (version < 10 && v.leaderEpoch !== -1) throw rt.nonDefaultFieldError('ProduceResponseLeaderIdAndEpoch', 'leaderEpoch', version);
   if (version >= 9) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -437,19 +437,19 @@ function encodeProduceResponseNodeEndpoint(w: Writer, version: number, v: Produc
   if (version >= 10) {
     w.int32(v.nodeId);
   }
-  if (!(version >= 10) && v.nodeId !== 0) throw rt.nonDefaultFieldError('ProduceResponseNodeEndpoint', 'nodeId', version);
+  if (version < 10 && v.nodeId !== 0) throw rt.nonDefaultFieldError('ProduceResponseNodeEndpoint', 'nodeId', version);
   if (version >= 10) {
     rt.writeCompactString(w, v.host);
   }
-  if (!(version >= 10) && v.host !== "") throw rt.nonDefaultFieldError('ProduceResponseNodeEndpoint', 'host', version);
+  if (version < 10 && v.host !== "") throw rt.nonDefaultFieldError('ProduceResponseNodeEndpoint', 'host', version);
   if (version >= 10) {
     w.int32(v.port);
   }
-  if (!(version >= 10) && v.port !== 0) throw rt.nonDefaultFieldError('ProduceResponseNodeEndpoint', 'port', version);
+  if (version < 10 && v.port !== 0) throw rt.nonDefaultFieldError('ProduceResponseNodeEndpoint', 'port', version);
   if (version >= 10) {
     rt.writeCompactNullableString(w, v.rack);
   }
-  if (!(version >= 10) && v.rack !== null) throw rt.nonDefaultFieldError('ProduceResponseNodeEndpoint', 'rack', version);
+  if (version < 10 && v.rack !== null) throw rt.nonDefaultFieldError('ProduceResponseNodeEndpoint', 'rack', version);
   if (version >= 9) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }

@@ -108,7 +108,7 @@ export function encodeStopReplicaRequest(w: Writer, version: number, v: StopRepl
   if (version >= 4) {
     w.bool(v.isKRaftController);
   }
-  if (!(version >= 4) && v.isKRaftController !== false) throw rt.nonDefaultFieldError('StopReplicaRequest', 'isKRaftController', version);
+  if (version < 4 && v.isKRaftController !== false) throw rt.nonDefaultFieldError('StopReplicaRequest', 'isKRaftController', version);
   w.int32(v.controllerEpoch);
   if (version >= 1) {
     w.int64(v.brokerEpoch);
@@ -116,7 +116,7 @@ export function encodeStopReplicaRequest(w: Writer, version: number, v: StopRepl
   if (version <= 2) {
     w.bool(v.deletePartitions);
   }
-  if (!(version <= 2) && v.deletePartitions !== false) throw rt.nonDefaultFieldError('StopReplicaRequest', 'deletePartitions', version);
+  if (version > 2 && v.deletePartitions !== false) throw rt.nonDefaultFieldError('StopReplicaRequest', 'deletePartitions', version);
   if (version <= 0) {
     {
       const a0 = rt.requireNonNull(v.ungroupedPartitions, 'StopReplicaRequest.ungroupedPartitions');
@@ -126,7 +126,7 @@ export function encodeStopReplicaRequest(w: Writer, version: number, v: StopRepl
       }
     }
   }
-  if (!(version <= 0) && (v.ungroupedPartitions === null || v.ungroupedPartitions.length !== 0)) throw rt.nonDefaultFieldError('StopReplicaRequest', 'ungroupedPartitions', version);
+  if (version > 0 && (v.ungroupedPartitions === null || v.ungroupedPartitions.length !== 0)) throw rt.nonDefaultFieldError('StopReplicaRequest', 'ungroupedPartitions', version);
   if (version >= 1 && version <= 2) {
     {
       const a0 = rt.requireNonNull(v.topics, 'StopReplicaRequest.topics');
@@ -150,7 +150,7 @@ export function encodeStopReplicaRequest(w: Writer, version: number, v: StopRepl
       }
     }
   }
-  if (!(version >= 3) && (v.topicStates === null || v.topicStates.length !== 0)) throw rt.nonDefaultFieldError('StopReplicaRequest', 'topicStates', version);
+  if (version < 3 && (v.topicStates === null || v.topicStates.length !== 0)) throw rt.nonDefaultFieldError('StopReplicaRequest', 'topicStates', version);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -160,11 +160,11 @@ function encodeStopReplicaRequestStopReplicaPartitionV0(w: Writer, version: numb
   if (version <= 0) {
     rt.writeString(w, v.topicName);
   }
-  if (!(version <= 0) && v.topicName !== "") throw rt.nonDefaultFieldError('StopReplicaRequestStopReplicaPartitionV0', 'topicName', version);
+  if (version > 0 && v.topicName !== "") throw rt.nonDefaultFieldError('StopReplicaRequestStopReplicaPartitionV0', 'topicName', version);
   if (version <= 0) {
     w.int32(v.partitionIndex);
   }
-  if (!(version <= 0) && v.partitionIndex !== 0) throw rt.nonDefaultFieldError('StopReplicaRequestStopReplicaPartitionV0', 'partitionIndex', version);
+  if (version > 0 && v.partitionIndex !== 0) throw rt.nonDefaultFieldError('StopReplicaRequestStopReplicaPartitionV0', 'partitionIndex', version);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -202,7 +202,7 @@ function encodeStopReplicaRequestStopReplicaTopicState(w: Writer, version: numbe
   if (version >= 3) {
     rt.writeCompactString(w, v.topicName);
   }
-  if (!(version >= 3) && v.topicName !== "") throw rt.nonDefaultFieldError('StopReplicaRequestStopReplicaTopicState', 'topicName', version);
+  if (version < 3 && v.topicName !== "") throw rt.nonDefaultFieldError('StopReplicaRequestStopReplicaTopicState', 'topicName', version);
   if (version >= 3) {
     {
       const a0 = rt.requireNonNull(v.partitionStates, 'StopReplicaRequestStopReplicaTopicState.partitionStates');
@@ -212,7 +212,7 @@ function encodeStopReplicaRequestStopReplicaTopicState(w: Writer, version: numbe
       }
     }
   }
-  if (!(version >= 3) && (v.partitionStates === null || v.partitionStates.length !== 0)) throw rt.nonDefaultFieldError('StopReplicaRequestStopReplicaTopicState', 'partitionStates', version);
+  if (version < 3 && (v.partitionStates === null || v.partitionStates.length !== 0)) throw rt.nonDefaultFieldError('StopReplicaRequestStopReplicaTopicState', 'partitionStates', version);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -222,15 +222,15 @@ function encodeStopReplicaRequestStopReplicaPartitionState(w: Writer, version: n
   if (version >= 3) {
     w.int32(v.partitionIndex);
   }
-  if (!(version >= 3) && v.partitionIndex !== 0) throw rt.nonDefaultFieldError('StopReplicaRequestStopReplicaPartitionState', 'partitionIndex', version);
+  if (version < 3 && v.partitionIndex !== 0) throw rt.nonDefaultFieldError('StopReplicaRequestStopReplicaPartitionState', 'partitionIndex', version);
   if (version >= 3) {
     w.int32(v.leaderEpoch);
   }
-  if (!(version >= 3) && v.leaderEpoch !== -1) throw rt.nonDefaultFieldError('StopReplicaRequestStopReplicaPartitionState', 'leaderEpoch', version);
+  if (version < 3 && v.leaderEpoch !== -1) throw rt.nonDefaultFieldError('StopReplicaRequestStopReplicaPartitionState', 'leaderEpoch', version);
   if (version >= 3) {
     w.bool(v.deletePartition);
   }
-  if (!(version >= 3) && v.deletePartition !== false) throw rt.nonDefaultFieldError('StopReplicaRequestStopReplicaPartitionState', 'deletePartition', version);
+  if (version < 3 && v.deletePartition !== false) throw rt.nonDefaultFieldError('StopReplicaRequestStopReplicaPartitionState', 'deletePartition', version);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }

@@ -71,7 +71,7 @@ export function encodeSyncGroupRequest(w: Writer, version: number, v: SyncGroupR
       rt.writeNullableString(w, v.groupInstanceId);
     }
   }
-  if (!(version >= 3) && v.groupInstanceId !== null) throw rt.nonDefaultFieldError('SyncGroupRequest', 'groupInstanceId', version);
+  if (version < 3 && v.groupInstanceId !== null) throw rt.nonDefaultFieldError('SyncGroupRequest', 'groupInstanceId', version);
   if (version >= 5) {
     rt.writeCompactNullableString(w, v.protocolType);
   }

@@ -92,15 +92,15 @@ export function encodeTxnOffsetCommitRequest(w: Writer, version: number, v: TxnO
   if (version >= 3) {
     w.int32(v.generationId);
   }
-  if (!(version >= 3) && v.generationId !== -1) throw rt.nonDefaultFieldError('TxnOffsetCommitRequest', 'generationId', version);
+  if (version < 3 && v.generationId !== -1) throw rt.nonDefaultFieldError('TxnOffsetCommitRequest', 'generationId', version);
   if (version >= 3) {
     rt.writeCompactString(w, v.memberId);
   }
-  if (!(version >= 3) && v.memberId !== "") throw rt.nonDefaultFieldError('TxnOffsetCommitRequest', 'memberId', version);
+  if (version < 3 && v.memberId !== "") throw rt.nonDefaultFieldError('TxnOffsetCommitRequest', 'memberId', version);
   if (version >= 3) {
     rt.writeCompactNullableString(w, v.groupInstanceId);
   }
-  if (!(version >= 3) && v.groupInstanceId !== null) throw rt.nonDefaultFieldError('TxnOffsetCommitRequest', 'groupInstanceId', version);
+  if (version < 3 && v.groupInstanceId !== null) throw rt.nonDefaultFieldError('TxnOffsetCommitRequest', 'groupInstanceId', version);
   {
     const a0 = rt.requireNonNull(v.topics, 'TxnOffsetCommitRequest.topics');
     if (version >= 3) {

@@ -58,7 +58,7 @@ export function encodeUpdateFeaturesRequest(w: Writer, version: number, v: Updat
   if (version >= 1) {
     w.bool(v.validateOnly);
   }
-  if (!(version >= 1) && v.validateOnly !== false) throw rt.nonDefaultFieldError('UpdateFeaturesRequest', 'validateOnly', version);
+  if (version < 1 && v.validateOnly !== false) throw rt.nonDefaultFieldError('UpdateFeaturesRequest', 'validateOnly', version);
   rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
 }
 
@@ -68,11 +68,11 @@ function encodeUpdateFeaturesRequestFeatureUpdateKey(w: Writer, version: number,
   if (version <= 0) {
     w.bool(v.allowDowngrade);
   }
-  if (!(version <= 0) && v.allowDowngrade !== false) throw rt.nonDefaultFieldError('UpdateFeaturesRequestFeatureUpdateKey', 'allowDowngrade', version);
+  if (version > 0 && v.allowDowngrade !== false) throw rt.nonDefaultFieldError('UpdateFeaturesRequestFeatureUpdateKey', 'allowDowngrade', version);
   if (version >= 1) {
     w.int8(v.upgradeType);
   }
-  if (!(version >= 1) && v.upgradeType !== 1) throw rt.nonDefaultFieldError('UpdateFeaturesRequestFeatureUpdateKey', 'upgradeType', version);
+  if (version < 1 && v.upgradeType !== 1) throw rt.nonDefaultFieldError('UpdateFeaturesRequestFeatureUpdateKey', 'upgradeType', version);
   rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
 }
 

@@ -143,8 +143,8 @@ export function encodeUpdateMetadataRequest(w: Writer, version: number, v: Updat
   if (version >= 8) {
     w.bool(v.isKRaftController);
   }
-  if (!(version >= 8) && v.isKRaftController !== false) throw rt.nonDefaultFieldError('UpdateMetadataRequest', 'isKRaftController', version);
-  if (!(version >= 8) && v.type !== 0) throw rt.nonDefaultFieldError('UpdateMetadataRequest', 'type', version);
+  if (version < 8 && v.isKRaftController !== false) throw rt.nonDefaultFieldError('UpdateMetadataRequest', 'isKRaftController', version);
+  if (version < 8 && v.type !== 0) throw rt.nonDefaultFieldError('UpdateMetadataRequest', 'type', version);
   w.int32(v.controllerEpoch);
   if (version >= 5) {
     w.int64(v.brokerEpoch);
@@ -158,7 +158,7 @@ export function encodeUpdateMetadataRequest(w: Writer, version: number, v: Updat
       }
     }
   }
-  if (!(version <= 4) && (v.ungroupedPartitionStates === null || v.ungroupedPartitionStates.length !== 0)) throw rt.nonDefaultFieldError('UpdateMetadataRequest', 'ungroupedPartitionStates', version);
+  if (version > 4 && (v.ungroupedPartitionStates === null || v.ungroupedPartitionStates.length !== 0)) throw rt.nonDefaultFieldError('UpdateMetadataRequest', 'ungroupedPartitionStates', version);
   if (version >= 5) {
     {
       const a0 = rt.requireNonNull(v.topicStates, 'UpdateMetadataRequest.topicStates');
@@ -172,7 +172,7 @@ export function encodeUpdateMetadataRequest(w: Writer, version: number, v: Updat
       }
     }
   }
-  if (!(version >= 5) && (v.topicStates === null || v.topicStates.length !== 0)) throw rt.nonDefaultFieldError('UpdateMetadataRequest', 'topicStates', version);
+  if (version < 5 && (v.topicStates === null || v.topicStates.length !== 0)) throw rt.nonDefaultFieldError('UpdateMetadataRequest', 'topicStates', version);
   {
     const a0 = rt.requireNonNull(v.liveBrokers, 'UpdateMetadataRequest.liveBrokers');
     if (version >= 6) {
@@ -258,7 +258,7 @@ function encodeUpdateMetadataRequestUpdateMetadataTopicState(w: Writer, version:
       rt.writeString(w, v.topicName);
     }
   }
-  if (!(version >= 5) && v.topicName !== "") throw rt.nonDefaultFieldError('UpdateMetadataRequestUpdateMetadataTopicState', 'topicName', version);
+  if (version < 5 && v.topicName !== "") throw rt.nonDefaultFieldError('UpdateMetadataRequestUpdateMetadataTopicState', 'topicName', version);
   if (version >= 7) {
     rt.writeUuid(w, v.topicId);
   }
@@ -275,7 +275,7 @@ function encodeUpdateMetadataRequestUpdateMetadataTopicState(w: Writer, version:
       }
     }
   }
-  if (!(version >= 5) && (v.partitionStates === null || v.partitionStates.length !== 0)) throw rt.nonDefaultFieldError('UpdateMetadataRequestUpdateMetadataTopicState', 'partitionStates', version);
+  if (version < 5 && (v.partitionStates === null || v.partitionStates.length !== 0)) throw rt.nonDefaultFieldError('UpdateMetadataRequestUpdateMetadataTopicState', 'partitionStates', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }
@@ -318,7 +318,7 @@ function encodeUpdateMetadataRequestUpdateMetadataEndpoint(w: Writer, version: n
   if (version >= 1) {
     w.int32(v.port);
   }
-  if (!(version >= 1) && v.port !== 0) throw rt.nonDefaultFieldError('UpdateMetadataRequestUpdateMetadataEndpoint', 'port', version);
+  if (version < 1 && v.port !== 0) throw rt.nonDefaultFieldError('UpdateMetadataRequestUpdateMetadataEndpoint', 'port', version);
   if (version >= 1) {
     if (version >= 6) {
       rt.writeCompactString(w, v.host);
@@ -326,7 +326,7 @@ function encodeUpdateMetadataRequestUpdateMetadataEndpoint(w: Writer, version: n
       rt.writeString(w, v.host);
     }
   }
-  if (!(version >= 1) && v.host !== "") throw rt.nonDefaultFieldError('UpdateMetadataRequestUpdateMetadataEndpoint', 'host', version);
+  if (version < 1 && v.host !== "") throw rt.nonDefaultFieldError('UpdateMetadataRequestUpdateMetadataEndpoint', 'host', version);
   if (version >= 3) {
     if (version >= 6) {
       rt.writeCompactString(w, v.listener);
@@ -337,7 +337,7 @@ function encodeUpdateMetadataRequestUpdateMetadataEndpoint(w: Writer, version: n
   if (version >= 1) {
     w.int16(v.securityProtocol);
   }
-  if (!(version >= 1) && v.securityProtocol !== 0) throw rt.nonDefaultFieldError('UpdateMetadataRequestUpdateMetadataEndpoint', 'securityProtocol', version);
+  if (version < 1 && v.securityProtocol !== 0) throw rt.nonDefaultFieldError('UpdateMetadataRequestUpdateMetadataEndpoint', 'securityProtocol', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
   }

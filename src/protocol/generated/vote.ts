@@ -255,7 +255,7 @@ export function encodeVoteResponse(w: Writer, version: number, v: VoteResponse):
       encodeVoteResponseTopicData(w, version, rt.requireNonNull(x0, 'VoteResponse.topics'));
     }
   }
-  if (!(version >= 1) && (v.nodeEndpoints === null || v.nodeEndpoints.length !== 0)) throw rt.nonDefaultFieldError('VoteResponse', 'nodeEndpoints', version);
+  if (version < 1 && (v.nodeEndpoints === null || v.nodeEndpoints.length !== 0)) throw rt.nonDefaultFieldError('VoteResponse', 'nodeEndpoints', version);
   const unknown = v._unknownTaggedFields;
   let numTagged = unknown === undefined ? 0 : unknown.length;
   const has0 = version >= 1 && (v.nodeEndpoints === null || v.nodeEndpoints.length !== 0);
@@ -302,15 +302,15 @@ function encodeVoteResponseNodeEndpoint(w: Writer, version: number, v: VoteRespo
   if (version >= 1) {
     w.int32(v.nodeId);
   }
-  if (!(version >= 1) && v.nodeId !== 0) throw rt.nonDefaultFieldError('VoteResponseNodeEndpoint', 'nodeId', version);
+  if (version < 1 && v.nodeId !== 0) throw rt.nonDefaultFieldError('VoteResponseNodeEndpoint', 'nodeId', version);
   if (version >= 1) {
     rt.writeCompactString(w, v.host);
   }
-  if (!(version >= 1) && v.host !== "") throw rt.nonDefaultFieldError('VoteResponseNodeEndpoint', 'host', version);
+  if (version < 1 && v.host !== "") throw rt.nonDefaultFieldError('VoteResponseNodeEndpoint', 'host', version);
   if (version >= 1) {
     w.uint16(v.port);
   }
-  if (!(version >= 1) && v.port !== 0) throw rt.nonDefaultFieldError('VoteResponseNodeEndpoint', 'port', version);
+  if (version < 1 && v.port !== 0) throw rt.nonDefaultFieldError('VoteResponseNodeEndpoint', 'port', version);
   rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
 }
 
