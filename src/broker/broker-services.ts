@@ -5,6 +5,7 @@
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { BrokerConfig } from './config/broker-config.js';
+import type { GroupCoordinator } from './group/group-coordinator.js';
 import type { HandlerTable } from './handlers/table.js';
 import type { MetadataService } from './metadata/metadata-service.js';
 import type { BrokerMetrics } from './metrics/broker-metrics.js';
@@ -23,6 +24,8 @@ export interface BrokerServices {
   readonly producerIds: ProducerIdManager;
   readonly metrics: BrokerMetrics;
   readonly handlers: HandlerTable;
+  /** Consumer groups and committed offsets (`__consumer_offsets`). */
+  readonly groupCoordinator: GroupCoordinator;
   /** log.dirs (DescribeLogDirs). */
   readonly logDirs: readonly string[];
   /** Size in bytes of a partition's log, -1 when unknown (DescribeLogDirs). */

@@ -21,6 +21,7 @@ import { GregorError } from '../util/errors.js';
 import { rootLogger, type Logger } from '../util/logger.js';
 import type { BrokerServices } from './broker-services.js';
 import { ConfigSource, parseProperties, type BrokerConfig } from './config/broker-config.js';
+import { GroupCoordinator, groupConfigFrom } from './group/group-coordinator.js';
 import { brokerHandlers } from './handlers/index.js';
 import { buildHandlerTable } from './handlers/table.js';
 import type { MetadataService, MetadataServiceConfig, Unsubscribe } from './metadata/metadata-service.js';
@@ -188,8 +189,22 @@ export class Broker {
       services.metadata = md;
       services.replicaManager = replicaManager;
       services.producerIds = new ProducerIdManager(() => md.allocateProducerIdBlock());
+      services.groupCoordinator = new GroupCoordinator({
+        brokerId,
+        config: groupConfigFrom(config),
+        offsetsTopicPartitions: config.int('offsets.topic.num.partitions'),
+        offsetsTopicReplicationFactor: config.int('offsets.topic.replication.factor'),
+        offsetsTopicSegmentBytes: config.int('offsets.topic.segment.bytes'),
+        offsetsCommitTimeoutMs: config.int('offsets.commit.timeout.ms'),
+        metadata: md,
+        replicaManager,
+        clock,
+        logger: logger.child({ component: 'group-coordinator' }),
+      });
       const broker = new Broker(config, logs, socketServer, md, replicaManager, services, `${adv.host}:${adv.port}`, bound);
       broker.followMetadata();
+      // After the ReplicaManager's subscription: partitions' logs are open when the coordinator loads them.
+      services.groupCoordinator.start();
       socketServer.enableRequestProcessing();
       logger.info({ brokerId, bootstrap: broker.bootstrap, clusterId: md.snapshot().clusterId }, 'broker started');
       return broker;
@@ -237,6 +252,7 @@ export class Broker {
     this.stopped = true;
     this.logger.info('broker shutting down');
     for (const u of this.unsubscribes) u();
+    this.services.groupCoordinator.stop();
     await this.socketServer.stop();
     this.replicaManager.shutdown();
     await this.metadata.close().catch((err: unknown) => this.logger.warn({ err }, 'closing the keeper session failed'));
@@ -249,6 +265,7 @@ export class Broker {
     if (this.stopped) return;
     this.stopped = true;
     for (const u of this.unsubscribes) u();
+    this.services.groupCoordinator.stop();
     await this.socketServer.stop();
     this.logs.abandon();
     await this.metadata.close().catch(() => undefined);
