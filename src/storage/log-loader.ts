@@ -111,7 +111,8 @@ function recoverSegments(log: UnifiedLog, p: UnifiedLogParams, from: number): vo
     const seg = log.segments[i]!;
     const r = seg.recover((b) => {
       log.applyRecoveredBatch(b, seg);
-      log.leaderEpochCache.assign(b.header.partitionLeaderEpoch, b.header.baseOffset);
+      // The epoch cache covers [logStartOffset, logEndOffset) only.
+      if (b.lastOffset >= log.logStartOffset) log.leaderEpochCache.assign(b.header.partitionLeaderEpoch, b.header.baseOffset > log.logStartOffset ? b.header.baseOffset : log.logStartOffset);
     });
     log.setOffsets({ logEndOffset: seg.readNextOffset() });
     if (r.truncatedBytes > 0) {

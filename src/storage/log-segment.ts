@@ -32,6 +32,8 @@ export function filenamePrefixFromOffset(offset: bigint): string {
 
 /** Bytes read per step when scanning batch headers. */
 const SCAN_CHUNK_BYTES = 256 * 1024;
+/** Bytes read per step when only batch headers are needed (offset and timestamp lookups). */
+const HEADER_SCAN_CHUNK_BYTES = 8 * 1024;
 
 /** A batch located in a segment. */
 export interface BatchLocation {
@@ -123,14 +125,16 @@ export class LogSegment implements CachedFile {
    * `endPosition`, or at bytes that cannot be a batch (returned as a ScanStop). With `validate`,
    * each batch's magic and CRC are checked and a failing one ends the scan.
    */
-  *batchesFrom(position: number, options: { validate?: boolean; endPosition?: number } = {}): Generator<BatchLocation & { bytes: Buffer }, ScanStop | undefined> {
+  *batchesFrom(position: number, options: { validate?: boolean; endPosition?: number; headersOnly?: boolean } = {}): Generator<BatchLocation & { bytes: Buffer }, ScanStop | undefined> {
     const end = Math.min(options.endPosition ?? this.size, this.size);
+    const headersOnly = options.headersOnly === true && options.validate !== true;
+    const chunkBytes = headersOnly ? HEADER_SCAN_CHUNK_BYTES : SCAN_CHUNK_BYTES;
     let chunk: Buffer = Buffer.alloc(0);
     let chunkStart = position;
     while (position < end) {
       let rel = position - chunkStart;
-      if (chunk.length - rel < RECORD_BATCH_OVERHEAD) {
-        chunk = this.readBytes(position, Math.min(SCAN_CHUNK_BYTES, end - position));
+      if (rel < 0 || chunk.length - rel < RECORD_BATCH_OVERHEAD) {
+        chunk = this.readBytes(position, Math.min(chunkBytes, end - position));
         chunkStart = position;
         rel = 0;
         if (chunk.length < LOG_OVERHEAD) return { position, reason: `${end - position} trailing bytes are too few for a batch header` };
@@ -139,6 +143,14 @@ export class LogSegment implements CachedFile {
       const size = batchLength + LOG_OVERHEAD;
       if (batchLength < MIN_BATCH_LENGTH || position + size > end) {
         return { position, reason: `batch length ${batchLength} at position ${position} does not fit the ${end - position} bytes left` };
+      }
+      if (headersOnly && chunk.length - rel < size) {
+        // Only the header is needed: skip the rest of the batch without reading it.
+        const header = readBatchHeader(chunk, rel);
+        if (header.magic !== CURRENT_MAGIC) return { position, reason: `magic ${header.magic} at position ${position}` };
+        yield { header, position, size, lastOffset: header.baseOffset + BigInt(header.lastOffsetDelta), bytes: chunk.subarray(rel, rel + RECORD_BATCH_OVERHEAD) };
+        position += size;
+        continue;
       }
       if (chunk.length - rel < size) {
         chunk = this.readBytes(position, Math.max(size, Math.min(SCAN_CHUNK_BYTES, end - position)));
@@ -168,7 +180,7 @@ export class LogSegment implements CachedFile {
   translateOffset(offset: bigint, startingPosition = 0): BatchLocation | undefined {
     const fromIndex = this.offsetIndex.lookup(offset);
     const start = Math.max(fromIndex.position, startingPosition);
-    for (const b of this.batchesFrom(start)) {
+    for (const b of this.batchesFrom(start, { headersOnly: true })) {
       if (b.lastOffset >= offset) return { header: b.header, position: b.position, size: b.size, lastOffset: b.lastOffset };
     }
     return undefined;
@@ -211,7 +223,7 @@ export class LogSegment implements CachedFile {
     const last = this.timeIndex.lastEntry();
     let best = last === undefined ? undefined : { timestampMs: last.timestampMs, offset: last.offset };
     const start = last === undefined ? 0 : this.offsetIndex.lookup(last.offset).position;
-    for (const b of this.batchesFrom(start)) {
+    for (const b of this.batchesFrom(start, { headersOnly: true })) {
       const ts = Number(b.header.maxTimestamp);
       if (best === undefined || ts > best.timestampMs) best = { timestampMs: ts, offset: b.lastOffset };
     }
@@ -226,7 +238,7 @@ export class LogSegment implements CachedFile {
   /** Kafka's rollingBasedTimestamp: the first batch's max timestamp. */
   rollingBasedTimestamp(): number | undefined {
     if (this.rollingBasedTimestampMs === undefined && this.size > 0) {
-      const first = this.batchesFrom(0).next();
+      const first = this.batchesFrom(0, { headersOnly: true }).next();
       if (first.done !== true) this.rollingBasedTimestampMs = Number(first.value.header.maxTimestamp);
     }
     return this.rollingBasedTimestampMs;
@@ -237,7 +249,7 @@ export class LogSegment implements CachedFile {
     if (this.size === 0) return this.baseOffset;
     const start = this.offsetIndex.lookup(this.offsetIndex.lastOffset).position;
     let next = this.baseOffset;
-    for (const b of this.batchesFrom(start)) next = b.lastOffset + 1n;
+    for (const b of this.batchesFrom(start, { headersOnly: true })) next = b.lastOffset + 1n;
     return next;
   }
 
@@ -349,11 +361,14 @@ export class LogSegment implements CachedFile {
   }
 
   /** Kafka's shouldRoll: would appending `sizeBytes` more (up to `maxOffset`) need a new segment? */
-  shouldRoll(p: { sizeBytes: number; maxOffset: bigint; nowMs: number; segmentBytes: number; segmentMs: number; rollJitterMs: number }): boolean {
+  shouldRoll(p: { sizeBytes: number; maxOffset: bigint; maxTimestampMs: number; nowMs: number; segmentBytes: number; segmentMs: number; rollJitterMs: number }): boolean {
     if (this.size === 0) return false;
     if (this.size > p.segmentBytes - p.sizeBytes) return true;
-    const basis = this.rollingBasedTimestamp() ?? this.createdMs;
-    if (p.nowMs - (basis < 0 ? this.createdMs : basis) > p.segmentMs - p.rollJitterMs) return true;
+    // Kafka's timeWaitedForRoll: the incoming records' timestamp minus the first batch's, or
+    // wall time since creation when the segment has no usable timestamp.
+    const first = this.rollingBasedTimestamp();
+    const waitedMs = first !== undefined && first >= 0 ? p.maxTimestampMs - first : p.nowMs - this.createdMs;
+    if (waitedMs > p.segmentMs - p.rollJitterMs) return true;
     if (this.offsetIndex.isFull || this.timeIndex.isFull) return true;
     return p.maxOffset - this.baseOffset > 0x7fffffffn;
   }

@@ -274,7 +274,9 @@ export class UnifiedLog {
     const first = batches[0]!.header;
     const last = batches.at(-1)!.header;
     const lastOffset = last.baseOffset + BigInt(last.lastOffsetDelta);
-    this.maybeRoll(validBytes, lastOffset, first.baseOffset, nowMs);
+    let batchesMaxTimestampMs = -1;
+    for (const b of batches) if (Number(b.header.maxTimestamp) > batchesMaxTimestampMs) batchesMaxTimestampMs = Number(b.header.maxTimestamp);
+    this.maybeRoll(validBytes, lastOffset, first.baseOffset, batchesMaxTimestampMs, nowMs);
     const data = records.length === validBytes ? records : records.subarray(0, validBytes);
     this.activeSegment.append(data, batches);
     this.afterAppend(batches, staged, data, next, nowMs);
@@ -369,9 +371,9 @@ export class UnifiedLog {
   }
 
   /** Rolls the active segment if Kafka's rules say so (size, time, full index, offset range). */
-  private maybeRoll(sizeBytes: number, maxOffset: bigint, firstOffset: bigint, nowMs: number): void {
+  private maybeRoll(sizeBytes: number, maxOffset: bigint, firstOffset: bigint, maxTimestampMs: number, nowMs: number): void {
     const seg = this.activeSegment;
-    if (!seg.shouldRoll({ sizeBytes, maxOffset, nowMs, segmentBytes: this.config.segmentBytes, segmentMs: this.config.segmentMs, rollJitterMs: this.rollJitterMs })) return;
+    if (!seg.shouldRoll({ sizeBytes, maxOffset, maxTimestampMs, nowMs, segmentBytes: this.config.segmentBytes, segmentMs: this.config.segmentMs, rollJitterMs: this.rollJitterMs })) return;
     this.roll(firstOffset > this._logEndOffset ? firstOffset : this._logEndOffset);
   }
 
