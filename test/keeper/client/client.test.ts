@@ -231,6 +231,28 @@ function suite(target: ServerTarget): void {
         }
       });
 
+      await t.test('failover: the session moves to the next server of the connect string', async () => {
+        const first = await startTcpProxy(server.host, server.port);
+        const second = await startTcpProxy(server.host, server.port);
+        try {
+          const zk = new ZooKeeperClient(`${first.connectString},${second.connectString}`, { sessionTimeoutMs: 4000, shuffleServers: false });
+          clients.push(zk);
+          await zk.connect();
+          assert.equal(zk.currentServer?.port, first.port);
+          const sessionId = zk.sessionId;
+          await zk.create('/failover', null, { mode: CreateMode.EPHEMERAL });
+          first.pause();
+          first.cut();
+          await until('connected through the second server', () => zk.state === 'SyncConnected' && zk.currentServer?.port === second.port);
+          assert.equal(zk.sessionId, sessionId);
+          assert.ok((await zk.exists('/failover')) !== null);
+          await zk.delete('/failover');
+        } finally {
+          await first.close();
+          await second.close();
+        }
+      });
+
       await t.test('expiry: the server drops the session, its ephemerals go, the client is finished', async () => {
         const proxy = await startTcpProxy(server.host, server.port);
         try {
