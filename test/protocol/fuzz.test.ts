@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Reader, Writer } from '../../src/util/bytes.js';
 import { DecodeError } from '../../src/util/errors.js';
-import { allApis, type ApiSpec } from '../../src/protocol/api.js';
+import { allApis, decodeRequest, UnknownApiKeyError, UnsupportedVersionError, type ApiSpec } from '../../src/protocol/api.js';
 import { messageArb } from './arbitraries.js';
 
-const PER_API = 100_000;
+const PER_API = Number(process.env.GREGOR_FUZZ_PER_API ?? 100_000);
 const SEED = 0x5eed2026;
 
 /** xorshift32: a tiny seeded generator (Math.random cannot be seeded). */
@@ -133,4 +133,38 @@ test('fuzzed request bodies decode or fail with a DecodeError, for every API', {
       `${count.total - count.decodedOk} DecodeErrors, ${seconds.toFixed(1)} s, seed ${SEED}`,
   );
   assert.equal(count.total, PER_API * allApis.length);
+});
+
+test('fuzzed whole requests (header + body) fail only with typed errors', () => {
+  const rng = new Rng(SEED ^ 0xabcdef);
+  const scratch = Buffer.alloc(256);
+  const keys = allApis.map((a) => a.apiKey);
+  const counts = { ok: 0, decode: 0, unknownApi: 0, unsupported: 0 };
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    for (let i = 0; i < 50_000; i++) {
+      const n = 4 + rng.below(120);
+      for (let k = 0; k < n; k++) scratch[k] = rng.next() & 0xff;
+      // Mostly known API keys with plausible versions, so the body decoders are reached.
+      if (rng.below(8) !== 0) {
+        scratch.writeInt16BE(keys[rng.below(keys.length)]!, 0);
+        scratch.writeInt16BE(rng.below(20), 2);
+        scratch.writeInt16BE(rng.below(4) === 0 ? -1 : rng.below(12), 8);
+      }
+      try {
+        decodeRequest(scratch.subarray(0, n), { allowUnstable: true });
+        counts.ok++;
+      } catch (err) {
+        if (err instanceof UnknownApiKeyError) counts.unknownApi++;
+        else if (err instanceof UnsupportedVersionError) counts.unsupported++;
+        else if (err instanceof DecodeError) counts.decode++;
+        else assert.fail(`${String(err)} for ${scratch.subarray(0, n).toString('hex')}`);
+      }
+    }
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+  console.log(`fuzz (whole requests): ${JSON.stringify(counts)}`);
+  assert.ok(counts.decode > 0 && counts.unknownApi > 0 && counts.unsupported > 0);
 });
