@@ -45,11 +45,11 @@ function openLog(dir: string, tailCacheBytes: number): UnifiedLog {
   });
 }
 
-function line(label: string, records: number, bytes: number, seconds: number, latenciesMs: number[]): number {
+function line(label: string, records: number, bytes: number, seconds: number, latenciesMs: number[], noun = 'records'): number {
   const mbps = bytes / seconds / (1024 * 1024);
   const avg = latenciesMs.reduce((a, b) => a + b, 0) / Math.max(1, latenciesMs.length);
   const max = Math.max(0, ...latenciesMs);
-  console.log(`${label}: ${records} records, ${(records / seconds).toFixed(1)} records/sec (${mbps.toFixed(2)} MB/sec), ${avg.toFixed(3)} ms avg latency, ${max.toFixed(3)} ms max latency`);
+  console.log(`${label}: ${records} ${noun}, ${(records / seconds).toFixed(1)} ${noun}/sec (${mbps.toFixed(2)} MB/sec), ${avg.toFixed(3)} ms avg latency, ${max.toFixed(3)} ms max latency`);
   return mbps;
 }
 
@@ -116,7 +116,7 @@ function benchRead(): { tail: number; disk: number; raw: number } {
         off += BigInt((r.records.length / batch.length) * 16);
       }
     }
-    const tail = line('read tail cache (1 MiB fetches)', reads, bytes, Number(process.hrtime.bigint() - t) / 1e9, lat);
+    const tail = line('read tail cache (1 MiB fetches)', reads, bytes, Number(process.hrtime.bigint() - t) / 1e9, lat, 'fetches');
     log.close();
     // From segment files (fresh log object: empty tail cache; pages may be in the OS cache).
     log = openLog(join(dir, 'log'), 0);
@@ -134,7 +134,7 @@ function benchRead(): { tail: number; disk: number; raw: number } {
       reads++;
       off += BigInt((r.records.length / batch.length) * 16);
     }
-    const disk = line('read segments (1 MiB fetches)', reads, bytes, Number(process.hrtime.bigint() - t) / 1e9, lat);
+    const disk = line('read segments (1 MiB fetches)', reads, bytes, Number(process.hrtime.bigint() - t) / 1e9, lat, 'fetches');
     const segPath = log.segments[0]!.logPath;
     log.close();
     // Raw reference: sequential 1 MiB reads of the same segment file into an aligned buffer.
@@ -153,7 +153,7 @@ function benchRead(): { tail: number; disk: number; raw: number } {
       reads++;
     }
     closeSync(fd);
-    const raw = line('raw read of the segment file (1 MiB)', reads, bytes, Number(process.hrtime.bigint() - t) / 1e9, lat);
+    const raw = line('raw read of the segment file (1 MiB)', reads, bytes, Number(process.hrtime.bigint() - t) / 1e9, lat, 'reads');
     return { tail, disk, raw };
   } finally {
     rmSync(dir, { recursive: true, force: true });
