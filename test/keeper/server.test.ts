@@ -291,3 +291,34 @@ test('containers and TTL nodes are removed by the container manager; maxClientCn
     await k.close();
   }
 });
+
+test('fuzz: random request bodies for every op code never take the server down', async () => {
+  let seed = Number(process.env.KEEPER_FUZZ_SEED ?? 12345);
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const ops = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15, 17, 18, 19, 21, 22, 100, 101, 102, 103, 104, 105, 106, 107, -11, 999];
+  for (let conn = 0; conn < 10; conn++) {
+    const a = await RawZk.open(keeper.port);
+    await a.handshake();
+    for (let i = 0; i < 40 && !a.closed; i++) {
+      const { Writer } = await import('../../src/util/bytes.js');
+      const w = new Writer();
+      J.encodeRequestHeader(w, { xid: 1000 + i, type: ops[rand(ops.length)]! });
+      const body = Buffer.alloc(rand(64));
+      for (let b = 0; b < body.length; b++) body[b] = rand(4) === 0 ? 0 : rand(256);
+      if (rand(3) === 0 && body.length >= 4) body.writeInt32BE(rand(8) - 1, 0);
+      w.bytes(body);
+      a.sendFrame(Buffer.from(w.finish()));
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    a.end();
+  }
+  const ok = await RawZk.open(keeper.port);
+  await ok.handshake();
+  const r = await ok.request(1, OpCode.getChildren, (w) => J.encodeGetChildrenRequest(w, { path: '/', watch: false }));
+  assert.equal(r.err, 0);
+  assert.ok(J.decodeGetChildrenResponse(r.body).children.includes('zookeeper'));
+  ok.end();
+});

@@ -127,7 +127,7 @@ export function runFourLetterWord(zk: ZooKeeperServer, word: string): string {
           bySession.set(key, set);
         }
       }
-      return [...bySession].map(([s, ps]) => `${s}\n${[...ps].map((p) => `\t${p}\n`).join('')}`).join('') + '\n';
+      return bySession.size === 0 ? '' : [...bySession].map(([s, ps]) => `${s}\n${[...ps].map((p) => `\t${p}\n`).join('')}`).join('') + '\n';
     }
     case 'wchp': {
       const byPath = new Map<string, Set<string>>();
@@ -138,7 +138,7 @@ export function runFourLetterWord(zk: ZooKeeperServer, word: string): string {
           byPath.set(p, set);
         }
       }
-      return [...byPath].map(([p, ss]) => `${p}\n${[...ss].map((s) => `\t${s}\n`).join('')}`).join('') + '\n';
+      return byPath.size === 0 ? '' : [...byPath].map(([p, ss]) => `${p}\n${[...ss].map((s) => `\t${s}\n`).join('')}`).join('') + '\n';
     }
     case 'dump': {
       const sessions = [...zk.sessions.sessions.values()];

@@ -185,8 +185,12 @@ export class ZooKeeperServer {
         }
       }
     } catch (e) {
-      if (!(e instanceof DecodeError)) throw e;
-      this.log.warn({ cnxn: cnxn.id, remote: cnxn.remoteAddress, err: e.message }, 'malformed packet: closing connection');
+      if (e instanceof DecodeError) {
+        this.log.warn({ cnxn: cnxn.id, remote: cnxn.remoteAddress, err: e.message }, 'malformed packet: closing connection');
+      } else {
+        // A bug, but one client's request must not take the server down: log it loudly.
+        this.log.error({ cnxn: cnxn.id, remote: cnxn.remoteAddress, err: e instanceof Error ? e.stack : String(e) }, 'unexpected error processing a packet: closing connection');
+      }
       cnxn.close();
     }
   }
@@ -334,7 +338,15 @@ export class ZooKeeperServer {
       void this.close();
       return;
     }
-    for (const req of batch) this.finalStage(req);
+    for (const req of batch) {
+      try {
+        this.finalStage(req);
+      } catch (e) {
+        // A bug: report it and drop that client rather than the server.
+        this.log.error({ type: req.type, err: e instanceof Error ? e.stack : String(e) }, 'unexpected error in the final stage');
+        req.cnxn?.close();
+      }
+    }
     this.txnsSinceSnapshot += logged;
     if (logged > 0 && this.txnsSinceSnapshot > this.config.snapCount / 2 + this.randRoll) this.rollAndSnapshot();
   }
