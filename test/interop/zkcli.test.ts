@@ -215,3 +215,49 @@ test('zkCli.sh and gregor zk print the same transcripts against the keeper and a
   }
   assert.deepEqual(failures, []);
 });
+
+/** One-shot mode: `<shell> -server hosts cmd args` runs one command and exits 1 if it failed. */
+function oneShot(kind: 'zkCli.sh' | 'gregor zk', server: string, words: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const proc =
+      kind === 'zkCli.sh'
+        ? spawn(ZKCLI, ['-server', server, ...words])
+        : spawn(process.execPath, [cliPath, 'zk', '-server', server, ...words], { env: { ...process.env, GREGOR_LOG_LEVEL: 'warn' } });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: normalise(stdout, server), stderr: normalise(stderr, server) });
+    });
+  });
+}
+
+test('one-shot commands: same output and exit status as zkCli.sh, on the keeper and a real ZooKeeper', { skip, timeout: 90_000 }, async () => {
+  const commands = [
+    ['create', '/one', 'shot data'],
+    ['get', '-s', '/one'],
+    ['get', '/missing'],
+  ];
+  /** A fresh chroot holding what the command expects (the node /one for `get -s /one`). */
+  const prepare = async (base: string, name: string, words: string[]): Promise<string> => {
+    const server = await chrootFor(base, name);
+    if (words[0] === 'get' && words[2] === '/one') {
+      const zk = new ZooKeeperClient(server);
+      await zk.connect();
+      await zk.create('/one', 'shot data');
+      await zk.close();
+    }
+    return server;
+  };
+  for (const [n, words] of commands.entries()) {
+    const reference = await oneShot('zkCli.sh', await prepare(real!.connectString, `ref-${n}`, words), words);
+    assert.equal(reference.code, words[1] === '/missing' ? 1 : 0, JSON.stringify(reference));
+    for (const [kind, base] of [['gregor zk', real!.connectString], ['zkCli.sh', keeper!.connectString], ['gregor zk', keeper!.connectString]] as const) {
+      const got = await oneShot(kind, await prepare(base, `${kind === 'zkCli.sh' ? 'z' : 'g'}-${n}`, words), words);
+      assert.deepEqual(got, reference, `${kind} on ${base}: ${words.join(' ')}`);
+    }
+  }
+});

@@ -84,6 +84,8 @@ export async function run(argv: string[]): Promise<number> {
   if (args.waitForConnection) await connected;
   if (args.command.length > 0) {
     const ok = await shell.execute(joinWords(args.command));
+    // zkCli exits here without a Closed event; we also close the session (its ephemerals go now, not at expiry).
+    shell.printWatches = false;
     await shell.closeSession();
     return ok ? 0 : 1;
   }
