@@ -52,6 +52,8 @@ export interface LogManagerOptions {
   cleanerBackoffMs?: number;
   /** log.cleaner.enable */
   cleanerEnable?: boolean;
+  /** producer.id.expiration.ms: idle producers' state is dropped after this long (Kafka default 1 day). */
+  producerIdExpirationMs?: number;
   /** Start background timers (default true; tests drive the run* methods themselves). */
   backgroundTasks?: boolean;
 }
@@ -217,11 +219,15 @@ export class LogManager {
     if (this.options.cleanerEnable !== false) every(this.options.cleanerBackoffMs ?? 15_000, () => this.runCleaner());
   }
 
-  /** Applies retention (time, size, log start offset) to every log. Returns segments deleted. */
+  /** Applies retention (time, size, log start offset) to every log and expires idle producers. Returns segments deleted. */
   runRetention(): number {
     let n = 0;
     const now = this.clock.nowMs();
-    for (const log of this.allLogs()) n += log.deleteRetentionBreachedSegments(now);
+    const expirationMs = this.options.producerIdExpirationMs ?? 86_400_000;
+    for (const log of this.allLogs()) {
+      n += log.deleteRetentionBreachedSegments(now);
+      log.producerState.removeExpiredProducers(now, expirationMs);
+    }
     this.runPendingDeletes();
     return n;
   }

@@ -15,7 +15,9 @@ export interface CachedBatch {
   size: number;
 }
 
-const CHUNK_BYTES = 1 << 20;
+/** Chunk size bounds: a quarter of the budget, so small per-partition budgets stay small. */
+const MAX_CHUNK_BYTES = 1 << 20;
+const MIN_CHUNK_BYTES = 16 * 1024;
 
 export class TailCache {
   private chunks: { id: number; buf: Buffer; used: number }[] = [];
@@ -25,6 +27,10 @@ export class TailCache {
   hits = 0;
 
   constructor(private maxBytes: number) {}
+
+  private chunkBytes(): number {
+    return Math.max(MIN_CHUNK_BYTES, Math.min(MAX_CHUNK_BYTES, Math.floor(this.maxBytes / 4)));
+  }
 
   setMaxBytes(maxBytes: number): void {
     this.maxBytes = maxBytes;
@@ -53,7 +59,7 @@ export class TailCache {
     for (const b of batches) {
       let chunk = this.chunks.at(-1);
       if (chunk === undefined || chunk.buf.length - chunk.used < b.size) {
-        chunk = { id: this.nextChunkId++, buf: Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, b.size)), used: 0 };
+        chunk = { id: this.nextChunkId++, buf: Buffer.allocUnsafeSlow(Math.max(this.chunkBytes(), b.size)), used: 0 };
         this.chunks.push(chunk);
         this.bytes += chunk.buf.length;
       }

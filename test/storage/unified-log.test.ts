@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { splitBatches } from '../../src/protocol/records/index.js';
 import { decodeRecordBatch } from '../../src/protocol/records/batch.js';
 import { KafkaError, ErrorCode } from '../../src/protocol/errors.js';
@@ -156,6 +157,56 @@ test('validation: corrupt CRC, oversize batch, compacted topic without key, LogA
     assert.throws(() => c.log.append(makeBatch({ count: 1 }), { leaderEpoch: 0, origin: 'client' }), (e: unknown) => e instanceof KafkaError && e.errorCode === ErrorCode.INVALID_RECORD);
     c.log.close();
     d2.cleanup();
+  } finally {
+    d.cleanup();
+  }
+});
+
+test('flush.messages fsyncs and advances the recovery point; flush.ms through LogManager', async () => {
+  const d = tempDir();
+  try {
+    const { log } = openTestLog(d.path, { 'flush.messages': 3 });
+    log.append(makeBatch({ count: 2 }), { leaderEpoch: 0, origin: 'client' });
+    assert.equal(log.recoveryPoint, 0n, 'default: not flushed per append');
+    log.append(makeBatch({ count: 1 }), { leaderEpoch: 0, origin: 'client' });
+    assert.equal(log.recoveryPoint, 3n, 'flushed after 3 messages');
+    log.close();
+    const { LogManager } = await import('../../src/storage/log-manager.js');
+    const { ManualClock } = await import('../../src/util/clock.js');
+    const { quietLogger } = await import('./helpers.js');
+    const clock = new ManualClock(1_700_000_000_000);
+    const m = await LogManager.open({ logDirs: [join(d.path, 'm')], clock, logger: quietLogger, backgroundTasks: false });
+    const l = m.getOrCreateLog({ topic: 'f', partition: 0 }, { 'flush.ms': 1000 });
+    l.append(makeBatch({ count: 1, timestampMs: clock.nowMs() }), { leaderEpoch: 0, origin: 'client' });
+    m.runFlushes();
+    assert.equal(l.recoveryPoint, 0n);
+    clock.advance(1000);
+    m.runFlushes();
+    assert.equal(l.recoveryPoint, 1n);
+    // Idle producers expire (producer.id.expiration.ms) when retention runs.
+    l.append(makeBatch({ count: 1, producerId: 3n, producerEpoch: 0, baseSequence: 0, timestampMs: clock.nowMs() }), { leaderEpoch: 0, origin: 'client' });
+    assert.ok(l.producerState.lastEntry(3n) !== undefined);
+    clock.advance(86_400_000);
+    m.runRetention();
+    assert.equal(l.producerState.lastEntry(3n), undefined);
+    await m.shutdown();
+  } finally {
+    d.cleanup();
+  }
+});
+
+test('offsetForTimestamp: earliest, latest, max timestamp and by time', () => {
+  const d = tempDir();
+  try {
+    const { log } = openTestLog(d.path, { 'index.interval.bytes': 100 });
+    for (let i = 0; i < 50; i++) log.append(makeBatch({ count: 3, timestamps: [1000 + i * 10, 1001 + i * 10, 1002 + i * 10], valueBytes: 50 }), { leaderEpoch: 2, origin: 'client' });
+    assert.deepEqual(log.offsetForTimestamp(-2n), { offset: 0n, timestamp: -1n, leaderEpoch: 2 });
+    assert.deepEqual(log.offsetForTimestamp(-1n), { offset: 150n, timestamp: -1n, leaderEpoch: 2 });
+    assert.deepEqual(log.offsetForTimestamp(-3n), { offset: 149n, timestamp: 1492n, leaderEpoch: 2 });
+    assert.deepEqual(log.offsetForTimestamp(1101n), { offset: 31n, timestamp: 1101n, leaderEpoch: 2 });
+    assert.deepEqual(log.offsetForTimestamp(1103n), { offset: 33n, timestamp: 1110n, leaderEpoch: 2 });
+    assert.equal(log.offsetForTimestamp(5000n), null);
+    log.close();
   } finally {
     d.cleanup();
   }
