@@ -1,0 +1,496 @@
+/**
+ * The consumer (Kafka's KafkaConsumer): manual assignment or group subscription, positions
+ * from committed offsets or auto.offset.reset, fetching with fetch sessions (one request in
+ * flight per leader, prefetching while the application works), poll() and an async iterator,
+ * seek / pause / resume, commits (auto every auto.commit.interval.ms, or manual), and a clean
+ * LeaveGroup on close.
+ *
+ * Rebalances: with the eager protocol every partition is revoked (after a commit) before
+ * rejoining; with the cooperative protocol (every configured assignor cooperative) partitions
+ * are kept across the rebalance, only the revoked ones are given up, and the member rejoins
+ * at once when it revoked any (KIP-429's second round).
+ */
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { createFetchRequest, type FetchResponse } from '../../protocol/generated/fetch.js';
+import { KafkaCluster, METADATA_STALE_ERRORS } from '../cluster.js';
+import { ClientError, sleep } from '../errors.js';
+import {
+  OffsetSpec, commitOffsets, fetchCommittedOffsets, listOffsets, tpKey, type OffsetToCommit, type TopicPartition,
+} from '../offsets.js';
+import { resolveConsumerConfig, type ConsumerConfig, type ResolvedConsumerConfig } from './config.js';
+import { FetchSessionHandler, type FetchPartitionState } from './fetch-session.js';
+import { GroupMember } from './group-member.js';
+import { parseFetchedRecords, type ConsumerRecord } from './records.js';
+
+export type { ConsumerRecord } from './records.js';
+
+export interface RebalanceListener {
+  onPartitionsRevoked?(partitions: TopicPartition[]): void | Promise<void>;
+  onPartitionsAssigned?(partitions: TopicPartition[]): void | Promise<void>;
+  /** Partitions lost without a chance to commit (membership expired). */
+  onPartitionsLost?(partitions: TopicPartition[]): void | Promise<void>;
+}
+
+export interface PollOptions {
+  /** How long to wait for records (default 1000 ms). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+interface PartitionState {
+  topic: string;
+  partition: number;
+  /** The next offset poll() returns; null until known. */
+  position: bigint | null;
+  /** The next offset to fetch (ahead of position by what is buffered). */
+  fetchPosition: bigint | null;
+  buffered: ConsumerRecord[];
+  paused: boolean;
+  /** Bumped by seek: a fetch answered for an older epoch is dropped. */
+  seekEpoch: number;
+  inFlight: boolean;
+  reset: 'earliest' | 'latest' | 'none' | null;
+  highWatermark: bigint;
+  leaderEpoch: number;
+}
+
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+
+export class Consumer implements AsyncIterable<ConsumerRecord> {
+  readonly cluster: KafkaCluster;
+  private readonly config: ResolvedConsumerConfig;
+  private readonly partitions = new Map<string, PartitionState>();
+  private subscription: string[] | null = null;
+  private listener: RebalanceListener = {};
+  private group: GroupMember | null = null;
+  private readonly sessions = new Map<number, FetchSessionHandler>();
+  private readonly fetches = new Map<number, Promise<void>>();
+  private nextAutoCommitMs = 0;
+  private closed = false;
+  private needPositions = false;
+
+  constructor(config: ConsumerConfig) {
+    this.config = resolveConsumerConfig(config);
+    this.cluster = new KafkaCluster(config);
+  }
+
+  /** Joins the group (group.id) and consumes the partitions it assigns for `topics`. */
+  subscribe(topics: string[], listener: RebalanceListener = {}): void {
+    if (this.config.groupId === null) throw new ClientError('GREGOR_ERR_INVALID_CONFIG', 'subscribe() needs a group.id');
+    if (topics.length === 0) throw new ClientError('GREGOR_ERR_INVALID_CONFIG', 'subscribe() needs at least one topic');
+    if (this.subscription === null && this.partitions.size > 0) throw new ClientError('GREGOR_ERR_INVALID_CONFIG', 'assign() and subscribe() cannot be mixed');
+    this.subscription = [...new Set(topics)];
+    this.listener = listener;
+    this.cluster.addTopics(this.subscription);
+    this.group ??= new GroupMember(this.cluster, this.config.groupId, this.config);
+    this.group.rejoinNeeded = true;
+  }
+
+  /** Consumes exactly these partitions, without group membership (commits still need group.id). */
+  assign(partitions: TopicPartition[]): void {
+    if (this.subscription !== null) throw new ClientError('GREGOR_ERR_INVALID_CONFIG', 'assign() and subscribe() cannot be mixed');
+    const wanted = new Set(partitions.map((tp) => tpKey(tp.topic, tp.partition)));
+    for (const k of this.partitions.keys()) if (!wanted.has(k)) this.partitions.delete(k);
+    for (const tp of partitions) this.addPartition(tp);
+    this.cluster.addTopics(partitions.map((tp) => tp.topic));
+  }
+
+  /** Leaves the group (if subscribed) and drops every partition. */
+  async unsubscribe(): Promise<void> {
+    if (this.group !== null) {
+      await this.commitIfAuto();
+      await this.group.leave();
+      this.group = null;
+    }
+    this.subscription = null;
+    this.partitions.clear();
+  }
+
+  assignment(): TopicPartition[] {
+    return [...this.partitions.values()].map((p) => ({ topic: p.topic, partition: p.partition }));
+  }
+
+  private addPartition(tp: TopicPartition): void {
+    const k = tpKey(tp.topic, tp.partition);
+    if (this.partitions.has(k)) return;
+    this.partitions.set(k, {
+      topic: tp.topic, partition: tp.partition, position: null, fetchPosition: null, buffered: [], paused: false, seekEpoch: 0,
+      inFlight: false, reset: null, highWatermark: -1n, leaderEpoch: -1,
+    });
+    this.needPositions = true;
+  }
+
+  private state(tp: TopicPartition): PartitionState {
+    const s = this.partitions.get(tpKey(tp.topic, tp.partition));
+    if (s === undefined) throw new ClientError('GREGOR_ERR_INVALID_CONFIG', `${tp.topic}-${tp.partition} is not assigned to this consumer`);
+    return s;
+  }
+
+  /** The next poll returns records from `offset` of this partition. */
+  seek(tp: TopicPartition, offset: bigint | number): void {
+    const s = this.state(tp);
+    s.position = BigInt(offset);
+    s.fetchPosition = s.position;
+    s.buffered = [];
+    s.reset = null;
+    s.seekEpoch++;
+  }
+
+  seekToBeginning(tps: TopicPartition[] = this.assignment()): void {
+    for (const tp of tps) this.requestReset(this.state(tp), 'earliest');
+  }
+
+  seekToEnd(tps: TopicPartition[] = this.assignment()): void {
+    for (const tp of tps) this.requestReset(this.state(tp), 'latest');
+  }
+
+  private requestReset(s: PartitionState, to: 'earliest' | 'latest' | 'none'): void {
+    s.position = null;
+    s.fetchPosition = null;
+    s.buffered = [];
+    s.reset = to;
+    s.seekEpoch++;
+    this.needPositions = true;
+  }
+
+  /** The offset of the next record poll() will return for `tp` (resolving it if unknown). */
+  async position(tp: TopicPartition): Promise<bigint> {
+    await this.updatePositions();
+    const p = this.state(tp).position;
+    if (p === null) throw new ClientError('GREGOR_ERR_NO_OFFSET', `no position for ${tp.topic}-${tp.partition}`);
+    return p;
+  }
+
+  pause(tps: TopicPartition[]): void {
+    for (const tp of tps) this.state(tp).paused = true;
+  }
+
+  resume(tps: TopicPartition[]): void {
+    for (const tp of tps) this.state(tp).paused = false;
+  }
+
+  paused(): TopicPartition[] {
+    return [...this.partitions.values()].filter((p) => p.paused).map((p) => ({ topic: p.topic, partition: p.partition }));
+  }
+
+  /** The earliest offset whose timestamp is >= the given one, per partition (null: none). */
+  async offsetsForTimes(query: (TopicPartition & { timestamp: bigint | number })[]): Promise<(TopicPartition & { offset: bigint | null; timestamp: bigint | null })[]> {
+    const res = await listOffsets(this.cluster, query.map((q) => ({ topic: q.topic, partition: q.partition, timestamp: BigInt(q.timestamp) })), this.config.isolationLevel);
+    return res.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.offset < 0n ? null : r.offset, timestamp: r.offset < 0n ? null : r.timestamp }));
+  }
+
+  async beginningOffsets(tps: TopicPartition[]): Promise<(TopicPartition & { offset: bigint })[]> {
+    return (await listOffsets(this.cluster, tps.map((tp) => ({ ...tp, timestamp: OffsetSpec.earliest })), this.config.isolationLevel)).map((r) => ({ topic: r.topic, partition: r.partition, offset: r.offset }));
+  }
+
+  async endOffsets(tps: TopicPartition[]): Promise<(TopicPartition & { offset: bigint })[]> {
+    return (await listOffsets(this.cluster, tps.map((tp) => ({ ...tp, timestamp: OffsetSpec.latest })), this.config.isolationLevel)).map((r) => ({ topic: r.topic, partition: r.partition, offset: r.offset }));
+  }
+
+  /** The group's committed offsets for `tps` (null where none is committed). */
+  async committed(tps: TopicPartition[] = this.assignment()): Promise<(TopicPartition & { offset: bigint | null })[]> {
+    const groupId = this.requireGroupId();
+    const res = await this.cluster.withRetries(async () => fetchCommittedOffsets(this.cluster, await this.coordinator(groupId), groupId, tps, true));
+    return res.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.offset < 0n ? null : r.offset }));
+  }
+
+  private requireGroupId(): string {
+    if (this.config.groupId === null) throw new ClientError('GREGOR_ERR_INVALID_CONFIG', 'offsets are committed to a group: set group.id');
+    return this.config.groupId;
+  }
+
+  private async coordinator(groupId: string): Promise<number> {
+    if (this.group !== null) return this.group.ensureCoordinator();
+    return this.cluster.findCoordinator(groupId);
+  }
+
+  /** Commits `offsets` (default: the current positions of every partition). */
+  async commit(offsets?: OffsetToCommit[]): Promise<void> {
+    const groupId = this.requireGroupId();
+    const list = offsets ?? this.currentPositions();
+    if (list.length === 0) return;
+    const member = this.group !== null && this.group.generationId >= 0
+      ? { generationId: this.group.generationId, memberId: this.group.memberId, groupInstanceId: this.group.groupInstanceId }
+      : undefined;
+    try {
+      await this.cluster.withRetries(async () => commitOffsets(this.cluster, await this.coordinator(groupId), groupId, list, member));
+    } catch (err) {
+      if (err instanceof KafkaError) {
+        this.group?.onGroupError(err.errorCode);
+        if (err.errorCode === ErrorCode.NOT_COORDINATOR) this.group?.markCoordinatorUnknown();
+      }
+      throw err;
+    }
+  }
+
+  private currentPositions(): OffsetToCommit[] {
+    const out: OffsetToCommit[] = [];
+    for (const s of this.partitions.values()) if (s.position !== null) out.push({ topic: s.topic, partition: s.partition, offset: s.position, leaderEpoch: s.leaderEpoch });
+    return out;
+  }
+
+  private async commitIfAuto(): Promise<void> {
+    if (!this.config.enableAutoCommit || this.config.groupId === null) return;
+    await this.commit().catch(() => undefined);
+  }
+
+  /** Returns the records available now, waiting up to timeoutMs when there are none. */
+  async poll(options: PollOptions = {}): Promise<ConsumerRecord[]> {
+    if (this.closed) return [];
+    const deadline = performance.now() + (options.timeoutMs ?? 1000);
+    for (;;) {
+      if (this.closed || options.signal?.aborted === true) return [];
+      if (this.group !== null) await this.ensureGroup(options.signal);
+      this.maybeAutoCommit();
+      if (this.needPositions) await this.updatePositions();
+      const records = this.drainBuffered();
+      this.sendFetches();
+      if (records.length > 0) return records;
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) return [];
+      if (this.fetches.size === 0) {
+        await sleep(Math.min(remaining, 100), options.signal).catch(() => undefined);
+        continue;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([...this.fetches.values(), new Promise<void>((r) => (timer = setTimeout(r, remaining)))]);
+      clearTimeout(timer);
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<ConsumerRecord> {
+    while (!this.closed) {
+      for (const r of await this.poll({ timeoutMs: 1000 })) yield r;
+    }
+  }
+
+  /** Like the async iterator, but stops when `signal` aborts. */
+  async *messages(options: { signal?: AbortSignal } = {}): AsyncGenerator<ConsumerRecord> {
+    while (!this.closed && options.signal?.aborted !== true) {
+      for (const r of await this.poll({ timeoutMs: 1000, signal: options.signal })) yield r;
+    }
+  }
+
+  private maybeAutoCommit(): void {
+    if (!this.config.enableAutoCommit || this.config.groupId === null) return;
+    const now = performance.now();
+    if (now < this.nextAutoCommitMs) return;
+    if (this.nextAutoCommitMs === 0) {
+      this.nextAutoCommitMs = now + this.config.autoCommitIntervalMs;
+      return;
+    }
+    this.nextAutoCommitMs = now + this.config.autoCommitIntervalMs;
+    if (this.group !== null && (this.group.rejoinNeeded || this.group.generationId < 0)) return;
+    void this.commit().catch(() => undefined);
+  }
+
+  private drainBuffered(): ConsumerRecord[] {
+    const out: ConsumerRecord[] = [];
+    for (const s of this.partitions.values()) {
+      if (s.paused) continue;
+      if (s.buffered.length === 0) {
+        if (s.fetchPosition !== null && !s.inFlight) s.position = s.fetchPosition;
+        continue;
+      }
+      const room = this.config.maxPollRecords - out.length;
+      if (room <= 0) break;
+      const take = s.buffered.length <= room ? s.buffered : s.buffered.slice(0, room);
+      s.buffered = s.buffered.length <= room ? [] : s.buffered.slice(room);
+      for (const r of take) out.push(r);
+      s.position = take[take.length - 1]!.offset + 1n;
+      if (s.buffered.length === 0 && s.fetchPosition !== null && s.fetchPosition > s.position) s.position = s.fetchPosition;
+    }
+    return out;
+  }
+
+  /** Positions for partitions without one: the committed offset, else auto.offset.reset. */
+  private async updatePositions(): Promise<void> {
+    this.needPositions = false;
+    const unknown = [...this.partitions.values()].filter((s) => s.position === null && s.reset === null);
+    if (unknown.length > 0) {
+      if (this.config.groupId !== null) {
+        const committed = await this.committed(unknown.map((s) => ({ topic: s.topic, partition: s.partition })));
+        for (const c of committed) {
+          const s = this.partitions.get(tpKey(c.topic, c.partition));
+          if (s === undefined || s.position !== null) continue;
+          if (c.offset !== null) {
+            s.position = c.offset;
+            s.fetchPosition = c.offset;
+          }
+        }
+      }
+      for (const s of unknown) if (s.position === null) s.reset = this.config.autoOffsetReset;
+    }
+    const toReset = [...this.partitions.values()].filter((s) => s.position === null && s.reset !== null);
+    if (toReset.length === 0) return;
+    const none = toReset.find((s) => s.reset === 'none');
+    if (none !== undefined) {
+      throw new ClientError('GREGOR_ERR_NO_OFFSET', `no committed offset for ${none.topic}-${none.partition} and auto.offset.reset is none`);
+    }
+    const res = await listOffsets(
+      this.cluster,
+      toReset.map((s) => ({ topic: s.topic, partition: s.partition, timestamp: s.reset === 'earliest' ? OffsetSpec.earliest : OffsetSpec.latest })),
+      this.config.isolationLevel,
+    );
+    for (const r of res) {
+      const s = this.partitions.get(tpKey(r.topic, r.partition));
+      if (s === undefined || s.position !== null) continue;
+      s.position = r.offset;
+      s.fetchPosition = r.offset;
+      s.reset = null;
+    }
+  }
+
+  /** One Fetch per leader that has fetchable partitions and no fetch in flight. */
+  private sendFetches(): void {
+    const byLeader = new Map<number, PartitionState[]>();
+    const md = this.cluster.current;
+    let refresh = false;
+    for (const s of this.partitions.values()) {
+      if (s.paused || s.fetchPosition === null || s.inFlight || s.buffered.length >= this.config.maxPollRecords) continue;
+      const leader = md.topics.get(s.topic)?.partitions[s.partition]?.leader ?? -1;
+      if (leader < 0) {
+        refresh = true;
+        continue;
+      }
+      if (this.fetches.has(leader)) continue;
+      byLeader.set(leader, [...(byLeader.get(leader) ?? []), s]);
+    }
+    if (refresh) void this.cluster.refreshMetadata().catch(() => undefined);
+    for (const [leader, states] of byLeader) {
+      const p = this.fetchFrom(leader, states).finally(() => this.fetches.delete(leader));
+      this.fetches.set(leader, p);
+    }
+  }
+
+  private async fetchFrom(leader: number, states: PartitionState[]): Promise<void> {
+    let session = this.sessions.get(leader);
+    if (session === undefined) {
+      session = new FetchSessionHandler();
+      this.sessions.set(leader, session);
+    }
+    const md = this.cluster.current;
+    const wanted: FetchPartitionState[] = states.map((s) => ({
+      topic: s.topic, topicId: md.topics.get(s.topic)?.topicId ?? ZERO_UUID, partition: s.partition,
+      fetchOffset: s.fetchPosition!, maxBytes: this.config.maxPartitionFetchBytes, currentLeaderEpoch: -1,
+    }));
+    const epochs = new Map(states.map((s) => [tpKey(s.topic, s.partition), { s, seekEpoch: s.seekEpoch, fetchOffset: s.fetchPosition! }]));
+    for (const s of states) s.inFlight = true;
+    try {
+      const conn = await this.cluster.connectionTo(leader);
+      const version = conn.versionOf('Fetch') ?? 4;
+      const req = session.build(wanted);
+      const byTopic = (list: FetchPartitionState[]): Map<string, FetchPartitionState[]> => {
+        const m = new Map<string, FetchPartitionState[]>();
+        for (const p of list) m.set(p.topic, [...(m.get(p.topic) ?? []), p]);
+        return m;
+      };
+      const body = createFetchRequest({
+        replicaId: -1,
+        maxWaitMs: this.config.fetchMaxWaitMs,
+        minBytes: this.config.fetchMinBytes,
+        maxBytes: this.config.fetchMaxBytes,
+        isolationLevel: this.config.isolationLevel === 'read_committed' ? 1 : 0,
+        sessionId: version >= 7 ? req.sessionId : 0,
+        sessionEpoch: version >= 7 ? req.sessionEpoch : -1,
+        topics: [...byTopic(version >= 7 ? req.toSend : wanted)].map(([topic, ps]) => ({
+          topic, topicId: ps[0]!.topicId,
+          partitions: ps.map((p) => ({
+            partition: p.partition, currentLeaderEpoch: p.currentLeaderEpoch, fetchOffset: p.fetchOffset, lastFetchedEpoch: -1,
+            logStartOffset: -1n, partitionMaxBytes: p.maxBytes, replicaDirectoryId: ZERO_UUID,
+          })),
+        })),
+        forgottenTopicsData: version >= 7 ? [...byTopic(req.forgotten)].map(([topic, ps]) => ({ topic, topicId: ps[0]!.topicId, partitions: ps.map((p) => p.partition) })) : [],
+        rackId: '',
+      });
+      const res = await conn.request('Fetch', body, { timeoutMs: this.cluster.config.requestTimeoutMs + this.config.fetchMaxWaitMs });
+      if (version >= 7) session.handleResponse(res.errorCode, res.sessionId);
+      if (res.errorCode !== 0) return;
+      this.handleFetchResponse(res, epochs);
+    } catch {
+      session.reset();
+      await this.cluster.refreshMetadata().catch(() => undefined);
+    } finally {
+      for (const s of states) s.inFlight = false;
+    }
+  }
+
+  private handleFetchResponse(res: FetchResponse, sent: Map<string, { s: PartitionState; seekEpoch: number; fetchOffset: bigint }>): void {
+    const namesById = new Map<string, string>();
+    for (const t of this.cluster.current.topics.values()) namesById.set(t.topicId, t.name);
+    let refresh = false;
+    for (const t of res.responses) {
+      const topic = t.topic !== '' ? t.topic : namesById.get(t.topicId) ?? '';
+      for (const p of t.partitions) {
+        const entry = sent.get(tpKey(topic, p.partitionIndex));
+        if (entry === undefined) continue;
+        const { s } = entry;
+        if (s.seekEpoch !== entry.seekEpoch || s.fetchPosition !== entry.fetchOffset || !this.partitions.has(tpKey(topic, p.partitionIndex))) continue;
+        if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
+          this.requestReset(s, this.config.autoOffsetReset);
+          continue;
+        }
+        if (p.errorCode !== 0) {
+          if (METADATA_STALE_ERRORS.has(p.errorCode)) refresh = true;
+          continue;
+        }
+        s.highWatermark = p.highWatermark;
+        const parsed = parseFetchedRecords(topic, p.partitionIndex, p.records, entry.fetchOffset, this.config.isolationLevel === 'read_committed', p.abortedTransactions);
+        if (parsed.records.length > 0) {
+          s.buffered = s.buffered.length === 0 ? parsed.records : s.buffered.concat(parsed.records);
+          s.leaderEpoch = parsed.records[parsed.records.length - 1]!.leaderEpoch;
+        }
+        s.fetchPosition = parsed.nextFetchOffset;
+      }
+    }
+    if (refresh) {
+      for (const sess of this.sessions.values()) sess.reset();
+      void this.cluster.refreshMetadata().catch(() => undefined);
+    }
+  }
+
+  /** Joins or rejoins when needed, revoking and assigning per the rebalance protocol. */
+  private async ensureGroup(signal?: AbortSignal): Promise<void> {
+    const group = this.group!;
+    if (!group.rejoinNeeded && group.generationId >= 0) return;
+    const cooperative = group.rebalanceProtocol === 'cooperative';
+    const owned = this.assignment();
+    if (group.lost) {
+      this.partitions.clear();
+      if (owned.length > 0) await this.listener.onPartitionsLost?.(owned);
+    } else if (!cooperative && owned.length > 0) {
+      await this.commitIfAuto();
+      await this.listener.onPartitionsRevoked?.(owned);
+      this.partitions.clear();
+    }
+    const result = await group.joinGroup(this.subscription!, cooperative ? this.assignment() : [], signal);
+    const assigned = new Set(result.assigned.map((tp) => tpKey(tp.topic, tp.partition)));
+    const revoked = this.assignment().filter((tp) => !assigned.has(tpKey(tp.topic, tp.partition)));
+    if (revoked.length > 0) {
+      await this.commit(revoked.flatMap((tp) => {
+        const s = this.partitions.get(tpKey(tp.topic, tp.partition))!;
+        return s.position === null ? [] : [{ ...tp, offset: s.position }];
+      })).catch(() => undefined);
+      await this.listener.onPartitionsRevoked?.(revoked);
+      for (const tp of revoked) this.partitions.delete(tpKey(tp.topic, tp.partition));
+      // KIP-429: rejoin so the revoked partitions can be handed to their new owners.
+      if (cooperative) group.rejoinNeeded = true;
+    }
+    const added = result.assigned.filter((tp) => !this.partitions.has(tpKey(tp.topic, tp.partition)));
+    for (const tp of added) this.addPartition(tp);
+    for (const s of this.sessions.values()) s.reset();
+    if (added.length > 0) await this.listener.onPartitionsAssigned?.(added);
+  }
+
+  /** Commits (auto-commit), leaves the group and closes connections. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.group !== null) {
+      if (this.group.generationId >= 0 && !this.group.rejoinNeeded) await this.commitIfAuto();
+      await this.group.leave();
+    }
+    await Promise.allSettled([...this.fetches.values()]);
+    await this.cluster.close();
+  }
+}

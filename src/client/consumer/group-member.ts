@@ -1,0 +1,218 @@
+/**
+ * A consumer's membership in a classic group: FindCoordinator, JoinGroup (with the
+ * MEMBER_ID_REQUIRED round trip of KIP-394), the leader's assignment, SyncGroup, a heartbeat
+ * loop every heartbeat.interval.ms, and LeaveGroup. It reports what the coordinator says —
+ * "rejoin needed" after REBALANCE_IN_PROGRESS, "member lost" after UNKNOWN_MEMBER_ID /
+ * ILLEGAL_GENERATION / FENCED_INSTANCE_ID — and leaves the decisions (revoke, commit, rejoin) to
+ * the consumer.
+ */
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { createHeartbeatRequest } from '../../protocol/generated/heartbeat.js';
+import { createJoinGroupRequest } from '../../protocol/generated/join-group.js';
+import { createLeaveGroupRequest } from '../../protocol/generated/leave-group.js';
+import { createSyncGroupRequest } from '../../protocol/generated/sync-group.js';
+import type { KafkaCluster } from '../cluster.js';
+import type { TopicPartition } from '../offsets.js';
+import { assignors, type AssignorMember, type AssignorName } from './assignors.js';
+import type { ResolvedConsumerConfig } from './config.js';
+import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from './protocol.js';
+
+export interface JoinResult {
+  generationId: number;
+  memberId: string;
+  protocol: AssignorName;
+  assigned: TopicPartition[];
+}
+
+const REJOIN_ERRORS: ReadonlySet<number> = new Set([ErrorCode.REBALANCE_IN_PROGRESS]);
+const LOST_ERRORS: ReadonlySet<number> = new Set([ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.ILLEGAL_GENERATION, ErrorCode.FENCED_INSTANCE_ID]);
+const COORDINATOR_ERRORS: ReadonlySet<number> = new Set([ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS]);
+
+export class GroupMember {
+  memberId = '';
+  generationId = -1;
+  coordinator = -1;
+  protocol: AssignorName | null = null;
+  /** Set when the coordinator asks for a rebalance (heartbeat said REBALANCE_IN_PROGRESS). */
+  rejoinNeeded = true;
+  /** Set when our membership is gone (owned partitions must be dropped without commit). */
+  lost = false;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly cluster: KafkaCluster,
+    readonly groupId: string,
+    private readonly config: ResolvedConsumerConfig,
+  ) {}
+
+  get groupInstanceId(): string | null {
+    return this.config.groupInstanceId;
+  }
+
+  /** The rebalance protocol: cooperative only when every configured assignor supports it (as Java). */
+  get rebalanceProtocol(): 'eager' | 'cooperative' {
+    return this.config.assignors.every((a) => assignors[a].protocol === 'cooperative') ? 'cooperative' : 'eager';
+  }
+
+  async ensureCoordinator(): Promise<number> {
+    if (this.coordinator < 0) this.coordinator = await this.cluster.findCoordinator(this.groupId);
+    return this.coordinator;
+  }
+
+  markCoordinatorUnknown(): void {
+    this.coordinator = -1;
+  }
+
+  /** Joins (or rejoins) and syncs; returns the new generation's assignment. */
+  async joinGroup(topics: string[], owned: TopicPartition[], signal?: AbortSignal): Promise<JoinResult> {
+    for (let attempt = 0; ; attempt++) {
+      if (signal?.aborted === true) throw new KafkaError(ErrorCode.REBALANCE_IN_PROGRESS, 'aborted');
+      try {
+        return await this.joinOnce(topics, owned);
+      } catch (err) {
+        if (!(err instanceof KafkaError) || attempt > 20) throw err;
+        if (COORDINATOR_ERRORS.has(err.errorCode)) this.markCoordinatorUnknown();
+        else if (LOST_ERRORS.has(err.errorCode)) this.resetMember();
+        else if (err.errorCode === ErrorCode.MEMBER_ID_REQUIRED || REJOIN_ERRORS.has(err.errorCode)) {
+          // try again at once
+        } else if (!err.retriable) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(1000, this.cluster.config.retryBackoffMs * (attempt + 1))));
+      }
+    }
+  }
+
+  private async joinOnce(topics: string[], owned: TopicPartition[]): Promise<JoinResult> {
+    this.stopHeartbeats();
+    const coordinator = await this.ensureCoordinator();
+    const conn = await this.cluster.connectionTo(coordinator);
+    const ownedByTopic = new Map<string, number[]>();
+    for (const tp of owned) ownedByTopic.set(tp.topic, [...(ownedByTopic.get(tp.topic) ?? []), tp.partition]);
+    const metadata = encodeSubscription({
+      topics: [...topics].sort(), userData: null, generationId: this.generationId, rackId: null,
+      ownedPartitions: [...ownedByTopic].map(([topic, partitions]) => ({ topic, partitions })),
+    });
+    const join = await conn.request('JoinGroup', createJoinGroupRequest({
+      groupId: this.groupId,
+      sessionTimeoutMs: this.config.sessionTimeoutMs,
+      rebalanceTimeoutMs: this.config.maxPollIntervalMs,
+      memberId: this.memberId,
+      groupInstanceId: this.config.groupInstanceId,
+      protocolType: CONSUMER_PROTOCOL_TYPE,
+      protocols: this.config.assignors.map((name) => ({ name, metadata })),
+      reason: null,
+    }), { timeoutMs: this.config.maxPollIntervalMs + 5000 });
+    if (join.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
+      this.memberId = join.memberId;
+      throw new KafkaError(join.errorCode, 'JoinGroup');
+    }
+    if (join.errorCode !== 0) throw new KafkaError(join.errorCode, `JoinGroup ${this.groupId}`);
+    this.memberId = join.memberId;
+    this.generationId = join.generationId;
+    const protocol = (join.protocolName ?? this.config.assignors[0]!) as AssignorName;
+    const assignments = join.leader === join.memberId && !join.skipAssignment ? await this.assign(protocol, join.members) : [];
+    const sync = await conn.request('SyncGroup', createSyncGroupRequest({
+      groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.config.groupInstanceId,
+      protocolType: CONSUMER_PROTOCOL_TYPE, protocolName: protocol, assignments,
+    }), { timeoutMs: this.config.maxPollIntervalMs + 5000 });
+    if (sync.errorCode !== 0) throw new KafkaError(sync.errorCode, `SyncGroup ${this.groupId}`);
+    const assignment = decodeAssignment(sync.assignment);
+    this.protocol = protocol;
+    this.rejoinNeeded = false;
+    this.lost = false;
+    this.startHeartbeats();
+    return {
+      generationId: this.generationId, memberId: this.memberId, protocol,
+      assigned: assignment.assignedPartitions.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition }))),
+    };
+  }
+
+  /** The leader's job: decode the members' subscriptions, run the assignor, encode the result. */
+  private async assign(protocol: AssignorName, members: { memberId: string; groupInstanceId: string | null; metadata: Buffer }[]): Promise<{ memberId: string; assignment: Buffer }[]> {
+    const assignor = assignors[protocol];
+    if (assignor === undefined) throw new KafkaError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, `unknown assignor ${protocol}`);
+    const decoded: AssignorMember[] = members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, subscription: decodeSubscription(m.metadata) }));
+    const topics = [...new Set(decoded.flatMap((m) => m.subscription.topics))];
+    const md = await this.cluster.refreshMetadata({ topics });
+    const partitionsPerTopic = new Map<string, number>();
+    for (const t of topics) {
+      const tm = md.topics.get(t);
+      if (tm !== undefined && tm.errorCode === 0) partitionsPerTopic.set(t, tm.partitions.length);
+    }
+    const result = assignor.assign(partitionsPerTopic, decoded);
+    return decoded.map((m) => {
+      const tps = result.get(m.memberId) ?? [];
+      const byTopic = new Map<string, number[]>();
+      for (const tp of tps) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
+      return { memberId: m.memberId, assignment: encodeAssignment({ assignedPartitions: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })), userData: null }) };
+    });
+  }
+
+  private startHeartbeats(): void {
+    this.stopHeartbeats();
+    if (this.stopped) return;
+    this.heartbeatTimer = setTimeout(() => void this.heartbeat(), this.config.heartbeatIntervalMs);
+    this.heartbeatTimer.unref();
+  }
+
+  stopHeartbeats(): void {
+    if (this.heartbeatTimer !== null) clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+  }
+
+  private async heartbeat(): Promise<void> {
+    this.heartbeatTimer = null;
+    if (this.stopped || this.rejoinNeeded) return;
+    try {
+      const res = await this.cluster.send(this.coordinator, 'Heartbeat', createHeartbeatRequest({
+        groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.config.groupInstanceId,
+      }));
+      this.onHeartbeatError(res.errorCode);
+    } catch {
+      this.markCoordinatorUnknown();
+      this.rejoinNeeded = true;
+      return;
+    }
+    if (!this.rejoinNeeded) this.startHeartbeats();
+  }
+
+  private onHeartbeatError(code: number): void {
+    if (code === 0) return;
+    if (REJOIN_ERRORS.has(code)) this.rejoinNeeded = true;
+    else if (LOST_ERRORS.has(code)) {
+      this.resetMember();
+      this.lost = true;
+      this.rejoinNeeded = true;
+    } else if (COORDINATOR_ERRORS.has(code)) {
+      this.markCoordinatorUnknown();
+      this.rejoinNeeded = true;
+    }
+  }
+
+  /** Reports an error from a commit or other group request (same reactions as heartbeats). */
+  onGroupError(code: number): void {
+    this.onHeartbeatError(code);
+  }
+
+  private resetMember(): void {
+    if (this.config.groupInstanceId === null) this.memberId = '';
+    this.generationId = -1;
+  }
+
+  /** LeaveGroup (skipped for static members, as Kafka: they keep their place until the session ends). */
+  async leave(): Promise<void> {
+    this.stopped = true;
+    this.stopHeartbeats();
+    if (this.memberId === '' || this.coordinator < 0 || this.config.groupInstanceId !== null) return;
+    try {
+      const conn = await this.cluster.connectionTo(this.coordinator);
+      const version = conn.versionOf('LeaveGroup') ?? 0;
+      await conn.request('LeaveGroup', createLeaveGroupRequest(version >= 3
+        ? { groupId: this.groupId, members: [{ memberId: this.memberId, groupInstanceId: null, reason: 'the consumer is being closed' }] }
+        : { groupId: this.groupId, memberId: this.memberId }), { timeoutMs: 5000 });
+    } catch {
+      // Leaving is best effort: the session timeout removes us anyway.
+    }
+    this.resetMember();
+  }
+}
