@@ -8,3 +8,6 @@ export { Broker, type BrokerOptions } from './broker/broker.js';
 export { BrokerConfig, brokerConfigFromProperties } from './broker/config/broker-config.js';
 export { startCluster, type ClusterOptions, type EmbeddedCluster } from './broker/embedded-cluster.js';
 export { startBroker } from './broker/start-broker.js';
+
+// Client: admin, producer, consumer (src/client).
+export * from './client/index.js';
