@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startCluster, type EmbeddedCluster } from '../../src/broker/embedded-cluster.js';
+import { Admin } from '../../src/client/admin/admin.js';
+import type { AssignorName } from '../../src/client/consumer/assignors.js';
+import { Consumer, type ConsumerRecord } from '../../src/client/consumer/consumer.js';
+import { Producer } from '../../src/client/producer/producer.js';
+
+let cluster: EmbeddedCluster;
+let admin: Admin;
+
+before(async () => {
+  cluster = await startCluster({ brokers: 1, brokerConfig: { 'group.initial.rebalance.delay.ms': 0 } });
+  admin = new Admin({ bootstrapServers: cluster.bootstrapServers });
+});
+after(async () => {
+  await admin.close();
+  await cluster.stop();
+});
+
+function groupConsumer(groupId: string, strategy: AssignorName[]): Consumer {
+  return new Consumer({
+    bootstrapServers: cluster.bootstrapServers, groupId, autoOffsetReset: 'earliest', partitionAssignmentStrategy: strategy,
+    heartbeatIntervalMs: 200, sessionTimeoutMs: 6000, autoCommitIntervalMs: 200,
+  });
+}
+
+async function pollUntil(consumers: Consumer[], done: (all: ConsumerRecord[]) => boolean, timeoutMs = 20000): Promise<ConsumerRecord[]> {
+  const all: ConsumerRecord[] = [];
+  const deadline = Date.now() + timeoutMs;
+  while (!done(all) && Date.now() < deadline) {
+    const batches = await Promise.all(consumers.map((c) => c.poll({ timeoutMs: 200 })));
+    for (const b of batches) all.push(...b);
+  }
+  return all;
+}
+
+for (const strategy of [['range'], ['roundrobin'], ['sticky'], ['cooperative-sticky']] as AssignorName[][]) {
+  test(`two members share a topic with ${strategy[0]}, commit, and a new member resumes from the commits`, async () => {
+    const topic = `g-${strategy[0]}`;
+    const groupId = `group-${strategy[0]}`;
+    await admin.createTopics([{ name: topic, numPartitions: 4, replicationFactor: 1 }]);
+    const producer = new Producer({ bootstrapServers: cluster.bootstrapServers });
+    await Promise.all(Array.from({ length: 200 }, (_, i) => producer.send({ topic, partition: i % 4, value: `m${i}` })));
+    const a = groupConsumer(groupId, strategy);
+    const b = groupConsumer(groupId, strategy);
+    a.subscribe([topic]);
+    b.subscribe([topic]);
+    const seen = await pollUntil([a, b], (all) => all.length >= 200 && a.assignment().length + b.assignment().length === 4 && a.assignment().length > 0 && b.assignment().length > 0);
+    assert.equal(new Set(seen.map((r) => `${r.partition}:${r.offset}`)).size, 200);
+    assert.equal(a.assignment().length + b.assignment().length, 4);
+    const [desc] = await admin.describeGroups([groupId]);
+    assert.equal(desc!.state, 'Stable');
+    assert.equal(desc!.protocol, strategy[0]);
+    assert.equal(desc!.members.length, 2);
+    assert.equal(desc!.members.flatMap((m) => m.assignment).length, 4);
+    await a.commit();
+    await b.commit();
+    await a.close();
+    await b.close();
+    const offsets = await admin.listConsumerGroupOffsets(groupId);
+    assert.deepEqual(offsets.map((o) => o.offset).sort(), [50n, 50n, 50n, 50n]);
+    await Promise.all(Array.from({ length: 8 }, (_, i) => producer.send({ topic, partition: i % 4, value: `late${i}` })));
+    const c = groupConsumer(groupId, strategy);
+    c.subscribe([topic]);
+    const late = await pollUntil([c], (all) => all.length >= 8);
+    assert.deepEqual(late.map((r) => r.value!.toString()).sort(), Array.from({ length: 8 }, (_, i) => `late${i}`).sort());
+    await c.close();
+    await producer.close();
+  });
+}
