@@ -118,3 +118,12 @@ test('the API table matches the specs in ../shared (version ranges, flexible ver
     assert.deepEqual(api.listeners, s.listeners, s.name);
   }
 });
+
+test('ControlledShutdown v0 uses request header v0 (no client id)', () => {
+  const buf = hex('0007 0000 00000005  00000003');
+  const d = decodeRequest(buf);
+  assert.equal(d.headerVersion, 0);
+  assert.equal(d.header.correlationId, 5);
+  assert.equal(d.body.brokerId, 3);
+  assert.ok(encodeRequest(d.header, d.body).equals(buf));
+});

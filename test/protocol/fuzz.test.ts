@@ -168,3 +168,30 @@ test('fuzzed whole requests (header + body) fail only with typed errors', () => 
   console.log(`fuzz (whole requests): ${JSON.stringify(counts)}`);
   assert.ok(counts.decode > 0 && counts.unknownApi > 0 && counts.unsupported > 0);
 });
+
+test('fuzzed response bodies (a hostile or broken broker) decode or fail with a DecodeError', () => {
+  const rng = new Rng(SEED ^ 0x1234567);
+  const scratch = Buffer.alloc(256);
+  let total = 0;
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    for (const api of allApis) {
+      for (let i = 0; i < 5_000; i++) {
+        const version = api.minVersion + (i % (api.latestVersion - api.minVersion + 1));
+        const n = rng.below(120);
+        for (let k = 0; k < n; k++) scratch[k] = rng.next() & 0xff;
+        try {
+          api.response.decode(new Reader(scratch.subarray(0, n)), version);
+        } catch (err) {
+          if (!(err instanceof DecodeError)) assert.fail(`${api.name} v${version} response: ${String(err)}`);
+        }
+        total++;
+      }
+    }
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+  console.log(`fuzz (responses): ${total} inputs`);
+  assert.equal(total, 5_000 * allApis.length);
+});
