@@ -262,3 +262,22 @@ export function decodeResponse(apiKey: number, version: number, buf: Buffer): De
   checkConsumed(r, api.name, 'response');
   return { correlationId: header.correlationId, body };
 }
+
+// ---------------------------------------------------------------- typed conveniences (client side)
+
+/** A framed request for API `name`, the body typed by the API (the request header is built here). */
+export function encodeRequestFrameOf<N extends ApiName>(
+  name: N,
+  version: number,
+  correlationId: number,
+  clientId: string | null,
+  body: RequestOf<N>,
+  options: EncodeOptions = {},
+): Buffer {
+  return encodeRequestFrame({ requestApiKey: ApiKey[name], requestApiVersion: version, correlationId, clientId }, body, options);
+}
+
+/** Decodes a response (without its size prefix) to a request of API `name`, typed. */
+export function decodeResponseOf<N extends ApiName>(name: N, version: number, buf: Buffer): { correlationId: number; body: ResponseOf<N> } {
+  return decodeResponse(ApiKey[name], version, buf);
+}

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { Reader } from '../../src/util/bytes.js';
 import { DecodeError } from '../../src/util/errors.js';
 import {
-  ApiKey, allApis, apiByKey, apiByName, decodeRequest, decodeRequestBody, decodeRequestHeader, encodeRequest, isVersionSupported,
-  peekCorrelationId, requestHeaderVersion, responseHeaderVersion, UnknownApiKeyError, UnsupportedVersionError,
+  ApiKey, allApis, apiByKey, apiByName, decodeRequest, decodeRequestBody, decodeRequestHeader, decodeResponseOf, encodeRequest,
+  encodeRequestFrameOf, encodeResponse, isVersionSupported, peekCorrelationId, requestHeaderVersion, responseHeaderVersion, UnknownApiKeyError, UnsupportedVersionError,
 } from '../../src/protocol/api.js';
 import { ErrorCode, KafkaError } from '../../src/protocol/errors.js';
-import { createApiVersionsRequest } from '../../src/protocol/generated/api-versions.js';
+import { createApiVersionsRequest, createApiVersionsResponse } from '../../src/protocol/generated/api-versions.js';
 import { createConsumerGroupHeartbeatRequest } from '../../src/protocol/generated/consumer-group-heartbeat.js';
 import { loadMessageSpecs } from '../../src/protocol/codegen/spec.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -126,4 +126,14 @@ test('ControlledShutdown v0 uses request header v0 (no client id)', () => {
   assert.equal(d.header.correlationId, 5);
   assert.equal(d.body.brokerId, 3);
   assert.ok(encodeRequest(d.header, d.body).equals(buf));
+});
+
+test('typed conveniences: encodeRequestFrameOf / decodeResponseOf', () => {
+  const frame = encodeRequestFrameOf('ApiVersions', 3, 21, 'typed', createApiVersionsRequest({ clientSoftwareName: 'x' }));
+  const req = decodeRequest(frame.subarray(4));
+  assert.equal(req.header.correlationId, 21);
+  assert.equal(req.body.clientSoftwareName, 'x');
+  const resp = encodeResponse(ApiKey.ApiVersions, 3, 21, createApiVersionsResponse({ errorCode: ErrorCode.UNSUPPORTED_VERSION }));
+  const decoded = decodeResponseOf('ApiVersions', 3, resp);
+  assert.equal(decoded.body.errorCode, ErrorCode.UNSUPPORTED_VERSION);
 });
