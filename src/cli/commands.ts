@@ -16,5 +16,6 @@ export const commands: Command[] = [
   { name: 'dev', summary: 'keeper + broker in one process for development (data under ./data)', load: () => import('./commands/dev.js') },
   { name: 'broker', summary: 'Kafka-compatible broker (server.properties)', load: () => import('./commands/broker.js') },
   { name: 'keeper', summary: 'standalone ZooKeeper-compatible server (zoo.cfg)', load: () => import('./commands/keeper.js') },
+  { name: 'topics', summary: 'create, list, describe, alter and delete topics (kafka-topics.sh)', load: () => import('./commands/topics.js') },
   { name: 'zk', summary: 'zkCli.sh-style shell for the keeper or any ZooKeeper server', load: () => import('./commands/zk.js') },
 ];
