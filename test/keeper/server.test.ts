@@ -322,3 +322,18 @@ test('fuzz: random request bodies for every op code never take the server down',
   assert.ok(J.decodeGetChildrenResponse(r.body).children.includes('zookeeper'));
   ok.end();
 });
+
+test('reconfig answers RECONFIGDISABLED; closeSession removes the session and its ephemerals', async () => {
+  const a = await RawZk.open(keeper.port);
+  await a.handshake();
+  const rc = await a.request(1, OpCode.reconfig, (w) => J.encodeReconfigRequest(w, { joiningServers: 'server.2=x:1:2', leavingServers: '', newMembers: '', curConfigId: -1n }));
+  assert.equal(rc.err, ZkErrorCode.RECONFIGDISABLED);
+  await a.request(2, OpCode.create, (w) => J.encodeCreateRequest(w, { path: '/bye', data: null, acl: OPEN, flags: CreateMode.EPHEMERAL }));
+  const sid = a.connectResponse!.sessionId;
+  assert.ok(keeper.server.sessions.sessions.has(sid));
+  const close = await a.request(3, OpCode.closeSession);
+  assert.equal(close.err, 0);
+  await a.closedPromise();
+  assert.equal(keeper.server.tree.getNode('/bye'), undefined);
+  assert.ok(!keeper.server.sessions.sessions.has(sid));
+});

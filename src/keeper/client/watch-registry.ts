@@ -101,9 +101,10 @@ export class WatchRegistry {
     return removed;
   }
 
+  /** As the Java client: Children / Data cover the one-shot kinds only; Any covers persistent watches too. */
   private kindsFor(type: WatcherTypeName): WatchKind[] {
-    if (type === 'children') return ['child', 'persistent', 'persistentRecursive'];
-    if (type === 'data') return ['data', 'exist', 'persistent', 'persistentRecursive'];
+    if (type === 'children') return ['child'];
+    if (type === 'data') return ['data', 'exist'];
     return ['data', 'exist', 'child', 'persistent', 'persistentRecursive'];
   }
 

@@ -263,6 +263,9 @@ function readRequest(tree: DataTree, req: FinalRequest, clientIp: string): BodyW
     }
     case OpCode.ping:
       return null;
+    case OpCode.reconfig:
+      // Standalone, with reconfigEnabled=false as ZooKeeper defaults.
+      throw new KeeperError(ZkErrorCode.RECONFIGDISABLED);
     default:
       throw new KeeperError(ZkErrorCode.UNIMPLEMENTED);
   }

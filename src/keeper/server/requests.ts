@@ -32,6 +32,7 @@ export type RequestBody =
   | { type: typeof OpCode.addWatch; record: J.AddWatchRequest }
   | { type: typeof OpCode.checkWatches | typeof OpCode.removeWatches; record: J.CheckWatchesRequest }
   | { type: typeof OpCode.ping | typeof OpCode.closeSession | typeof OpCode.whoAmI }
+  | { type: typeof OpCode.reconfig; record: J.ReconfigRequest }
   | { type: typeof OpCode.createSession; timeoutMs: number }
   | { type: typeof OpCode.deleteContainer; path: string };
 
@@ -114,6 +115,8 @@ export function decodeRequestBody(type: number, r: Reader): RequestBody | null {
     case OpCode.closeSession:
     case OpCode.whoAmI:
       return { type };
+    case OpCode.reconfig:
+      return { type, record: J.decodeReconfigRequest(r) };
     default:
       return null;
   }
