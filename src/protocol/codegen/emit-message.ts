@@ -172,7 +172,7 @@ function decodeInto(t: FieldType, target: string, rd: string, nullC: string, fle
       );
       const elemType = tsType(t.element);
       const fill = [
-        `const ${a} = new Array<${elemType}>(${n});`,
+        `const ${a}: ${elemType}[] = [];`,
         `for (let ${i} = 0; ${i} < ${n}; ${i}++) {`,
         ...indent(decodeInto(t.element, `${a}[${i}]`, rd, 'false', flexC, depth + 1, ctx)),
         '}',

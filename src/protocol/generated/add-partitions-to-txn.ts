@@ -176,7 +176,7 @@ export function decodeAddPartitionsToTxnRequest(r: Reader, version: number): Add
   if (version >= 4) {
     {
       const n0 = rt.readCompactArrayCount(r, 0, false);
-      const a0 = new Array<AddPartitionsToTxnRequestAddPartitionsToTxnTransaction>(n0);
+      const a0: AddPartitionsToTxnRequestAddPartitionsToTxnTransaction[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r, version);
       }
@@ -207,7 +207,7 @@ export function decodeAddPartitionsToTxnRequest(r: Reader, version: number): Add
   if (version <= 3) {
     {
       const n0 = (version >= 3 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-      const a0 = new Array<AddPartitionsToTxnRequestAddPartitionsToTxnTopic>(n0);
+      const a0: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version);
       }
@@ -252,7 +252,7 @@ function decodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r: Reader,
   if (version >= 4) {
     {
       const n0 = rt.readCompactArrayCount(r, 2, false);
-      const a0 = new Array<AddPartitionsToTxnRequestAddPartitionsToTxnTopic>(n0);
+      const a0: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version);
       }
@@ -273,7 +273,7 @@ function decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r: Reader, versi
   let f1: number[];
   {
     const n0 = (version >= 3 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }
@@ -452,7 +452,7 @@ export function decodeAddPartitionsToTxnResponse(r: Reader, version: number): Ad
   if (version >= 4) {
     {
       const n0 = rt.readCompactArrayCount(r, 0, false);
-      const a0 = new Array<AddPartitionsToTxnResponseAddPartitionsToTxnResult>(n0);
+      const a0: AddPartitionsToTxnResponseAddPartitionsToTxnResult[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(r, version);
       }
@@ -465,7 +465,7 @@ export function decodeAddPartitionsToTxnResponse(r: Reader, version: number): Ad
   if (version <= 3) {
     {
       const n0 = (version >= 3 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-      const a0 = new Array<AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult>(n0);
+      const a0: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version);
       }
@@ -492,7 +492,7 @@ function decodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(r: Reader, ver
   if (version >= 4) {
     {
       const n0 = rt.readCompactArrayCount(r, 2, false);
-      const a0 = new Array<AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult>(n0);
+      const a0: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version);
       }
@@ -513,7 +513,7 @@ function decodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r: Reader
   let f1: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[];
   {
     const n0 = (version >= 3 ? rt.readCompactArrayCount(r, 6, false) : rt.readArrayCount(r, 6, false));
-    const a0 = new Array<AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult>(n0);
+    const a0: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r, version);
     }

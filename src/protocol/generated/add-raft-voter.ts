@@ -78,7 +78,7 @@ export function decodeAddRaftVoterRequest(r: Reader, version: number): AddRaftVo
   let f4: AddRaftVoterRequestListener[];
   {
     const n0 = rt.readCompactArrayCount(r, 5, false);
-    const a0 = new Array<AddRaftVoterRequestListener>(n0);
+    const a0: AddRaftVoterRequestListener[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAddRaftVoterRequestListener(r, version);
     }

@@ -150,7 +150,7 @@ export function decodeAlterClientQuotasRequest(r: Reader, version: number): Alte
   let f0: AlterClientQuotasRequestEntryData[];
   {
     const n0 = (version >= 1 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<AlterClientQuotasRequestEntryData>(n0);
+    const a0: AlterClientQuotasRequestEntryData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAlterClientQuotasRequestEntryData(r, version);
     }
@@ -168,7 +168,7 @@ function decodeAlterClientQuotasRequestEntryData(r: Reader, version: number): Al
   let f0: AlterClientQuotasRequestEntityData[];
   {
     const n0 = (version >= 1 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<AlterClientQuotasRequestEntityData>(n0);
+    const a0: AlterClientQuotasRequestEntityData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAlterClientQuotasRequestEntityData(r, version);
     }
@@ -177,7 +177,7 @@ function decodeAlterClientQuotasRequestEntryData(r: Reader, version: number): Al
   let f1: AlterClientQuotasRequestOpData[];
   {
     const n0 = (version >= 1 ? rt.readCompactArrayCount(r, 10, false) : rt.readArrayCount(r, 10, false));
-    const a0 = new Array<AlterClientQuotasRequestOpData>(n0);
+    const a0: AlterClientQuotasRequestOpData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAlterClientQuotasRequestOpData(r, version);
     }
@@ -325,7 +325,7 @@ export function decodeAlterClientQuotasResponse(r: Reader, version: number): Alt
   let f1: AlterClientQuotasResponseEntryData[];
   {
     const n0 = (version >= 1 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-    const a0 = new Array<AlterClientQuotasResponseEntryData>(n0);
+    const a0: AlterClientQuotasResponseEntryData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAlterClientQuotasResponseEntryData(r, version);
     }
@@ -344,7 +344,7 @@ function decodeAlterClientQuotasResponseEntryData(r: Reader, version: number): A
   let f2: AlterClientQuotasResponseEntityData[];
   {
     const n0 = (version >= 1 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<AlterClientQuotasResponseEntityData>(n0);
+    const a0: AlterClientQuotasResponseEntityData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAlterClientQuotasResponseEntityData(r, version);
     }

@@ -117,7 +117,7 @@ export function decodeAlterConfigsRequest(r: Reader, version: number): AlterConf
   let f0: AlterConfigsRequestAlterConfigsResource[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 3, false) : rt.readArrayCount(r, 3, false));
-    const a0 = new Array<AlterConfigsRequestAlterConfigsResource>(n0);
+    const a0: AlterConfigsRequestAlterConfigsResource[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAlterConfigsRequestAlterConfigsResource(r, version);
     }
@@ -137,7 +137,7 @@ function decodeAlterConfigsRequestAlterConfigsResource(r: Reader, version: numbe
   let f2: AlterConfigsRequestAlterableConfig[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<AlterConfigsRequestAlterableConfig>(n0);
+    const a0: AlterConfigsRequestAlterableConfig[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAlterConfigsRequestAlterableConfig(r, version);
     }
@@ -241,7 +241,7 @@ export function decodeAlterConfigsResponse(r: Reader, version: number): AlterCon
   let f1: AlterConfigsResponseAlterConfigsResourceResponse[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 5, false) : rt.readArrayCount(r, 5, false));
-    const a0 = new Array<AlterConfigsResponseAlterConfigsResourceResponse>(n0);
+    const a0: AlterConfigsResponseAlterConfigsResourceResponse[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAlterConfigsResponseAlterConfigsResourceResponse(r, version);
     }

@@ -96,7 +96,7 @@ export function decodeAlterPartitionReassignmentsRequest(r: Reader, version: num
   let f1: AlterPartitionReassignmentsRequestReassignableTopic[];
   {
     const n0 = rt.readCompactArrayCount(r, 3, false);
-    const a0 = new Array<AlterPartitionReassignmentsRequestReassignableTopic>(n0);
+    const a0: AlterPartitionReassignmentsRequestReassignableTopic[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAlterPartitionReassignmentsRequestReassignableTopic(r, version);
     }
@@ -112,7 +112,7 @@ function decodeAlterPartitionReassignmentsRequestReassignableTopic(r: Reader, ve
   let f1: AlterPartitionReassignmentsRequestReassignablePartition[];
   {
     const n0 = rt.readCompactArrayCount(r, 6, false);
-    const a0 = new Array<AlterPartitionReassignmentsRequestReassignablePartition>(n0);
+    const a0: AlterPartitionReassignmentsRequestReassignablePartition[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAlterPartitionReassignmentsRequestReassignablePartition(r, version);
     }
@@ -131,7 +131,7 @@ function decodeAlterPartitionReassignmentsRequestReassignablePartition(r: Reader
     if (n0 < 0) {
       f1 = null;
     } else {
-      const a0 = new Array<number>(n0);
+      const a0: number[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = r.int32();
       }
@@ -241,7 +241,7 @@ export function decodeAlterPartitionReassignmentsResponse(r: Reader, version: nu
   let f3: AlterPartitionReassignmentsResponseReassignableTopicResponse[];
   {
     const n0 = rt.readCompactArrayCount(r, 3, false);
-    const a0 = new Array<AlterPartitionReassignmentsResponseReassignableTopicResponse>(n0);
+    const a0: AlterPartitionReassignmentsResponseReassignableTopicResponse[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAlterPartitionReassignmentsResponseReassignableTopicResponse(r, version);
     }
@@ -257,7 +257,7 @@ function decodeAlterPartitionReassignmentsResponseReassignableTopicResponse(r: R
   let f1: AlterPartitionReassignmentsResponseReassignablePartitionResponse[];
   {
     const n0 = rt.readCompactArrayCount(r, 8, false);
-    const a0 = new Array<AlterPartitionReassignmentsResponseReassignablePartitionResponse>(n0);
+    const a0: AlterPartitionReassignmentsResponseReassignablePartitionResponse[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAlterPartitionReassignmentsResponseReassignablePartitionResponse(r, version);
     }

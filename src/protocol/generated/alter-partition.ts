@@ -162,7 +162,7 @@ export function decodeAlterPartitionRequest(r: Reader, version: number): AlterPa
   let f2: AlterPartitionRequestTopicData[];
   {
     const n0 = rt.readCompactArrayCount(r, 3, false);
-    const a0 = new Array<AlterPartitionRequestTopicData>(n0);
+    const a0: AlterPartitionRequestTopicData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAlterPartitionRequestTopicData(r, version);
     }
@@ -189,7 +189,7 @@ function decodeAlterPartitionRequestTopicData(r: Reader, version: number): Alter
   let f2: AlterPartitionRequestPartitionData[];
   {
     const n0 = rt.readCompactArrayCount(r, 14, false);
-    const a0 = new Array<AlterPartitionRequestPartitionData>(n0);
+    const a0: AlterPartitionRequestPartitionData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAlterPartitionRequestPartitionData(r, version);
     }
@@ -207,7 +207,7 @@ function decodeAlterPartitionRequestPartitionData(r: Reader, version: number): A
   if (version <= 2) {
     {
       const n0 = rt.readCompactArrayCount(r, 4, false);
-      const a0 = new Array<number>(n0);
+      const a0: number[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = r.int32();
       }
@@ -220,7 +220,7 @@ function decodeAlterPartitionRequestPartitionData(r: Reader, version: number): A
   if (version >= 3) {
     {
       const n0 = rt.readCompactArrayCount(r, 1, false);
-      const a0 = new Array<AlterPartitionRequestBrokerState>(n0);
+      const a0: AlterPartitionRequestBrokerState[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeAlterPartitionRequestBrokerState(r, version);
       }
@@ -382,7 +382,7 @@ export function decodeAlterPartitionResponse(r: Reader, version: number): AlterP
   let f2: AlterPartitionResponseTopicData[];
   {
     const n0 = rt.readCompactArrayCount(r, 3, false);
-    const a0 = new Array<AlterPartitionResponseTopicData>(n0);
+    const a0: AlterPartitionResponseTopicData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAlterPartitionResponseTopicData(r, version);
     }
@@ -409,7 +409,7 @@ function decodeAlterPartitionResponseTopicData(r: Reader, version: number): Alte
   let f2: AlterPartitionResponsePartitionData[];
   {
     const n0 = rt.readCompactArrayCount(r, 20, false);
-    const a0 = new Array<AlterPartitionResponsePartitionData>(n0);
+    const a0: AlterPartitionResponsePartitionData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAlterPartitionResponsePartitionData(r, version);
     }
@@ -428,7 +428,7 @@ function decodeAlterPartitionResponsePartitionData(r: Reader, version: number): 
   let f4: number[];
   {
     const n0 = rt.readCompactArrayCount(r, 4, false);
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }

@@ -115,7 +115,7 @@ export function decodeAlterReplicaLogDirsRequest(r: Reader, version: number): Al
   let f0: AlterReplicaLogDirsRequestAlterReplicaLogDir[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<AlterReplicaLogDirsRequestAlterReplicaLogDir>(n0);
+    const a0: AlterReplicaLogDirsRequestAlterReplicaLogDir[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAlterReplicaLogDirsRequestAlterReplicaLogDir(r, version);
     }
@@ -133,7 +133,7 @@ function decodeAlterReplicaLogDirsRequestAlterReplicaLogDir(r: Reader, version: 
   let f1: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<AlterReplicaLogDirsRequestAlterReplicaLogDirTopic>(n0);
+    const a0: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r, version);
     }
@@ -151,7 +151,7 @@ function decodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r: Reader, vers
   let f1: number[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }
@@ -266,7 +266,7 @@ export function decodeAlterReplicaLogDirsResponse(r: Reader, version: number): A
   let f1: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult>(n0);
+    const a0: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r, version);
     }
@@ -284,7 +284,7 @@ function decodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r: Reade
   let f1: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 6, false) : rt.readArrayCount(r, 6, false));
-    const a0 = new Array<AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult>(n0);
+    const a0: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r, version);
     }

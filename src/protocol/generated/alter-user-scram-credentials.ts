@@ -99,7 +99,7 @@ export function decodeAlterUserScramCredentialsRequest(r: Reader, version: numbe
   let f0: AlterUserScramCredentialsRequestScramCredentialDeletion[];
   {
     const n0 = rt.readCompactArrayCount(r, 3, false);
-    const a0 = new Array<AlterUserScramCredentialsRequestScramCredentialDeletion>(n0);
+    const a0: AlterUserScramCredentialsRequestScramCredentialDeletion[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAlterUserScramCredentialsRequestScramCredentialDeletion(r, version);
     }
@@ -108,7 +108,7 @@ export function decodeAlterUserScramCredentialsRequest(r: Reader, version: numbe
   let f1: AlterUserScramCredentialsRequestScramCredentialUpsertion[];
   {
     const n0 = rt.readCompactArrayCount(r, 9, false);
-    const a0 = new Array<AlterUserScramCredentialsRequestScramCredentialUpsertion>(n0);
+    const a0: AlterUserScramCredentialsRequestScramCredentialUpsertion[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAlterUserScramCredentialsRequestScramCredentialUpsertion(r, version);
     }
@@ -199,7 +199,7 @@ export function decodeAlterUserScramCredentialsResponse(r: Reader, version: numb
   let f1: AlterUserScramCredentialsResponseAlterUserScramCredentialsResult[];
   {
     const n0 = rt.readCompactArrayCount(r, 5, false);
-    const a0 = new Array<AlterUserScramCredentialsResponseAlterUserScramCredentialsResult>(n0);
+    const a0: AlterUserScramCredentialsResponseAlterUserScramCredentialsResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(r, version);
     }

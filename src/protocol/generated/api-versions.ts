@@ -262,7 +262,7 @@ export function decodeApiVersionsResponse(r: Reader, version: number): ApiVersio
   let f1: ApiVersionsResponseApiVersion[];
   {
     const n0 = (version >= 3 ? rt.readCompactArrayCount(r, 6, false) : rt.readArrayCount(r, 6, false));
-    const a0 = new Array<ApiVersionsResponseApiVersion>(n0);
+    const a0: ApiVersionsResponseApiVersion[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeApiVersionsResponseApiVersion(r, version);
     }
@@ -289,7 +289,7 @@ export function decodeApiVersionsResponse(r: Reader, version: number): ApiVersio
         let tv0: ApiVersionsResponseSupportedFeatureKey[];
         {
           const n0 = rt.readCompactArrayCount(s, 0, false);
-          const a0 = new Array<ApiVersionsResponseSupportedFeatureKey>(n0);
+          const a0: ApiVersionsResponseSupportedFeatureKey[] = [];
           for (let i0 = 0; i0 < n0; i0++) {
             a0[i0] = decodeApiVersionsResponseSupportedFeatureKey(s, version);
           }
@@ -308,7 +308,7 @@ export function decodeApiVersionsResponse(r: Reader, version: number): ApiVersio
         let tv2: ApiVersionsResponseFinalizedFeatureKey[];
         {
           const n0 = rt.readCompactArrayCount(s, 0, false);
-          const a0 = new Array<ApiVersionsResponseFinalizedFeatureKey>(n0);
+          const a0: ApiVersionsResponseFinalizedFeatureKey[] = [];
           for (let i0 = 0; i0 < n0; i0++) {
             a0[i0] = decodeApiVersionsResponseFinalizedFeatureKey(s, version);
           }

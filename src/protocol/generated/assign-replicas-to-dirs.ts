@@ -113,7 +113,7 @@ export function decodeAssignReplicasToDirsRequest(r: Reader, version: number): A
   let f2: AssignReplicasToDirsRequestDirectoryData[];
   {
     const n0 = rt.readCompactArrayCount(r, 18, false);
-    const a0 = new Array<AssignReplicasToDirsRequestDirectoryData>(n0);
+    const a0: AssignReplicasToDirsRequestDirectoryData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAssignReplicasToDirsRequestDirectoryData(r, version);
     }
@@ -129,7 +129,7 @@ function decodeAssignReplicasToDirsRequestDirectoryData(r: Reader, version: numb
   let f1: AssignReplicasToDirsRequestTopicData[];
   {
     const n0 = rt.readCompactArrayCount(r, 18, false);
-    const a0 = new Array<AssignReplicasToDirsRequestTopicData>(n0);
+    const a0: AssignReplicasToDirsRequestTopicData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAssignReplicasToDirsRequestTopicData(r, version);
     }
@@ -145,7 +145,7 @@ function decodeAssignReplicasToDirsRequestTopicData(r: Reader, version: number):
   let f1: AssignReplicasToDirsRequestPartitionData[];
   {
     const n0 = rt.readCompactArrayCount(r, 5, false);
-    const a0 = new Array<AssignReplicasToDirsRequestPartitionData>(n0);
+    const a0: AssignReplicasToDirsRequestPartitionData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAssignReplicasToDirsRequestPartitionData(r, version);
     }
@@ -276,7 +276,7 @@ export function decodeAssignReplicasToDirsResponse(r: Reader, version: number): 
   let f2: AssignReplicasToDirsResponseDirectoryData[];
   {
     const n0 = rt.readCompactArrayCount(r, 18, false);
-    const a0 = new Array<AssignReplicasToDirsResponseDirectoryData>(n0);
+    const a0: AssignReplicasToDirsResponseDirectoryData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAssignReplicasToDirsResponseDirectoryData(r, version);
     }
@@ -292,7 +292,7 @@ function decodeAssignReplicasToDirsResponseDirectoryData(r: Reader, version: num
   let f1: AssignReplicasToDirsResponseTopicData[];
   {
     const n0 = rt.readCompactArrayCount(r, 18, false);
-    const a0 = new Array<AssignReplicasToDirsResponseTopicData>(n0);
+    const a0: AssignReplicasToDirsResponseTopicData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAssignReplicasToDirsResponseTopicData(r, version);
     }
@@ -308,7 +308,7 @@ function decodeAssignReplicasToDirsResponseTopicData(r: Reader, version: number)
   let f1: AssignReplicasToDirsResponsePartitionData[];
   {
     const n0 = rt.readCompactArrayCount(r, 7, false);
-    const a0 = new Array<AssignReplicasToDirsResponsePartitionData>(n0);
+    const a0: AssignReplicasToDirsResponsePartitionData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeAssignReplicasToDirsResponsePartitionData(r, version);
     }

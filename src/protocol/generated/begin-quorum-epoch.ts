@@ -177,7 +177,7 @@ export function decodeBeginQuorumEpochRequest(r: Reader, version: number): Begin
   let f2: BeginQuorumEpochRequestTopicData[];
   {
     const n0 = (version >= 1 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<BeginQuorumEpochRequestTopicData>(n0);
+    const a0: BeginQuorumEpochRequestTopicData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeBeginQuorumEpochRequestTopicData(r, version);
     }
@@ -187,7 +187,7 @@ export function decodeBeginQuorumEpochRequest(r: Reader, version: number): Begin
   if (version >= 1) {
     {
       const n0 = rt.readCompactArrayCount(r, 0, false);
-      const a0 = new Array<BeginQuorumEpochRequestLeaderEndpoint>(n0);
+      const a0: BeginQuorumEpochRequestLeaderEndpoint[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeBeginQuorumEpochRequestLeaderEndpoint(r, version);
       }
@@ -208,7 +208,7 @@ function decodeBeginQuorumEpochRequestTopicData(r: Reader, version: number): Beg
   let f1: BeginQuorumEpochRequestPartitionData[];
   {
     const n0 = (version >= 1 ? rt.readCompactArrayCount(r, 12, false) : rt.readArrayCount(r, 12, false));
-    const a0 = new Array<BeginQuorumEpochRequestPartitionData>(n0);
+    const a0: BeginQuorumEpochRequestPartitionData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeBeginQuorumEpochRequestPartitionData(r, version);
     }
@@ -429,7 +429,7 @@ export function decodeBeginQuorumEpochResponse(r: Reader, version: number): Begi
   let f1: BeginQuorumEpochResponseTopicData[];
   {
     const n0 = (version >= 1 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<BeginQuorumEpochResponseTopicData>(n0);
+    const a0: BeginQuorumEpochResponseTopicData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeBeginQuorumEpochResponseTopicData(r, version);
     }
@@ -447,7 +447,7 @@ export function decodeBeginQuorumEpochResponse(r: Reader, version: number): Begi
         let tv0: BeginQuorumEpochResponseNodeEndpoint[];
         {
           const n0 = rt.readCompactArrayCount(s, 0, false);
-          const a0 = new Array<BeginQuorumEpochResponseNodeEndpoint>(n0);
+          const a0: BeginQuorumEpochResponseNodeEndpoint[] = [];
           for (let i0 = 0; i0 < n0; i0++) {
             a0[i0] = decodeBeginQuorumEpochResponseNodeEndpoint(s, version);
           }
@@ -468,7 +468,7 @@ function decodeBeginQuorumEpochResponseTopicData(r: Reader, version: number): Be
   let f1: BeginQuorumEpochResponsePartitionData[];
   {
     const n0 = (version >= 1 ? rt.readCompactArrayCount(r, 14, false) : rt.readArrayCount(r, 14, false));
-    const a0 = new Array<BeginQuorumEpochResponsePartitionData>(n0);
+    const a0: BeginQuorumEpochResponsePartitionData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeBeginQuorumEpochResponsePartitionData(r, version);
     }

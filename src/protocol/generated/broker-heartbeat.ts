@@ -80,7 +80,7 @@ export function decodeBrokerHeartbeatRequest(r: Reader, version: number): Broker
       let tv0: string[];
       {
         const n0 = rt.readCompactArrayCount(s, 16, false);
-        const a0 = new Array<string>(n0);
+        const a0: string[] = [];
         for (let i0 = 0; i0 < n0; i0++) {
           a0[i0] = rt.readUuid(s);
         }

@@ -143,7 +143,7 @@ export function decodeBrokerRegistrationRequest(r: Reader, version: number): Bro
   let f3: BrokerRegistrationRequestListener[];
   {
     const n0 = rt.readCompactArrayCount(r, 7, false);
-    const a0 = new Array<BrokerRegistrationRequestListener>(n0);
+    const a0: BrokerRegistrationRequestListener[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeBrokerRegistrationRequestListener(r, version);
     }
@@ -152,7 +152,7 @@ export function decodeBrokerRegistrationRequest(r: Reader, version: number): Bro
   let f4: BrokerRegistrationRequestFeature[];
   {
     const n0 = rt.readCompactArrayCount(r, 6, false);
-    const a0 = new Array<BrokerRegistrationRequestFeature>(n0);
+    const a0: BrokerRegistrationRequestFeature[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeBrokerRegistrationRequestFeature(r, version);
     }
@@ -169,7 +169,7 @@ export function decodeBrokerRegistrationRequest(r: Reader, version: number): Bro
   if (version >= 2) {
     {
       const n0 = rt.readCompactArrayCount(r, 16, false);
-      const a0 = new Array<string>(n0);
+      const a0: string[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = rt.readUuid(r);
       }

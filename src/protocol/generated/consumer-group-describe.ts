@@ -39,7 +39,7 @@ export function decodeConsumerGroupDescribeRequest(r: Reader, version: number): 
   let f0: string[];
   {
     const n0 = rt.readCompactArrayCount(r, 1, false);
-    const a0 = new Array<string>(n0);
+    const a0: string[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = rt.readCompactString(r);
     }
@@ -255,7 +255,7 @@ export function decodeConsumerGroupDescribeResponse(r: Reader, version: number):
   let f1: ConsumerGroupDescribeResponseDescribedGroup[];
   {
     const n0 = rt.readCompactArrayCount(r, 20, false);
-    const a0 = new Array<ConsumerGroupDescribeResponseDescribedGroup>(n0);
+    const a0: ConsumerGroupDescribeResponseDescribedGroup[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeConsumerGroupDescribeResponseDescribedGroup(r, version);
     }
@@ -277,7 +277,7 @@ function decodeConsumerGroupDescribeResponseDescribedGroup(r: Reader, version: n
   let f7: ConsumerGroupDescribeResponseMember[];
   {
     const n0 = rt.readCompactArrayCount(r, 16, false);
-    const a0 = new Array<ConsumerGroupDescribeResponseMember>(n0);
+    const a0: ConsumerGroupDescribeResponseMember[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeConsumerGroupDescribeResponseMember(r, version);
     }
@@ -299,7 +299,7 @@ function decodeConsumerGroupDescribeResponseMember(r: Reader, version: number): 
   let f6: string[];
   {
     const n0 = rt.readCompactArrayCount(r, 1, false);
-    const a0 = new Array<string>(n0);
+    const a0: string[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = rt.readCompactString(r);
     }
@@ -317,7 +317,7 @@ function decodeConsumerGroupDescribeResponseAssignment(r: Reader, version: numbe
   let f0: ConsumerGroupDescribeResponseTopicPartitions[];
   {
     const n0 = rt.readCompactArrayCount(r, 19, false);
-    const a0 = new Array<ConsumerGroupDescribeResponseTopicPartitions>(n0);
+    const a0: ConsumerGroupDescribeResponseTopicPartitions[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeConsumerGroupDescribeResponseTopicPartitions(r, version);
     }
@@ -334,7 +334,7 @@ function decodeConsumerGroupDescribeResponseTopicPartitions(r: Reader, version: 
   let f2: number[];
   {
     const n0 = rt.readCompactArrayCount(r, 4, false);
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }

@@ -120,7 +120,7 @@ export function decodeConsumerGroupHeartbeatRequest(r: Reader, version: number):
     if (n0 < 0) {
       f6 = null;
     } else {
-      const a0 = new Array<string>(n0);
+      const a0: string[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = rt.readCompactString(r);
       }
@@ -140,7 +140,7 @@ export function decodeConsumerGroupHeartbeatRequest(r: Reader, version: number):
     if (n0 < 0) {
       f9 = null;
     } else {
-      const a0 = new Array<ConsumerGroupHeartbeatRequestTopicPartitions>(n0);
+      const a0: ConsumerGroupHeartbeatRequestTopicPartitions[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeConsumerGroupHeartbeatRequestTopicPartitions(r, version);
       }
@@ -157,7 +157,7 @@ function decodeConsumerGroupHeartbeatRequestTopicPartitions(r: Reader, version: 
   let f1: number[];
   {
     const n0 = rt.readCompactArrayCount(r, 4, false);
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }
@@ -285,7 +285,7 @@ function decodeConsumerGroupHeartbeatResponseAssignment(r: Reader, version: numb
   let f0: ConsumerGroupHeartbeatResponseTopicPartitions[];
   {
     const n0 = rt.readCompactArrayCount(r, 18, false);
-    const a0 = new Array<ConsumerGroupHeartbeatResponseTopicPartitions>(n0);
+    const a0: ConsumerGroupHeartbeatResponseTopicPartitions[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeConsumerGroupHeartbeatResponseTopicPartitions(r, version);
     }
@@ -301,7 +301,7 @@ function decodeConsumerGroupHeartbeatResponseTopicPartitions(r: Reader, version:
   let f1: number[];
   {
     const n0 = rt.readCompactArrayCount(r, 4, false);
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }

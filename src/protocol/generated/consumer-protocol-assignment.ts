@@ -58,7 +58,7 @@ export function decodeConsumerProtocolAssignment(r: Reader, version: number): Co
   let f0: ConsumerProtocolAssignmentTopicPartition[];
   {
     const n0 = rt.readArrayCount(r, 6, false);
-    const a0 = new Array<ConsumerProtocolAssignmentTopicPartition>(n0);
+    const a0: ConsumerProtocolAssignmentTopicPartition[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeConsumerProtocolAssignmentTopicPartition(r, version);
     }
@@ -74,7 +74,7 @@ function decodeConsumerProtocolAssignmentTopicPartition(r: Reader, version: numb
   let f1: number[];
   {
     const n0 = rt.readArrayCount(r, 4, false);
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }

@@ -85,7 +85,7 @@ export function decodeConsumerProtocolSubscription(r: Reader, version: number): 
   let f0: string[];
   {
     const n0 = rt.readArrayCount(r, 2, false);
-    const a0 = new Array<string>(n0);
+    const a0: string[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = rt.readString(r);
     }
@@ -96,7 +96,7 @@ export function decodeConsumerProtocolSubscription(r: Reader, version: number): 
   if (version >= 1) {
     {
       const n0 = rt.readArrayCount(r, 0, false);
-      const a0 = new Array<ConsumerProtocolSubscriptionTopicPartition>(n0);
+      const a0: ConsumerProtocolSubscriptionTopicPartition[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeConsumerProtocolSubscriptionTopicPartition(r, version);
       }
@@ -132,7 +132,7 @@ function decodeConsumerProtocolSubscriptionTopicPartition(r: Reader, version: nu
   if (version >= 1) {
     {
       const n0 = rt.readArrayCount(r, 4, false);
-      const a0 = new Array<number>(n0);
+      const a0: number[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = r.int32();
       }

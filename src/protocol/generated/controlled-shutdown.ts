@@ -117,7 +117,7 @@ export function decodeControlledShutdownResponse(r: Reader, version: number): Co
   let f1: ControlledShutdownResponseRemainingPartition[];
   {
     const n0 = (version >= 3 ? rt.readCompactArrayCount(r, 5, false) : rt.readArrayCount(r, 5, false));
-    const a0 = new Array<ControlledShutdownResponseRemainingPartition>(n0);
+    const a0: ControlledShutdownResponseRemainingPartition[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeControlledShutdownResponseRemainingPartition(r, version);
     }

@@ -114,7 +114,7 @@ export function decodeControllerRegistrationRequest(r: Reader, version: number):
   let f3: ControllerRegistrationRequestListener[];
   {
     const n0 = rt.readCompactArrayCount(r, 7, false);
-    const a0 = new Array<ControllerRegistrationRequestListener>(n0);
+    const a0: ControllerRegistrationRequestListener[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeControllerRegistrationRequestListener(r, version);
     }
@@ -123,7 +123,7 @@ export function decodeControllerRegistrationRequest(r: Reader, version: number):
   let f4: ControllerRegistrationRequestFeature[];
   {
     const n0 = rt.readCompactArrayCount(r, 6, false);
-    const a0 = new Array<ControllerRegistrationRequestFeature>(n0);
+    const a0: ControllerRegistrationRequestFeature[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeControllerRegistrationRequestFeature(r, version);
     }

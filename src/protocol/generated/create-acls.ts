@@ -99,7 +99,7 @@ export function decodeCreateAclsRequest(r: Reader, version: number): CreateAclsR
   let f0: CreateAclsRequestAclCreation[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 6, false) : rt.readArrayCount(r, 6, false));
-    const a0 = new Array<CreateAclsRequestAclCreation>(n0);
+    const a0: CreateAclsRequestAclCreation[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeCreateAclsRequestAclCreation(r, version);
     }
@@ -201,7 +201,7 @@ export function decodeCreateAclsResponse(r: Reader, version: number): CreateAcls
   let f1: CreateAclsResponseAclCreationResult[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 3, false) : rt.readArrayCount(r, 3, false));
-    const a0 = new Array<CreateAclsResponseAclCreationResult>(n0);
+    const a0: CreateAclsResponseAclCreationResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeCreateAclsResponseAclCreationResult(r, version);
     }

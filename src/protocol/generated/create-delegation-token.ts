@@ -102,7 +102,7 @@ export function decodeCreateDelegationTokenRequest(r: Reader, version: number): 
   let f2: CreateDelegationTokenRequestCreatableRenewers[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<CreateDelegationTokenRequestCreatableRenewers>(n0);
+    const a0: CreateDelegationTokenRequestCreatableRenewers[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeCreateDelegationTokenRequestCreatableRenewers(r, version);
     }

@@ -121,7 +121,7 @@ export function decodeCreatePartitionsRequest(r: Reader, version: number): Creat
   let f0: CreatePartitionsRequestCreatePartitionsTopic[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 6, false) : rt.readArrayCount(r, 6, false));
-    const a0 = new Array<CreatePartitionsRequestCreatePartitionsTopic>(n0);
+    const a0: CreatePartitionsRequestCreatePartitionsTopic[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeCreatePartitionsRequestCreatePartitionsTopic(r, version);
     }
@@ -145,7 +145,7 @@ function decodeCreatePartitionsRequestCreatePartitionsTopic(r: Reader, version: 
     if (n0 < 0) {
       f2 = null;
     } else {
-      const a0 = new Array<CreatePartitionsRequestCreatePartitionsAssignment>(n0);
+      const a0: CreatePartitionsRequestCreatePartitionsAssignment[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeCreatePartitionsRequestCreatePartitionsAssignment(r, version);
       }
@@ -163,7 +163,7 @@ function decodeCreatePartitionsRequestCreatePartitionsAssignment(r: Reader, vers
   let f0: number[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }
@@ -253,7 +253,7 @@ export function decodeCreatePartitionsResponse(r: Reader, version: number): Crea
   let f1: CreatePartitionsResponseCreatePartitionsTopicResult[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-    const a0 = new Array<CreatePartitionsResponseCreatePartitionsTopicResult>(n0);
+    const a0: CreatePartitionsResponseCreatePartitionsTopicResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeCreatePartitionsResponseCreatePartitionsTopicResult(r, version);
     }

@@ -175,7 +175,7 @@ export function decodeCreateTopicsRequest(r: Reader, version: number): CreateTop
   let f0: CreateTopicsRequestCreatableTopic[];
   {
     const n0 = (version >= 5 ? rt.readCompactArrayCount(r, 9, false) : rt.readArrayCount(r, 9, false));
-    const a0 = new Array<CreateTopicsRequestCreatableTopic>(n0);
+    const a0: CreateTopicsRequestCreatableTopic[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeCreateTopicsRequestCreatableTopic(r, version);
     }
@@ -202,7 +202,7 @@ function decodeCreateTopicsRequestCreatableTopic(r: Reader, version: number): Cr
   let f3: CreateTopicsRequestCreatableReplicaAssignment[];
   {
     const n0 = (version >= 5 ? rt.readCompactArrayCount(r, 5, false) : rt.readArrayCount(r, 5, false));
-    const a0 = new Array<CreateTopicsRequestCreatableReplicaAssignment>(n0);
+    const a0: CreateTopicsRequestCreatableReplicaAssignment[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeCreateTopicsRequestCreatableReplicaAssignment(r, version);
     }
@@ -211,7 +211,7 @@ function decodeCreateTopicsRequestCreatableTopic(r: Reader, version: number): Cr
   let f4: CreateTopicsRequestCreatableTopicConfig[];
   {
     const n0 = (version >= 5 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<CreateTopicsRequestCreatableTopicConfig>(n0);
+    const a0: CreateTopicsRequestCreatableTopicConfig[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeCreateTopicsRequestCreatableTopicConfig(r, version);
     }
@@ -229,7 +229,7 @@ function decodeCreateTopicsRequestCreatableReplicaAssignment(r: Reader, version:
   let f1: number[];
   {
     const n0 = (version >= 5 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }
@@ -434,7 +434,7 @@ export function decodeCreateTopicsResponse(r: Reader, version: number): CreateTo
   let f1: CreateTopicsResponseCreatableTopicResult[];
   {
     const n0 = (version >= 5 ? rt.readCompactArrayCount(r, 3, false) : rt.readArrayCount(r, 3, false));
-    const a0 = new Array<CreateTopicsResponseCreatableTopicResult>(n0);
+    const a0: CreateTopicsResponseCreatableTopicResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeCreateTopicsResponseCreatableTopicResult(r, version);
     }
@@ -482,7 +482,7 @@ function decodeCreateTopicsResponseCreatableTopicResult(r: Reader, version: numb
       if (n0 < 0) {
         f7 = null;
       } else {
-        const a0 = new Array<CreateTopicsResponseCreatableTopicConfigs>(n0);
+        const a0: CreateTopicsResponseCreatableTopicConfigs[] = [];
         for (let i0 = 0; i0 < n0; i0++) {
           a0[i0] = decodeCreateTopicsResponseCreatableTopicConfigs(r, version);
         }

@@ -99,7 +99,7 @@ export function decodeDeleteAclsRequest(r: Reader, version: number): DeleteAclsR
   let f0: DeleteAclsRequestDeleteAclsFilter[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 6, false) : rt.readArrayCount(r, 6, false));
-    const a0 = new Array<DeleteAclsRequestDeleteAclsFilter>(n0);
+    const a0: DeleteAclsRequestDeleteAclsFilter[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDeleteAclsRequestDeleteAclsFilter(r, version);
     }
@@ -285,7 +285,7 @@ export function decodeDeleteAclsResponse(r: Reader, version: number): DeleteAcls
   let f1: DeleteAclsResponseDeleteAclsFilterResult[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-    const a0 = new Array<DeleteAclsResponseDeleteAclsFilterResult>(n0);
+    const a0: DeleteAclsResponseDeleteAclsFilterResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDeleteAclsResponseDeleteAclsFilterResult(r, version);
     }
@@ -304,7 +304,7 @@ function decodeDeleteAclsResponseDeleteAclsFilterResult(r: Reader, version: numb
   let f2: DeleteAclsResponseDeleteAclsMatchingAcl[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 9, false) : rt.readArrayCount(r, 9, false));
-    const a0 = new Array<DeleteAclsResponseDeleteAclsMatchingAcl>(n0);
+    const a0: DeleteAclsResponseDeleteAclsMatchingAcl[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDeleteAclsResponseDeleteAclsMatchingAcl(r, version);
     }

@@ -45,7 +45,7 @@ export function decodeDeleteGroupsRequest(r: Reader, version: number): DeleteGro
   let f0: string[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 1, false) : rt.readArrayCount(r, 1, false));
-    const a0 = new Array<string>(n0);
+    const a0: string[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = (version >= 2 ? rt.readCompactString(r) : rt.readString(r));
     }
@@ -127,7 +127,7 @@ export function decodeDeleteGroupsResponse(r: Reader, version: number): DeleteGr
   let f1: DeleteGroupsResponseDeletableGroupResult[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 3, false) : rt.readArrayCount(r, 3, false));
-    const a0 = new Array<DeleteGroupsResponseDeletableGroupResult>(n0);
+    const a0: DeleteGroupsResponseDeletableGroupResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDeleteGroupsResponseDeletableGroupResult(r, version);
     }

@@ -105,7 +105,7 @@ export function decodeDeleteRecordsRequest(r: Reader, version: number): DeleteRe
   let f0: DeleteRecordsRequestDeleteRecordsTopic[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<DeleteRecordsRequestDeleteRecordsTopic>(n0);
+    const a0: DeleteRecordsRequestDeleteRecordsTopic[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDeleteRecordsRequestDeleteRecordsTopic(r, version);
     }
@@ -124,7 +124,7 @@ function decodeDeleteRecordsRequestDeleteRecordsTopic(r: Reader, version: number
   let f1: DeleteRecordsRequestDeleteRecordsPartition[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 12, false) : rt.readArrayCount(r, 12, false));
-    const a0 = new Array<DeleteRecordsRequestDeleteRecordsPartition>(n0);
+    const a0: DeleteRecordsRequestDeleteRecordsPartition[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDeleteRecordsRequestDeleteRecordsPartition(r, version);
     }
@@ -253,7 +253,7 @@ export function decodeDeleteRecordsResponse(r: Reader, version: number): DeleteR
   let f1: DeleteRecordsResponseDeleteRecordsTopicResult[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<DeleteRecordsResponseDeleteRecordsTopicResult>(n0);
+    const a0: DeleteRecordsResponseDeleteRecordsTopicResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDeleteRecordsResponseDeleteRecordsTopicResult(r, version);
     }
@@ -271,7 +271,7 @@ function decodeDeleteRecordsResponseDeleteRecordsTopicResult(r: Reader, version:
   let f1: DeleteRecordsResponseDeleteRecordsPartitionResult[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 14, false) : rt.readArrayCount(r, 14, false));
-    const a0 = new Array<DeleteRecordsResponseDeleteRecordsPartitionResult>(n0);
+    const a0: DeleteRecordsResponseDeleteRecordsPartitionResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDeleteRecordsResponseDeleteRecordsPartitionResult(r, version);
     }

@@ -84,7 +84,7 @@ export function decodeDeleteShareGroupStateRequest(r: Reader, version: number): 
   let f1: DeleteShareGroupStateRequestDeleteStateData[];
   {
     const n0 = rt.readCompactArrayCount(r, 18, false);
-    const a0 = new Array<DeleteShareGroupStateRequestDeleteStateData>(n0);
+    const a0: DeleteShareGroupStateRequestDeleteStateData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDeleteShareGroupStateRequestDeleteStateData(r, version);
     }
@@ -100,7 +100,7 @@ function decodeDeleteShareGroupStateRequestDeleteStateData(r: Reader, version: n
   let f1: DeleteShareGroupStateRequestPartitionData[];
   {
     const n0 = rt.readCompactArrayCount(r, 5, false);
-    const a0 = new Array<DeleteShareGroupStateRequestPartitionData>(n0);
+    const a0: DeleteShareGroupStateRequestPartitionData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDeleteShareGroupStateRequestPartitionData(r, version);
     }
@@ -201,7 +201,7 @@ export function decodeDeleteShareGroupStateResponse(r: Reader, version: number):
   let f0: DeleteShareGroupStateResponseDeleteStateResult[];
   {
     const n0 = rt.readCompactArrayCount(r, 18, false);
-    const a0 = new Array<DeleteShareGroupStateResponseDeleteStateResult>(n0);
+    const a0: DeleteShareGroupStateResponseDeleteStateResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDeleteShareGroupStateResponseDeleteStateResult(r, version);
     }
@@ -217,7 +217,7 @@ function decodeDeleteShareGroupStateResponseDeleteStateResult(r: Reader, version
   let f1: DeleteShareGroupStateResponsePartitionResult[];
   {
     const n0 = rt.readCompactArrayCount(r, 8, false);
-    const a0 = new Array<DeleteShareGroupStateResponsePartitionResult>(n0);
+    const a0: DeleteShareGroupStateResponsePartitionResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDeleteShareGroupStateResponsePartitionResult(r, version);
     }

@@ -94,7 +94,7 @@ export function decodeDeleteTopicsRequest(r: Reader, version: number): DeleteTop
   if (version >= 6) {
     {
       const n0 = rt.readCompactArrayCount(r, 0, false);
-      const a0 = new Array<DeleteTopicsRequestDeleteTopicState>(n0);
+      const a0: DeleteTopicsRequestDeleteTopicState[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeDeleteTopicsRequestDeleteTopicState(r, version);
       }
@@ -107,7 +107,7 @@ export function decodeDeleteTopicsRequest(r: Reader, version: number): DeleteTop
   if (version <= 5) {
     {
       const n0 = (version >= 4 ? rt.readCompactArrayCount(r, 1, false) : rt.readArrayCount(r, 1, false));
-      const a0 = new Array<string>(n0);
+      const a0: string[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = (version >= 4 ? rt.readCompactString(r) : rt.readString(r));
       }
@@ -240,7 +240,7 @@ export function decodeDeleteTopicsResponse(r: Reader, version: number): DeleteTo
   let f1: DeleteTopicsResponseDeletableTopicResult[];
   {
     const n0 = (version >= 4 ? rt.readCompactArrayCount(r, 3, false) : rt.readArrayCount(r, 3, false));
-    const a0 = new Array<DeleteTopicsResponseDeletableTopicResult>(n0);
+    const a0: DeleteTopicsResponseDeletableTopicResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDeleteTopicsResponseDeletableTopicResult(r, version);
     }

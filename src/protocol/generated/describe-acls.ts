@@ -229,7 +229,7 @@ export function decodeDescribeAclsResponse(r: Reader, version: number): Describe
   let f3: DescribeAclsResponseDescribeAclsResource[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 3, false) : rt.readArrayCount(r, 3, false));
-    const a0 = new Array<DescribeAclsResponseDescribeAclsResource>(n0);
+    const a0: DescribeAclsResponseDescribeAclsResource[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeAclsResponseDescribeAclsResource(r, version);
     }
@@ -254,7 +254,7 @@ function decodeDescribeAclsResponseDescribeAclsResource(r: Reader, version: numb
   let f3: DescribeAclsResponseAclDescription[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-    const a0 = new Array<DescribeAclsResponseAclDescription>(n0);
+    const a0: DescribeAclsResponseAclDescription[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeAclsResponseAclDescription(r, version);
     }

@@ -80,7 +80,7 @@ export function decodeDescribeClientQuotasRequest(r: Reader, version: number): D
   let f0: DescribeClientQuotasRequestComponentData[];
   {
     const n0 = (version >= 1 ? rt.readCompactArrayCount(r, 3, false) : rt.readArrayCount(r, 3, false));
-    const a0 = new Array<DescribeClientQuotasRequestComponentData>(n0);
+    const a0: DescribeClientQuotasRequestComponentData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeClientQuotasRequestComponentData(r, version);
     }
@@ -267,7 +267,7 @@ export function decodeDescribeClientQuotasResponse(r: Reader, version: number): 
     if (n0 < 0) {
       f3 = null;
     } else {
-      const a0 = new Array<DescribeClientQuotasResponseEntryData>(n0);
+      const a0: DescribeClientQuotasResponseEntryData[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeDescribeClientQuotasResponseEntryData(r, version);
       }
@@ -285,7 +285,7 @@ function decodeDescribeClientQuotasResponseEntryData(r: Reader, version: number)
   let f0: DescribeClientQuotasResponseEntityData[];
   {
     const n0 = (version >= 1 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<DescribeClientQuotasResponseEntityData>(n0);
+    const a0: DescribeClientQuotasResponseEntityData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeClientQuotasResponseEntityData(r, version);
     }
@@ -294,7 +294,7 @@ function decodeDescribeClientQuotasResponseEntryData(r: Reader, version: number)
   let f1: DescribeClientQuotasResponseValueData[];
   {
     const n0 = (version >= 1 ? rt.readCompactArrayCount(r, 9, false) : rt.readArrayCount(r, 9, false));
-    const a0 = new Array<DescribeClientQuotasResponseValueData>(n0);
+    const a0: DescribeClientQuotasResponseValueData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeClientQuotasResponseValueData(r, version);
     }

@@ -147,7 +147,7 @@ export function decodeDescribeClusterResponse(r: Reader, version: number): Descr
   let f6: DescribeClusterResponseDescribeClusterBroker[];
   {
     const n0 = rt.readCompactArrayCount(r, 11, false);
-    const a0 = new Array<DescribeClusterResponseDescribeClusterBroker>(n0);
+    const a0: DescribeClusterResponseDescribeClusterBroker[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeClusterResponseDescribeClusterBroker(r, version);
     }

@@ -102,7 +102,7 @@ export function decodeDescribeConfigsRequest(r: Reader, version: number): Descri
   let f0: DescribeConfigsRequestDescribeConfigsResource[];
   {
     const n0 = (version >= 4 ? rt.readCompactArrayCount(r, 3, false) : rt.readArrayCount(r, 3, false));
-    const a0 = new Array<DescribeConfigsRequestDescribeConfigsResource>(n0);
+    const a0: DescribeConfigsRequestDescribeConfigsResource[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeConfigsRequestDescribeConfigsResource(r, version);
     }
@@ -136,7 +136,7 @@ function decodeDescribeConfigsRequestDescribeConfigsResource(r: Reader, version:
     if (n0 < 0) {
       f2 = null;
     } else {
-      const a0 = new Array<string>(n0);
+      const a0: string[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = (version >= 4 ? rt.readCompactString(r) : rt.readString(r));
       }
@@ -373,7 +373,7 @@ export function decodeDescribeConfigsResponse(r: Reader, version: number): Descr
   let f1: DescribeConfigsResponseDescribeConfigsResult[];
   {
     const n0 = (version >= 4 ? rt.readCompactArrayCount(r, 6, false) : rt.readArrayCount(r, 6, false));
-    const a0 = new Array<DescribeConfigsResponseDescribeConfigsResult>(n0);
+    const a0: DescribeConfigsResponseDescribeConfigsResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeConfigsResponseDescribeConfigsResult(r, version);
     }
@@ -394,7 +394,7 @@ function decodeDescribeConfigsResponseDescribeConfigsResult(r: Reader, version: 
   let f4: DescribeConfigsResponseDescribeConfigsResourceResult[];
   {
     const n0 = (version >= 4 ? rt.readCompactArrayCount(r, 5, false) : rt.readArrayCount(r, 5, false));
-    const a0 = new Array<DescribeConfigsResponseDescribeConfigsResourceResult>(n0);
+    const a0: DescribeConfigsResponseDescribeConfigsResourceResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeConfigsResponseDescribeConfigsResourceResult(r, version);
     }
@@ -428,7 +428,7 @@ function decodeDescribeConfigsResponseDescribeConfigsResourceResult(r: Reader, v
   if (version >= 1) {
     {
       const n0 = (version >= 4 ? rt.readCompactArrayCount(r, 0, false) : rt.readArrayCount(r, 0, false));
-      const a0 = new Array<DescribeConfigsResponseDescribeConfigsSynonym>(n0);
+      const a0: DescribeConfigsResponseDescribeConfigsSynonym[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeDescribeConfigsResponseDescribeConfigsSynonym(r, version);
       }

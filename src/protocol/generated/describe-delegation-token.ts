@@ -77,7 +77,7 @@ export function decodeDescribeDelegationTokenRequest(r: Reader, version: number)
     if (n0 < 0) {
       f0 = null;
     } else {
-      const a0 = new Array<DescribeDelegationTokenRequestDescribeDelegationTokenOwner>(n0);
+      const a0: DescribeDelegationTokenRequestDescribeDelegationTokenOwner[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r, version);
       }
@@ -265,7 +265,7 @@ export function decodeDescribeDelegationTokenResponse(r: Reader, version: number
   let f1: DescribeDelegationTokenResponseDescribedDelegationToken[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 29, false) : rt.readArrayCount(r, 29, false));
-    const a0 = new Array<DescribeDelegationTokenResponseDescribedDelegationToken>(n0);
+    const a0: DescribeDelegationTokenResponseDescribedDelegationToken[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeDelegationTokenResponseDescribedDelegationToken(r, version);
     }
@@ -302,7 +302,7 @@ function decodeDescribeDelegationTokenResponseDescribedDelegationToken(r: Reader
   let f9: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<DescribeDelegationTokenResponseDescribedDelegationTokenRenewer>(n0);
+    const a0: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r, version);
     }

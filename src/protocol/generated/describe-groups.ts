@@ -52,7 +52,7 @@ export function decodeDescribeGroupsRequest(r: Reader, version: number): Describ
   let f0: string[];
   {
     const n0 = (version >= 5 ? rt.readCompactArrayCount(r, 1, false) : rt.readArrayCount(r, 1, false));
-    const a0 = new Array<string>(n0);
+    const a0: string[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = (version >= 5 ? rt.readCompactString(r) : rt.readString(r));
     }
@@ -257,7 +257,7 @@ export function decodeDescribeGroupsResponse(r: Reader, version: number): Descri
   let f1: DescribeGroupsResponseDescribedGroup[];
   {
     const n0 = (version >= 5 ? rt.readCompactArrayCount(r, 7, false) : rt.readArrayCount(r, 7, false));
-    const a0 = new Array<DescribeGroupsResponseDescribedGroup>(n0);
+    const a0: DescribeGroupsResponseDescribedGroup[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeGroupsResponseDescribedGroup(r, version);
     }
@@ -279,7 +279,7 @@ function decodeDescribeGroupsResponseDescribedGroup(r: Reader, version: number):
   let f5: DescribeGroupsResponseDescribedGroupMember[];
   {
     const n0 = (version >= 5 ? rt.readCompactArrayCount(r, 5, false) : rt.readArrayCount(r, 5, false));
-    const a0 = new Array<DescribeGroupsResponseDescribedGroupMember>(n0);
+    const a0: DescribeGroupsResponseDescribedGroupMember[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeGroupsResponseDescribedGroupMember(r, version);
     }

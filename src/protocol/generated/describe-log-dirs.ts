@@ -83,7 +83,7 @@ export function decodeDescribeLogDirsRequest(r: Reader, version: number): Descri
     if (n0 < 0) {
       f0 = null;
     } else {
-      const a0 = new Array<DescribeLogDirsRequestDescribableLogDirTopic>(n0);
+      const a0: DescribeLogDirsRequestDescribableLogDirTopic[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeDescribeLogDirsRequestDescribableLogDirTopic(r, version);
       }
@@ -102,7 +102,7 @@ function decodeDescribeLogDirsRequestDescribableLogDirTopic(r: Reader, version: 
   let f1: number[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }
@@ -289,7 +289,7 @@ export function decodeDescribeLogDirsResponse(r: Reader, version: number): Descr
   let f2: DescribeLogDirsResponseDescribeLogDirsResult[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-    const a0 = new Array<DescribeLogDirsResponseDescribeLogDirsResult>(n0);
+    const a0: DescribeLogDirsResponseDescribeLogDirsResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeLogDirsResponseDescribeLogDirsResult(r, version);
     }
@@ -308,7 +308,7 @@ function decodeDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, version: 
   let f2: DescribeLogDirsResponseDescribeLogDirsTopic[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<DescribeLogDirsResponseDescribeLogDirsTopic>(n0);
+    const a0: DescribeLogDirsResponseDescribeLogDirsTopic[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeLogDirsResponseDescribeLogDirsTopic(r, version);
     }
@@ -338,7 +338,7 @@ function decodeDescribeLogDirsResponseDescribeLogDirsTopic(r: Reader, version: n
   let f1: DescribeLogDirsResponseDescribeLogDirsPartition[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 21, false) : rt.readArrayCount(r, 21, false));
-    const a0 = new Array<DescribeLogDirsResponseDescribeLogDirsPartition>(n0);
+    const a0: DescribeLogDirsResponseDescribeLogDirsPartition[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeLogDirsResponseDescribeLogDirsPartition(r, version);
     }

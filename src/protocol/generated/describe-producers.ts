@@ -61,7 +61,7 @@ export function decodeDescribeProducersRequest(r: Reader, version: number): Desc
   let f0: DescribeProducersRequestTopicRequest[];
   {
     const n0 = rt.readCompactArrayCount(r, 3, false);
-    const a0 = new Array<DescribeProducersRequestTopicRequest>(n0);
+    const a0: DescribeProducersRequestTopicRequest[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeProducersRequestTopicRequest(r, version);
     }
@@ -77,7 +77,7 @@ function decodeDescribeProducersRequestTopicRequest(r: Reader, version: number):
   let f1: number[];
   {
     const n0 = rt.readCompactArrayCount(r, 4, false);
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }
@@ -216,7 +216,7 @@ export function decodeDescribeProducersResponse(r: Reader, version: number): Des
   let f1: DescribeProducersResponseTopicResponse[];
   {
     const n0 = rt.readCompactArrayCount(r, 3, false);
-    const a0 = new Array<DescribeProducersResponseTopicResponse>(n0);
+    const a0: DescribeProducersResponseTopicResponse[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeProducersResponseTopicResponse(r, version);
     }
@@ -232,7 +232,7 @@ function decodeDescribeProducersResponseTopicResponse(r: Reader, version: number
   let f1: DescribeProducersResponsePartitionResponse[];
   {
     const n0 = rt.readCompactArrayCount(r, 9, false);
-    const a0 = new Array<DescribeProducersResponsePartitionResponse>(n0);
+    const a0: DescribeProducersResponsePartitionResponse[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeProducersResponsePartitionResponse(r, version);
     }
@@ -250,7 +250,7 @@ function decodeDescribeProducersResponsePartitionResponse(r: Reader, version: nu
   let f3: DescribeProducersResponseProducerState[];
   {
     const n0 = rt.readCompactArrayCount(r, 37, false);
-    const a0 = new Array<DescribeProducersResponseProducerState>(n0);
+    const a0: DescribeProducersResponseProducerState[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeProducersResponseProducerState(r, version);
     }

@@ -77,7 +77,7 @@ export function decodeDescribeQuorumRequest(r: Reader, version: number): Describ
   let f0: DescribeQuorumRequestTopicData[];
   {
     const n0 = rt.readCompactArrayCount(r, 3, false);
-    const a0 = new Array<DescribeQuorumRequestTopicData>(n0);
+    const a0: DescribeQuorumRequestTopicData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeQuorumRequestTopicData(r, version);
     }
@@ -93,7 +93,7 @@ function decodeDescribeQuorumRequestTopicData(r: Reader, version: number): Descr
   let f1: DescribeQuorumRequestPartitionData[];
   {
     const n0 = rt.readCompactArrayCount(r, 5, false);
-    const a0 = new Array<DescribeQuorumRequestPartitionData>(n0);
+    const a0: DescribeQuorumRequestPartitionData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeQuorumRequestPartitionData(r, version);
     }
@@ -356,7 +356,7 @@ export function decodeDescribeQuorumResponse(r: Reader, version: number): Descri
   let f2: DescribeQuorumResponseTopicData[];
   {
     const n0 = rt.readCompactArrayCount(r, 3, false);
-    const a0 = new Array<DescribeQuorumResponseTopicData>(n0);
+    const a0: DescribeQuorumResponseTopicData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeQuorumResponseTopicData(r, version);
     }
@@ -366,7 +366,7 @@ export function decodeDescribeQuorumResponse(r: Reader, version: number): Descri
   if (version >= 2) {
     {
       const n0 = rt.readCompactArrayCount(r, 1, false);
-      const a0 = new Array<DescribeQuorumResponseNode>(n0);
+      const a0: DescribeQuorumResponseNode[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeDescribeQuorumResponseNode(r, version);
       }
@@ -385,7 +385,7 @@ function decodeDescribeQuorumResponseTopicData(r: Reader, version: number): Desc
   let f1: DescribeQuorumResponsePartitionData[];
   {
     const n0 = rt.readCompactArrayCount(r, 25, false);
-    const a0 = new Array<DescribeQuorumResponsePartitionData>(n0);
+    const a0: DescribeQuorumResponsePartitionData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeQuorumResponsePartitionData(r, version);
     }
@@ -411,7 +411,7 @@ function decodeDescribeQuorumResponsePartitionData(r: Reader, version: number): 
   let f6: DescribeQuorumResponseReplicaState[];
   {
     const n0 = rt.readCompactArrayCount(r, 13, false);
-    const a0 = new Array<DescribeQuorumResponseReplicaState>(n0);
+    const a0: DescribeQuorumResponseReplicaState[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeQuorumResponseReplicaState(r, version);
     }
@@ -420,7 +420,7 @@ function decodeDescribeQuorumResponsePartitionData(r: Reader, version: number): 
   let f7: DescribeQuorumResponseReplicaState[];
   {
     const n0 = rt.readCompactArrayCount(r, 13, false);
-    const a0 = new Array<DescribeQuorumResponseReplicaState>(n0);
+    const a0: DescribeQuorumResponseReplicaState[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeQuorumResponseReplicaState(r, version);
     }
@@ -468,7 +468,7 @@ function decodeDescribeQuorumResponseNode(r: Reader, version: number): DescribeQ
   if (version >= 2) {
     {
       const n0 = rt.readCompactArrayCount(r, 1, false);
-      const a0 = new Array<DescribeQuorumResponseListener>(n0);
+      const a0: DescribeQuorumResponseListener[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeDescribeQuorumResponseListener(r, version);
       }

@@ -86,7 +86,7 @@ export function decodeDescribeTopicPartitionsRequest(r: Reader, version: number)
   let f0: DescribeTopicPartitionsRequestTopicRequest[];
   {
     const n0 = rt.readCompactArrayCount(r, 2, false);
-    const a0 = new Array<DescribeTopicPartitionsRequestTopicRequest>(n0);
+    const a0: DescribeTopicPartitionsRequestTopicRequest[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeTopicPartitionsRequestTopicRequest(r, version);
     }
@@ -306,7 +306,7 @@ export function decodeDescribeTopicPartitionsResponse(r: Reader, version: number
   let f1: DescribeTopicPartitionsResponseTopic[];
   {
     const n0 = rt.readCompactArrayCount(r, 26, false);
-    const a0 = new Array<DescribeTopicPartitionsResponseTopic>(n0);
+    const a0: DescribeTopicPartitionsResponseTopic[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeTopicPartitionsResponseTopic(r, version);
     }
@@ -326,7 +326,7 @@ function decodeDescribeTopicPartitionsResponseTopic(r: Reader, version: number):
   let f4: DescribeTopicPartitionsResponsePartition[];
   {
     const n0 = rt.readCompactArrayCount(r, 20, false);
-    const a0 = new Array<DescribeTopicPartitionsResponsePartition>(n0);
+    const a0: DescribeTopicPartitionsResponsePartition[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeTopicPartitionsResponsePartition(r, version);
     }
@@ -346,7 +346,7 @@ function decodeDescribeTopicPartitionsResponsePartition(r: Reader, version: numb
   let f4: number[];
   {
     const n0 = rt.readCompactArrayCount(r, 4, false);
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }
@@ -355,7 +355,7 @@ function decodeDescribeTopicPartitionsResponsePartition(r: Reader, version: numb
   let f5: number[];
   {
     const n0 = rt.readCompactArrayCount(r, 4, false);
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }
@@ -367,7 +367,7 @@ function decodeDescribeTopicPartitionsResponsePartition(r: Reader, version: numb
     if (n0 < 0) {
       f6 = null;
     } else {
-      const a0 = new Array<number>(n0);
+      const a0: number[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = r.int32();
       }
@@ -380,7 +380,7 @@ function decodeDescribeTopicPartitionsResponsePartition(r: Reader, version: numb
     if (n0 < 0) {
       f7 = null;
     } else {
-      const a0 = new Array<number>(n0);
+      const a0: number[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = r.int32();
       }
@@ -390,7 +390,7 @@ function decodeDescribeTopicPartitionsResponsePartition(r: Reader, version: numb
   let f8: number[];
   {
     const n0 = rt.readCompactArrayCount(r, 4, false);
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }

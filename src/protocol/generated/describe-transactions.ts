@@ -35,7 +35,7 @@ export function decodeDescribeTransactionsRequest(r: Reader, version: number): D
   let f0: string[];
   {
     const n0 = rt.readCompactArrayCount(r, 1, false);
-    const a0 = new Array<string>(n0);
+    const a0: string[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = rt.readCompactString(r);
     }
@@ -150,7 +150,7 @@ export function decodeDescribeTransactionsResponse(r: Reader, version: number): 
   let f1: DescribeTransactionsResponseTransactionState[];
   {
     const n0 = rt.readCompactArrayCount(r, 28, false);
-    const a0 = new Array<DescribeTransactionsResponseTransactionState>(n0);
+    const a0: DescribeTransactionsResponseTransactionState[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeTransactionsResponseTransactionState(r, version);
     }
@@ -172,7 +172,7 @@ function decodeDescribeTransactionsResponseTransactionState(r: Reader, version: 
   let f7: DescribeTransactionsResponseTopicData[];
   {
     const n0 = rt.readCompactArrayCount(r, 3, false);
-    const a0 = new Array<DescribeTransactionsResponseTopicData>(n0);
+    const a0: DescribeTransactionsResponseTopicData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeTransactionsResponseTopicData(r, version);
     }
@@ -188,7 +188,7 @@ function decodeDescribeTransactionsResponseTopicData(r: Reader, version: number)
   let f1: number[];
   {
     const n0 = rt.readCompactArrayCount(r, 4, false);
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }

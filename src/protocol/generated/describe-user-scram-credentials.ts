@@ -57,7 +57,7 @@ export function decodeDescribeUserScramCredentialsRequest(r: Reader, version: nu
     if (n0 < 0) {
       f0 = null;
     } else {
-      const a0 = new Array<DescribeUserScramCredentialsRequestUserName>(n0);
+      const a0: DescribeUserScramCredentialsRequestUserName[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeDescribeUserScramCredentialsRequestUserName(r, version);
       }
@@ -178,7 +178,7 @@ export function decodeDescribeUserScramCredentialsResponse(r: Reader, version: n
   let f3: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult[];
   {
     const n0 = rt.readCompactArrayCount(r, 6, false);
-    const a0 = new Array<DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult>(n0);
+    const a0: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(r, version);
     }
@@ -196,7 +196,7 @@ function decodeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsR
   let f3: DescribeUserScramCredentialsResponseCredentialInfo[];
   {
     const n0 = rt.readCompactArrayCount(r, 6, false);
-    const a0 = new Array<DescribeUserScramCredentialsResponseCredentialInfo>(n0);
+    const a0: DescribeUserScramCredentialsResponseCredentialInfo[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeDescribeUserScramCredentialsResponseCredentialInfo(r, version);
     }

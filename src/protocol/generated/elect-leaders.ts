@@ -100,7 +100,7 @@ export function decodeElectLeadersRequest(r: Reader, version: number): ElectLead
     if (n0 < 0) {
       f1 = null;
     } else {
-      const a0 = new Array<ElectLeadersRequestTopicPartitions>(n0);
+      const a0: ElectLeadersRequestTopicPartitions[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeElectLeadersRequestTopicPartitions(r, version);
       }
@@ -120,7 +120,7 @@ function decodeElectLeadersRequestTopicPartitions(r: Reader, version: number): E
   let f1: number[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }
@@ -256,7 +256,7 @@ export function decodeElectLeadersResponse(r: Reader, version: number): ElectLea
   let f2: ElectLeadersResponseReplicaElectionResult[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<ElectLeadersResponseReplicaElectionResult>(n0);
+    const a0: ElectLeadersResponseReplicaElectionResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeElectLeadersResponseReplicaElectionResult(r, version);
     }
@@ -274,7 +274,7 @@ function decodeElectLeadersResponseReplicaElectionResult(r: Reader, version: num
   let f1: ElectLeadersResponsePartitionResult[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 7, false) : rt.readArrayCount(r, 7, false));
-    const a0 = new Array<ElectLeadersResponsePartitionResult>(n0);
+    const a0: ElectLeadersResponsePartitionResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeElectLeadersResponsePartitionResult(r, version);
     }

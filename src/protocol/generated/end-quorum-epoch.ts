@@ -210,7 +210,7 @@ export function decodeEndQuorumEpochRequest(r: Reader, version: number): EndQuor
   let f1: EndQuorumEpochRequestTopicData[];
   {
     const n0 = (version >= 1 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<EndQuorumEpochRequestTopicData>(n0);
+    const a0: EndQuorumEpochRequestTopicData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeEndQuorumEpochRequestTopicData(r, version);
     }
@@ -220,7 +220,7 @@ export function decodeEndQuorumEpochRequest(r: Reader, version: number): EndQuor
   if (version >= 1) {
     {
       const n0 = rt.readCompactArrayCount(r, 0, false);
-      const a0 = new Array<EndQuorumEpochRequestLeaderEndpoint>(n0);
+      const a0: EndQuorumEpochRequestLeaderEndpoint[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeEndQuorumEpochRequestLeaderEndpoint(r, version);
       }
@@ -241,7 +241,7 @@ function decodeEndQuorumEpochRequestTopicData(r: Reader, version: number): EndQu
   let f1: EndQuorumEpochRequestPartitionData[];
   {
     const n0 = (version >= 1 ? rt.readCompactArrayCount(r, 13, false) : rt.readArrayCount(r, 13, false));
-    const a0 = new Array<EndQuorumEpochRequestPartitionData>(n0);
+    const a0: EndQuorumEpochRequestPartitionData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeEndQuorumEpochRequestPartitionData(r, version);
     }
@@ -262,7 +262,7 @@ function decodeEndQuorumEpochRequestPartitionData(r: Reader, version: number): E
   if (version <= 0) {
     {
       const n0 = rt.readArrayCount(r, 4, false);
-      const a0 = new Array<number>(n0);
+      const a0: number[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = r.int32();
       }
@@ -275,7 +275,7 @@ function decodeEndQuorumEpochRequestPartitionData(r: Reader, version: number): E
   if (version >= 1) {
     {
       const n0 = rt.readCompactArrayCount(r, 0, false);
-      const a0 = new Array<EndQuorumEpochRequestReplicaInfo>(n0);
+      const a0: EndQuorumEpochRequestReplicaInfo[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeEndQuorumEpochRequestReplicaInfo(r, version);
       }
@@ -502,7 +502,7 @@ export function decodeEndQuorumEpochResponse(r: Reader, version: number): EndQuo
   let f1: EndQuorumEpochResponseTopicData[];
   {
     const n0 = (version >= 1 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<EndQuorumEpochResponseTopicData>(n0);
+    const a0: EndQuorumEpochResponseTopicData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeEndQuorumEpochResponseTopicData(r, version);
     }
@@ -520,7 +520,7 @@ export function decodeEndQuorumEpochResponse(r: Reader, version: number): EndQuo
         let tv0: EndQuorumEpochResponseNodeEndpoint[];
         {
           const n0 = rt.readCompactArrayCount(s, 0, false);
-          const a0 = new Array<EndQuorumEpochResponseNodeEndpoint>(n0);
+          const a0: EndQuorumEpochResponseNodeEndpoint[] = [];
           for (let i0 = 0; i0 < n0; i0++) {
             a0[i0] = decodeEndQuorumEpochResponseNodeEndpoint(s, version);
           }
@@ -541,7 +541,7 @@ function decodeEndQuorumEpochResponseTopicData(r: Reader, version: number): EndQ
   let f1: EndQuorumEpochResponsePartitionData[];
   {
     const n0 = (version >= 1 ? rt.readCompactArrayCount(r, 14, false) : rt.readArrayCount(r, 14, false));
-    const a0 = new Array<EndQuorumEpochResponsePartitionData>(n0);
+    const a0: EndQuorumEpochResponsePartitionData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeEndQuorumEpochResponsePartitionData(r, version);
     }

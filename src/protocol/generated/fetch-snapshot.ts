@@ -151,7 +151,7 @@ export function decodeFetchSnapshotRequest(r: Reader, version: number): FetchSna
   let f3: FetchSnapshotRequestTopicSnapshot[];
   {
     const n0 = rt.readCompactArrayCount(r, 3, false);
-    const a0 = new Array<FetchSnapshotRequestTopicSnapshot>(n0);
+    const a0: FetchSnapshotRequestTopicSnapshot[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeFetchSnapshotRequestTopicSnapshot(r, version);
     }
@@ -180,7 +180,7 @@ function decodeFetchSnapshotRequestTopicSnapshot(r: Reader, version: number): Fe
   let f1: FetchSnapshotRequestPartitionSnapshot[];
   {
     const n0 = rt.readCompactArrayCount(r, 30, false);
-    const a0 = new Array<FetchSnapshotRequestPartitionSnapshot>(n0);
+    const a0: FetchSnapshotRequestPartitionSnapshot[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeFetchSnapshotRequestPartitionSnapshot(r, version);
     }
@@ -438,7 +438,7 @@ export function decodeFetchSnapshotResponse(r: Reader, version: number): FetchSn
   let f2: FetchSnapshotResponseTopicSnapshot[];
   {
     const n0 = rt.readCompactArrayCount(r, 3, false);
-    const a0 = new Array<FetchSnapshotResponseTopicSnapshot>(n0);
+    const a0: FetchSnapshotResponseTopicSnapshot[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeFetchSnapshotResponseTopicSnapshot(r, version);
     }
@@ -455,7 +455,7 @@ export function decodeFetchSnapshotResponse(r: Reader, version: number): FetchSn
       let tv0: FetchSnapshotResponseNodeEndpoint[];
       {
         const n0 = rt.readCompactArrayCount(s, 1, false);
-        const a0 = new Array<FetchSnapshotResponseNodeEndpoint>(n0);
+        const a0: FetchSnapshotResponseNodeEndpoint[] = [];
         for (let i0 = 0; i0 < n0; i0++) {
           a0[i0] = decodeFetchSnapshotResponseNodeEndpoint(s, version);
         }
@@ -475,7 +475,7 @@ function decodeFetchSnapshotResponseTopicSnapshot(r: Reader, version: number): F
   let f1: FetchSnapshotResponsePartitionSnapshot[];
   {
     const n0 = rt.readCompactArrayCount(r, 37, false);
-    const a0 = new Array<FetchSnapshotResponsePartitionSnapshot>(n0);
+    const a0: FetchSnapshotResponsePartitionSnapshot[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeFetchSnapshotResponsePartitionSnapshot(r, version);
     }

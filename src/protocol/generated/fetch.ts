@@ -350,7 +350,7 @@ export function decodeFetchRequest(r: Reader, version: number): FetchRequest {
   let f9: FetchRequestFetchTopic[];
   {
     const n0 = (version >= 12 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<FetchRequestFetchTopic>(n0);
+    const a0: FetchRequestFetchTopic[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeFetchRequestFetchTopic(r, version);
     }
@@ -360,7 +360,7 @@ export function decodeFetchRequest(r: Reader, version: number): FetchRequest {
   if (version >= 7) {
     {
       const n0 = (version >= 12 ? rt.readCompactArrayCount(r, 0, false) : rt.readArrayCount(r, 0, false));
-      const a0 = new Array<FetchRequestForgottenTopic>(n0);
+      const a0: FetchRequestForgottenTopic[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeFetchRequestForgottenTopic(r, version);
       }
@@ -437,7 +437,7 @@ function decodeFetchRequestFetchTopic(r: Reader, version: number): FetchRequestF
   let f2: FetchRequestFetchPartition[];
   {
     const n0 = (version >= 12 ? rt.readCompactArrayCount(r, 16, false) : rt.readArrayCount(r, 16, false));
-    const a0 = new Array<FetchRequestFetchPartition>(n0);
+    const a0: FetchRequestFetchPartition[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeFetchRequestFetchPartition(r, version);
     }
@@ -510,7 +510,7 @@ function decodeFetchRequestForgottenTopic(r: Reader, version: number): FetchRequ
   if (version >= 7) {
     {
       const n0 = (version >= 12 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-      const a0 = new Array<number>(n0);
+      const a0: number[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = r.int32();
       }
@@ -933,7 +933,7 @@ export function decodeFetchResponse(r: Reader, version: number): FetchResponse {
   let f3: FetchResponseFetchableTopicResponse[];
   {
     const n0 = (version >= 12 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<FetchResponseFetchableTopicResponse>(n0);
+    const a0: FetchResponseFetchableTopicResponse[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeFetchResponseFetchableTopicResponse(r, version);
     }
@@ -951,7 +951,7 @@ export function decodeFetchResponse(r: Reader, version: number): FetchResponse {
         let tv0: FetchResponseNodeEndpoint[];
         {
           const n0 = rt.readCompactArrayCount(s, 0, false);
-          const a0 = new Array<FetchResponseNodeEndpoint>(n0);
+          const a0: FetchResponseNodeEndpoint[] = [];
           for (let i0 = 0; i0 < n0; i0++) {
             a0[i0] = decodeFetchResponseNodeEndpoint(s, version);
           }
@@ -983,7 +983,7 @@ function decodeFetchResponseFetchableTopicResponse(r: Reader, version: number): 
   let f2: FetchResponsePartitionData[];
   {
     const n0 = (version >= 12 ? rt.readCompactArrayCount(r, 15, false) : rt.readArrayCount(r, 15, false));
-    const a0 = new Array<FetchResponsePartitionData>(n0);
+    const a0: FetchResponsePartitionData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeFetchResponsePartitionData(r, version);
     }
@@ -1022,7 +1022,7 @@ function decodeFetchResponsePartitionData(r: Reader, version: number): FetchResp
       if (n0 < 0) {
         f8 = null;
       } else {
-        const a0 = new Array<FetchResponseAbortedTransaction>(n0);
+        const a0: FetchResponseAbortedTransaction[] = [];
         for (let i0 = 0; i0 < n0; i0++) {
           a0[i0] = decodeFetchResponseAbortedTransaction(r, version);
         }

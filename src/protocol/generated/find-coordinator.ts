@@ -71,7 +71,7 @@ export function decodeFindCoordinatorRequest(r: Reader, version: number): FindCo
   if (version >= 4) {
     {
       const n0 = rt.readCompactArrayCount(r, 1, false);
-      const a0 = new Array<string>(n0);
+      const a0: string[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = rt.readCompactString(r);
       }
@@ -264,7 +264,7 @@ export function decodeFindCoordinatorResponse(r: Reader, version: number): FindC
   if (version >= 4) {
     {
       const n0 = rt.readCompactArrayCount(r, 0, false);
-      const a0 = new Array<FindCoordinatorResponseCoordinator>(n0);
+      const a0: FindCoordinatorResponseCoordinator[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeFindCoordinatorResponseCoordinator(r, version);
       }

@@ -105,7 +105,7 @@ export function decodeGetTelemetrySubscriptionsResponse(r: Reader, version: numb
   let f4: number[];
   {
     const n0 = rt.readCompactArrayCount(r, 1, false);
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int8();
     }
@@ -117,7 +117,7 @@ export function decodeGetTelemetrySubscriptionsResponse(r: Reader, version: numb
   let f8: string[];
   {
     const n0 = rt.readCompactArrayCount(r, 1, false);
-    const a0 = new Array<string>(n0);
+    const a0: string[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = rt.readCompactString(r);
     }

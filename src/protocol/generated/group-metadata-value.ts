@@ -146,7 +146,7 @@ export function decodeGroupMetadataValue(r: Reader, version: number): GroupMetad
   let f5: GroupMetadataValueMemberMetadata[];
   {
     const n0 = (version >= 4 ? rt.readCompactArrayCount(r, 9, false) : rt.readArrayCount(r, 9, false));
-    const a0 = new Array<GroupMetadataValueMemberMetadata>(n0);
+    const a0: GroupMetadataValueMemberMetadata[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeGroupMetadataValueMemberMetadata(r, version);
     }

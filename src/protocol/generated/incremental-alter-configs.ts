@@ -121,7 +121,7 @@ export function decodeIncrementalAlterConfigsRequest(r: Reader, version: number)
   let f0: IncrementalAlterConfigsRequestAlterConfigsResource[];
   {
     const n0 = (version >= 1 ? rt.readCompactArrayCount(r, 3, false) : rt.readArrayCount(r, 3, false));
-    const a0 = new Array<IncrementalAlterConfigsRequestAlterConfigsResource>(n0);
+    const a0: IncrementalAlterConfigsRequestAlterConfigsResource[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeIncrementalAlterConfigsRequestAlterConfigsResource(r, version);
     }
@@ -141,7 +141,7 @@ function decodeIncrementalAlterConfigsRequestAlterConfigsResource(r: Reader, ver
   let f2: IncrementalAlterConfigsRequestAlterableConfig[];
   {
     const n0 = (version >= 1 ? rt.readCompactArrayCount(r, 3, false) : rt.readArrayCount(r, 3, false));
-    const a0 = new Array<IncrementalAlterConfigsRequestAlterableConfig>(n0);
+    const a0: IncrementalAlterConfigsRequestAlterableConfig[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeIncrementalAlterConfigsRequestAlterableConfig(r, version);
     }
@@ -246,7 +246,7 @@ export function decodeIncrementalAlterConfigsResponse(r: Reader, version: number
   let f1: IncrementalAlterConfigsResponseAlterConfigsResourceResponse[];
   {
     const n0 = (version >= 1 ? rt.readCompactArrayCount(r, 5, false) : rt.readArrayCount(r, 5, false));
-    const a0 = new Array<IncrementalAlterConfigsResponseAlterConfigsResourceResponse>(n0);
+    const a0: IncrementalAlterConfigsResponseAlterConfigsResourceResponse[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r, version);
     }

@@ -92,7 +92,7 @@ export function decodeInitializeShareGroupStateRequest(r: Reader, version: numbe
   let f1: InitializeShareGroupStateRequestInitializeStateData[];
   {
     const n0 = rt.readCompactArrayCount(r, 18, false);
-    const a0 = new Array<InitializeShareGroupStateRequestInitializeStateData>(n0);
+    const a0: InitializeShareGroupStateRequestInitializeStateData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeInitializeShareGroupStateRequestInitializeStateData(r, version);
     }
@@ -108,7 +108,7 @@ function decodeInitializeShareGroupStateRequestInitializeStateData(r: Reader, ve
   let f1: InitializeShareGroupStateRequestPartitionData[];
   {
     const n0 = rt.readCompactArrayCount(r, 17, false);
-    const a0 = new Array<InitializeShareGroupStateRequestPartitionData>(n0);
+    const a0: InitializeShareGroupStateRequestPartitionData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeInitializeShareGroupStateRequestPartitionData(r, version);
     }
@@ -211,7 +211,7 @@ export function decodeInitializeShareGroupStateResponse(r: Reader, version: numb
   let f0: InitializeShareGroupStateResponseInitializeStateResult[];
   {
     const n0 = rt.readCompactArrayCount(r, 18, false);
-    const a0 = new Array<InitializeShareGroupStateResponseInitializeStateResult>(n0);
+    const a0: InitializeShareGroupStateResponseInitializeStateResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeInitializeShareGroupStateResponseInitializeStateResult(r, version);
     }
@@ -227,7 +227,7 @@ function decodeInitializeShareGroupStateResponseInitializeStateResult(r: Reader,
   let f1: InitializeShareGroupStateResponsePartitionResult[];
   {
     const n0 = rt.readCompactArrayCount(r, 8, false);
-    const a0 = new Array<InitializeShareGroupStateResponsePartitionResult>(n0);
+    const a0: InitializeShareGroupStateResponsePartitionResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeInitializeShareGroupStateResponsePartitionResult(r, version);
     }

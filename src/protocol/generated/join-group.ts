@@ -139,7 +139,7 @@ export function decodeJoinGroupRequest(r: Reader, version: number): JoinGroupReq
   let f6: JoinGroupRequestProtocol[];
   {
     const n0 = (version >= 6 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<JoinGroupRequestProtocol>(n0);
+    const a0: JoinGroupRequestProtocol[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeJoinGroupRequestProtocol(r, version);
     }
@@ -327,7 +327,7 @@ export function decodeJoinGroupResponse(r: Reader, version: number): JoinGroupRe
   let f8: JoinGroupResponseMember[];
   {
     const n0 = (version >= 6 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<JoinGroupResponseMember>(n0);
+    const a0: JoinGroupResponseMember[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeJoinGroupResponseMember(r, version);
     }

@@ -314,7 +314,7 @@ export function decodeLeaderAndIsrRequest(r: Reader, version: number): LeaderAnd
   if (version <= 1) {
     {
       const n0 = rt.readArrayCount(r, 23, false);
-      const a0 = new Array<LeaderAndIsrRequestLeaderAndIsrPartitionState>(n0);
+      const a0: LeaderAndIsrRequestLeaderAndIsrPartitionState[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r, version);
       }
@@ -327,7 +327,7 @@ export function decodeLeaderAndIsrRequest(r: Reader, version: number): LeaderAnd
   if (version >= 2) {
     {
       const n0 = (version >= 4 ? rt.readCompactArrayCount(r, 0, false) : rt.readArrayCount(r, 0, false));
-      const a0 = new Array<LeaderAndIsrRequestLeaderAndIsrTopicState>(n0);
+      const a0: LeaderAndIsrRequestLeaderAndIsrTopicState[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeLeaderAndIsrRequestLeaderAndIsrTopicState(r, version);
       }
@@ -339,7 +339,7 @@ export function decodeLeaderAndIsrRequest(r: Reader, version: number): LeaderAnd
   let f7: LeaderAndIsrRequestLeaderAndIsrLiveLeader[];
   {
     const n0 = (version >= 4 ? rt.readCompactArrayCount(r, 9, false) : rt.readArrayCount(r, 9, false));
-    const a0 = new Array<LeaderAndIsrRequestLeaderAndIsrLiveLeader>(n0);
+    const a0: LeaderAndIsrRequestLeaderAndIsrLiveLeader[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(r, version);
     }
@@ -366,7 +366,7 @@ function decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, version:
   let f5: number[];
   {
     const n0 = (version >= 4 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }
@@ -376,7 +376,7 @@ function decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, version:
   let f7: number[];
   {
     const n0 = (version >= 4 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }
@@ -386,7 +386,7 @@ function decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, version:
   if (version >= 3) {
     {
       const n0 = (version >= 4 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-      const a0 = new Array<number>(n0);
+      const a0: number[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = r.int32();
       }
@@ -399,7 +399,7 @@ function decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, version:
   if (version >= 3) {
     {
       const n0 = (version >= 4 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-      const a0 = new Array<number>(n0);
+      const a0: number[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = r.int32();
       }
@@ -444,7 +444,7 @@ function decodeLeaderAndIsrRequestLeaderAndIsrTopicState(r: Reader, version: num
   if (version >= 2) {
     {
       const n0 = (version >= 4 ? rt.readCompactArrayCount(r, 23, false) : rt.readArrayCount(r, 23, false));
-      const a0 = new Array<LeaderAndIsrRequestLeaderAndIsrPartitionState>(n0);
+      const a0: LeaderAndIsrRequestLeaderAndIsrPartitionState[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r, version);
       }
@@ -598,7 +598,7 @@ export function decodeLeaderAndIsrResponse(r: Reader, version: number): LeaderAn
   if (version <= 4) {
     {
       const n0 = (version >= 4 ? rt.readCompactArrayCount(r, 7, false) : rt.readArrayCount(r, 7, false));
-      const a0 = new Array<LeaderAndIsrResponseLeaderAndIsrPartitionError>(n0);
+      const a0: LeaderAndIsrResponseLeaderAndIsrPartitionError[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeLeaderAndIsrResponseLeaderAndIsrPartitionError(r, version);
       }
@@ -611,7 +611,7 @@ export function decodeLeaderAndIsrResponse(r: Reader, version: number): LeaderAn
   if (version >= 5) {
     {
       const n0 = rt.readCompactArrayCount(r, 0, false);
-      const a0 = new Array<LeaderAndIsrResponseLeaderAndIsrTopicError>(n0);
+      const a0: LeaderAndIsrResponseLeaderAndIsrTopicError[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeLeaderAndIsrResponseLeaderAndIsrTopicError(r, version);
       }
@@ -654,7 +654,7 @@ function decodeLeaderAndIsrResponseLeaderAndIsrTopicError(r: Reader, version: nu
   if (version >= 5) {
     {
       const n0 = rt.readCompactArrayCount(r, 7, false);
-      const a0 = new Array<LeaderAndIsrResponseLeaderAndIsrPartitionError>(n0);
+      const a0: LeaderAndIsrResponseLeaderAndIsrPartitionError[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeLeaderAndIsrResponseLeaderAndIsrPartitionError(r, version);
       }

@@ -78,7 +78,7 @@ export function decodeLeaderChangeMessage(r: Reader, version: number): LeaderCha
   let f2: LeaderChangeMessageVoter[];
   {
     const n0 = rt.readCompactArrayCount(r, 5, false);
-    const a0 = new Array<LeaderChangeMessageVoter>(n0);
+    const a0: LeaderChangeMessageVoter[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeLeaderChangeMessageVoter(r, version);
     }
@@ -87,7 +87,7 @@ export function decodeLeaderChangeMessage(r: Reader, version: number): LeaderCha
   let f3: LeaderChangeMessageVoter[];
   {
     const n0 = rt.readCompactArrayCount(r, 5, false);
-    const a0 = new Array<LeaderChangeMessageVoter>(n0);
+    const a0: LeaderChangeMessageVoter[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeLeaderChangeMessageVoter(r, version);
     }

@@ -110,7 +110,7 @@ export function decodeLeaveGroupRequest(r: Reader, version: number): LeaveGroupR
   if (version >= 3) {
     {
       const n0 = (version >= 4 ? rt.readCompactArrayCount(r, 0, false) : rt.readArrayCount(r, 0, false));
-      const a0 = new Array<LeaveGroupRequestMemberIdentity>(n0);
+      const a0: LeaveGroupRequestMemberIdentity[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeLeaveGroupRequestMemberIdentity(r, version);
       }
@@ -254,7 +254,7 @@ export function decodeLeaveGroupResponse(r: Reader, version: number): LeaveGroup
   if (version >= 3) {
     {
       const n0 = (version >= 4 ? rt.readCompactArrayCount(r, 0, false) : rt.readArrayCount(r, 0, false));
-      const a0 = new Array<LeaveGroupResponseMemberResponse>(n0);
+      const a0: LeaveGroupResponseMemberResponse[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeLeaveGroupResponseMemberResponse(r, version);
       }

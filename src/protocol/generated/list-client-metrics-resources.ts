@@ -85,7 +85,7 @@ export function decodeListClientMetricsResourcesResponse(r: Reader, version: num
   let f2: ListClientMetricsResourcesResponseClientMetricsResource[];
   {
     const n0 = rt.readCompactArrayCount(r, 2, false);
-    const a0 = new Array<ListClientMetricsResourcesResponseClientMetricsResource>(n0);
+    const a0: ListClientMetricsResourcesResponseClientMetricsResource[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeListClientMetricsResourcesResponseClientMetricsResource(r, version);
     }

@@ -54,7 +54,7 @@ export function decodeListGroupsRequest(r: Reader, version: number): ListGroupsR
   if (version >= 4) {
     {
       const n0 = rt.readCompactArrayCount(r, 1, false);
-      const a0 = new Array<string>(n0);
+      const a0: string[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = rt.readCompactString(r);
       }
@@ -67,7 +67,7 @@ export function decodeListGroupsRequest(r: Reader, version: number): ListGroupsR
   if (version >= 5) {
     {
       const n0 = rt.readCompactArrayCount(r, 1, false);
-      const a0 = new Array<string>(n0);
+      const a0: string[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = rt.readCompactString(r);
       }
@@ -180,7 +180,7 @@ export function decodeListGroupsResponse(r: Reader, version: number): ListGroups
   let f2: ListGroupsResponseListedGroup[];
   {
     const n0 = (version >= 3 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<ListGroupsResponseListedGroup>(n0);
+    const a0: ListGroupsResponseListedGroup[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeListGroupsResponseListedGroup(r, version);
     }

@@ -138,7 +138,7 @@ export function decodeListOffsetsRequest(r: Reader, version: number): ListOffset
   let f2: ListOffsetsRequestListOffsetsTopic[];
   {
     const n0 = (version >= 6 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<ListOffsetsRequestListOffsetsTopic>(n0);
+    const a0: ListOffsetsRequestListOffsetsTopic[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeListOffsetsRequestListOffsetsTopic(r, version);
     }
@@ -162,7 +162,7 @@ function decodeListOffsetsRequestListOffsetsTopic(r: Reader, version: number): L
   let f1: ListOffsetsRequestListOffsetsPartition[];
   {
     const n0 = (version >= 6 ? rt.readCompactArrayCount(r, 12, false) : rt.readArrayCount(r, 12, false));
-    const a0 = new Array<ListOffsetsRequestListOffsetsPartition>(n0);
+    const a0: ListOffsetsRequestListOffsetsPartition[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeListOffsetsRequestListOffsetsPartition(r, version);
     }
@@ -339,7 +339,7 @@ export function decodeListOffsetsResponse(r: Reader, version: number): ListOffse
   let f1: ListOffsetsResponseListOffsetsTopicResponse[];
   {
     const n0 = (version >= 6 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<ListOffsetsResponseListOffsetsTopicResponse>(n0);
+    const a0: ListOffsetsResponseListOffsetsTopicResponse[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeListOffsetsResponseListOffsetsTopicResponse(r, version);
     }
@@ -357,7 +357,7 @@ function decodeListOffsetsResponseListOffsetsTopicResponse(r: Reader, version: n
   let f1: ListOffsetsResponseListOffsetsPartitionResponse[];
   {
     const n0 = (version >= 6 ? rt.readCompactArrayCount(r, 7, false) : rt.readArrayCount(r, 7, false));
-    const a0 = new Array<ListOffsetsResponseListOffsetsPartitionResponse>(n0);
+    const a0: ListOffsetsResponseListOffsetsPartitionResponse[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeListOffsetsResponseListOffsetsPartitionResponse(r, version);
     }
@@ -377,7 +377,7 @@ function decodeListOffsetsResponseListOffsetsPartitionResponse(r: Reader, versio
   if (version <= 0) {
     {
       const n0 = rt.readArrayCount(r, 8, false);
-      const a0 = new Array<bigint>(n0);
+      const a0: bigint[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = r.int64();
       }

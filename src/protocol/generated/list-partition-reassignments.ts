@@ -72,7 +72,7 @@ export function decodeListPartitionReassignmentsRequest(r: Reader, version: numb
     if (n0 < 0) {
       f1 = null;
     } else {
-      const a0 = new Array<ListPartitionReassignmentsRequestListPartitionReassignmentsTopics>(n0);
+      const a0: ListPartitionReassignmentsRequestListPartitionReassignmentsTopics[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r, version);
       }
@@ -89,7 +89,7 @@ function decodeListPartitionReassignmentsRequestListPartitionReassignmentsTopics
   let f1: number[];
   {
     const n0 = rt.readCompactArrayCount(r, 4, false);
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }
@@ -220,7 +220,7 @@ export function decodeListPartitionReassignmentsResponse(r: Reader, version: num
   let f3: ListPartitionReassignmentsResponseOngoingTopicReassignment[];
   {
     const n0 = rt.readCompactArrayCount(r, 3, false);
-    const a0 = new Array<ListPartitionReassignmentsResponseOngoingTopicReassignment>(n0);
+    const a0: ListPartitionReassignmentsResponseOngoingTopicReassignment[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeListPartitionReassignmentsResponseOngoingTopicReassignment(r, version);
     }
@@ -236,7 +236,7 @@ function decodeListPartitionReassignmentsResponseOngoingTopicReassignment(r: Rea
   let f1: ListPartitionReassignmentsResponseOngoingPartitionReassignment[];
   {
     const n0 = rt.readCompactArrayCount(r, 8, false);
-    const a0 = new Array<ListPartitionReassignmentsResponseOngoingPartitionReassignment>(n0);
+    const a0: ListPartitionReassignmentsResponseOngoingPartitionReassignment[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeListPartitionReassignmentsResponseOngoingPartitionReassignment(r, version);
     }
@@ -252,7 +252,7 @@ function decodeListPartitionReassignmentsResponseOngoingPartitionReassignment(r:
   let f1: number[];
   {
     const n0 = rt.readCompactArrayCount(r, 4, false);
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }
@@ -261,7 +261,7 @@ function decodeListPartitionReassignmentsResponseOngoingPartitionReassignment(r:
   let f2: number[];
   {
     const n0 = rt.readCompactArrayCount(r, 4, false);
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }
@@ -270,7 +270,7 @@ function decodeListPartitionReassignmentsResponseOngoingPartitionReassignment(r:
   let f3: number[];
   {
     const n0 = rt.readCompactArrayCount(r, 4, false);
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }

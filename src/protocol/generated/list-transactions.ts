@@ -52,7 +52,7 @@ export function decodeListTransactionsRequest(r: Reader, version: number): ListT
   let f0: string[];
   {
     const n0 = rt.readCompactArrayCount(r, 1, false);
-    const a0 = new Array<string>(n0);
+    const a0: string[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = rt.readCompactString(r);
     }
@@ -61,7 +61,7 @@ export function decodeListTransactionsRequest(r: Reader, version: number): ListT
   let f1: bigint[];
   {
     const n0 = rt.readCompactArrayCount(r, 8, false);
-    const a0 = new Array<bigint>(n0);
+    const a0: bigint[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int64();
     }
@@ -150,7 +150,7 @@ export function decodeListTransactionsResponse(r: Reader, version: number): List
   let f2: string[];
   {
     const n0 = rt.readCompactArrayCount(r, 1, false);
-    const a0 = new Array<string>(n0);
+    const a0: string[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = rt.readCompactString(r);
     }
@@ -159,7 +159,7 @@ export function decodeListTransactionsResponse(r: Reader, version: number): List
   let f3: ListTransactionsResponseTransactionState[];
   {
     const n0 = rt.readCompactArrayCount(r, 11, false);
-    const a0 = new Array<ListTransactionsResponseTransactionState>(n0);
+    const a0: ListTransactionsResponseTransactionState[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeListTransactionsResponseTransactionState(r, version);
     }

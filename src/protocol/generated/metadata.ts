@@ -104,7 +104,7 @@ export function decodeMetadataRequest(r: Reader, version: number): MetadataReque
     if (n0 < 0) {
       f0 = null;
     } else {
-      const a0 = new Array<MetadataRequestTopic>(n0);
+      const a0: MetadataRequestTopic[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeMetadataRequestTopic(r, version);
       }
@@ -423,7 +423,7 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
   let f1: MetadataResponseBroker[];
   {
     const n0 = (version >= 9 ? rt.readCompactArrayCount(r, 9, false) : rt.readArrayCount(r, 9, false));
-    const a0 = new Array<MetadataResponseBroker>(n0);
+    const a0: MetadataResponseBroker[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeMetadataResponseBroker(r, version);
     }
@@ -444,7 +444,7 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
   let f4: MetadataResponseTopic[];
   {
     const n0 = (version >= 9 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-    const a0 = new Array<MetadataResponseTopic>(n0);
+    const a0: MetadataResponseTopic[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeMetadataResponseTopic(r, version);
     }
@@ -498,7 +498,7 @@ function decodeMetadataResponseTopic(r: Reader, version: number): MetadataRespon
   let f4: MetadataResponsePartition[];
   {
     const n0 = (version >= 9 ? rt.readCompactArrayCount(r, 12, false) : rt.readArrayCount(r, 12, false));
-    const a0 = new Array<MetadataResponsePartition>(n0);
+    const a0: MetadataResponsePartition[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeMetadataResponsePartition(r, version);
     }
@@ -530,7 +530,7 @@ function decodeMetadataResponsePartition(r: Reader, version: number): MetadataRe
   let f4: number[];
   {
     const n0 = (version >= 9 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }
@@ -539,7 +539,7 @@ function decodeMetadataResponsePartition(r: Reader, version: number): MetadataRe
   let f5: number[];
   {
     const n0 = (version >= 9 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }
@@ -549,7 +549,7 @@ function decodeMetadataResponsePartition(r: Reader, version: number): MetadataRe
   if (version >= 5) {
     {
       const n0 = (version >= 9 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-      const a0 = new Array<number>(n0);
+      const a0: number[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = r.int32();
       }

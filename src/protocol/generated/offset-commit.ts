@@ -188,7 +188,7 @@ export function decodeOffsetCommitRequest(r: Reader, version: number): OffsetCom
   let f5: OffsetCommitRequestTopic[];
   {
     const n0 = (version >= 8 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<OffsetCommitRequestTopic>(n0);
+    const a0: OffsetCommitRequestTopic[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeOffsetCommitRequestTopic(r, version);
     }
@@ -206,7 +206,7 @@ function decodeOffsetCommitRequestTopic(r: Reader, version: number): OffsetCommi
   let f1: OffsetCommitRequestPartition[];
   {
     const n0 = (version >= 8 ? rt.readCompactArrayCount(r, 13, false) : rt.readArrayCount(r, 13, false));
-    const a0 = new Array<OffsetCommitRequestPartition>(n0);
+    const a0: OffsetCommitRequestPartition[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeOffsetCommitRequestPartition(r, version);
     }
@@ -351,7 +351,7 @@ export function decodeOffsetCommitResponse(r: Reader, version: number): OffsetCo
   let f1: OffsetCommitResponseTopic[];
   {
     const n0 = (version >= 8 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<OffsetCommitResponseTopic>(n0);
+    const a0: OffsetCommitResponseTopic[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeOffsetCommitResponseTopic(r, version);
     }
@@ -369,7 +369,7 @@ function decodeOffsetCommitResponseTopic(r: Reader, version: number): OffsetComm
   let f1: OffsetCommitResponsePartition[];
   {
     const n0 = (version >= 8 ? rt.readCompactArrayCount(r, 6, false) : rt.readArrayCount(r, 6, false));
-    const a0 = new Array<OffsetCommitResponsePartition>(n0);
+    const a0: OffsetCommitResponsePartition[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeOffsetCommitResponsePartition(r, version);
     }

@@ -78,7 +78,7 @@ export function decodeOffsetDeleteRequest(r: Reader, version: number): OffsetDel
   let f1: OffsetDeleteRequestTopic[];
   {
     const n0 = rt.readArrayCount(r, 6, false);
-    const a0 = new Array<OffsetDeleteRequestTopic>(n0);
+    const a0: OffsetDeleteRequestTopic[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeOffsetDeleteRequestTopic(r, version);
     }
@@ -93,7 +93,7 @@ function decodeOffsetDeleteRequestTopic(r: Reader, version: number): OffsetDelet
   let f1: OffsetDeleteRequestPartition[];
   {
     const n0 = rt.readArrayCount(r, 4, false);
-    const a0 = new Array<OffsetDeleteRequestPartition>(n0);
+    const a0: OffsetDeleteRequestPartition[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeOffsetDeleteRequestPartition(r, version);
     }
@@ -192,7 +192,7 @@ export function decodeOffsetDeleteResponse(r: Reader, version: number): OffsetDe
   let f2: OffsetDeleteResponseTopic[];
   {
     const n0 = rt.readArrayCount(r, 6, false);
-    const a0 = new Array<OffsetDeleteResponseTopic>(n0);
+    const a0: OffsetDeleteResponseTopic[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeOffsetDeleteResponseTopic(r, version);
     }
@@ -207,7 +207,7 @@ function decodeOffsetDeleteResponseTopic(r: Reader, version: number): OffsetDele
   let f1: OffsetDeleteResponsePartition[];
   {
     const n0 = rt.readArrayCount(r, 6, false);
-    const a0 = new Array<OffsetDeleteResponsePartition>(n0);
+    const a0: OffsetDeleteResponsePartition[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeOffsetDeleteResponsePartition(r, version);
     }

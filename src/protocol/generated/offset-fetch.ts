@@ -214,7 +214,7 @@ export function decodeOffsetFetchRequest(r: Reader, version: number): OffsetFetc
       if (n0 < 0) {
         f1 = null;
       } else {
-        const a0 = new Array<OffsetFetchRequestTopic>(n0);
+        const a0: OffsetFetchRequestTopic[] = [];
         for (let i0 = 0; i0 < n0; i0++) {
           a0[i0] = decodeOffsetFetchRequestTopic(r, version);
         }
@@ -228,7 +228,7 @@ export function decodeOffsetFetchRequest(r: Reader, version: number): OffsetFetc
   if (version >= 8) {
     {
       const n0 = rt.readCompactArrayCount(r, 0, false);
-      const a0 = new Array<OffsetFetchRequestGroup>(n0);
+      const a0: OffsetFetchRequestGroup[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeOffsetFetchRequestGroup(r, version);
       }
@@ -261,7 +261,7 @@ function decodeOffsetFetchRequestTopic(r: Reader, version: number): OffsetFetchR
   if (version <= 7) {
     {
       const n0 = (version >= 6 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-      const a0 = new Array<number>(n0);
+      const a0: number[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = r.int32();
       }
@@ -303,7 +303,7 @@ function decodeOffsetFetchRequestGroup(r: Reader, version: number): OffsetFetchR
       if (n0 < 0) {
         f3 = null;
       } else {
-        const a0 = new Array<OffsetFetchRequestTopics>(n0);
+        const a0: OffsetFetchRequestTopics[] = [];
         for (let i0 = 0; i0 < n0; i0++) {
           a0[i0] = decodeOffsetFetchRequestTopics(r, version);
         }
@@ -331,7 +331,7 @@ function decodeOffsetFetchRequestTopics(r: Reader, version: number): OffsetFetch
   if (version >= 8) {
     {
       const n0 = rt.readCompactArrayCount(r, 4, false);
-      const a0 = new Array<number>(n0);
+      const a0: number[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = r.int32();
       }
@@ -641,7 +641,7 @@ export function decodeOffsetFetchResponse(r: Reader, version: number): OffsetFet
   if (version <= 7) {
     {
       const n0 = (version >= 6 ? rt.readCompactArrayCount(r, 1, false) : rt.readArrayCount(r, 1, false));
-      const a0 = new Array<OffsetFetchResponseTopic>(n0);
+      const a0: OffsetFetchResponseTopic[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeOffsetFetchResponseTopic(r, version);
       }
@@ -660,7 +660,7 @@ export function decodeOffsetFetchResponse(r: Reader, version: number): OffsetFet
   if (version >= 8) {
     {
       const n0 = rt.readCompactArrayCount(r, 0, false);
-      const a0 = new Array<OffsetFetchResponseGroup>(n0);
+      const a0: OffsetFetchResponseGroup[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeOffsetFetchResponseGroup(r, version);
       }
@@ -687,7 +687,7 @@ function decodeOffsetFetchResponseTopic(r: Reader, version: number): OffsetFetch
   if (version <= 7) {
     {
       const n0 = (version >= 6 ? rt.readCompactArrayCount(r, 1, false) : rt.readArrayCount(r, 1, false));
-      const a0 = new Array<OffsetFetchResponsePartition>(n0);
+      const a0: OffsetFetchResponsePartition[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeOffsetFetchResponsePartition(r, version);
       }
@@ -752,7 +752,7 @@ function decodeOffsetFetchResponseGroup(r: Reader, version: number): OffsetFetch
   if (version >= 8) {
     {
       const n0 = rt.readCompactArrayCount(r, 0, false);
-      const a0 = new Array<OffsetFetchResponseTopics>(n0);
+      const a0: OffsetFetchResponseTopics[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeOffsetFetchResponseTopics(r, version);
       }
@@ -785,7 +785,7 @@ function decodeOffsetFetchResponseTopics(r: Reader, version: number): OffsetFetc
   if (version >= 8) {
     {
       const n0 = rt.readCompactArrayCount(r, 0, false);
-      const a0 = new Array<OffsetFetchResponsePartitions>(n0);
+      const a0: OffsetFetchResponsePartitions[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeOffsetFetchResponsePartitions(r, version);
       }

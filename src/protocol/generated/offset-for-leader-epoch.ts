@@ -119,7 +119,7 @@ export function decodeOffsetForLeaderEpochRequest(r: Reader, version: number): O
   let f1: OffsetForLeaderEpochRequestOffsetForLeaderTopic[];
   {
     const n0 = (version >= 4 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<OffsetForLeaderEpochRequestOffsetForLeaderTopic>(n0);
+    const a0: OffsetForLeaderEpochRequestOffsetForLeaderTopic[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(r, version);
     }
@@ -137,7 +137,7 @@ function decodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(r: Reader, versio
   let f1: OffsetForLeaderEpochRequestOffsetForLeaderPartition[];
   {
     const n0 = (version >= 4 ? rt.readCompactArrayCount(r, 8, false) : rt.readArrayCount(r, 8, false));
-    const a0 = new Array<OffsetForLeaderEpochRequestOffsetForLeaderPartition>(n0);
+    const a0: OffsetForLeaderEpochRequestOffsetForLeaderPartition[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(r, version);
     }
@@ -285,7 +285,7 @@ export function decodeOffsetForLeaderEpochResponse(r: Reader, version: number): 
   let f1: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[];
   {
     const n0 = (version >= 4 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<OffsetForLeaderEpochResponseOffsetForLeaderTopicResult>(n0);
+    const a0: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r, version);
     }
@@ -303,7 +303,7 @@ function decodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r: Reader,
   let f1: OffsetForLeaderEpochResponseEpochEndOffset[];
   {
     const n0 = (version >= 4 ? rt.readCompactArrayCount(r, 14, false) : rt.readArrayCount(r, 14, false));
-    const a0 = new Array<OffsetForLeaderEpochResponseEpochEndOffset>(n0);
+    const a0: OffsetForLeaderEpochResponseEpochEndOffset[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeOffsetForLeaderEpochResponseEpochEndOffset(r, version);
     }

@@ -132,7 +132,7 @@ export function decodeProduceRequest(r: Reader, version: number): ProduceRequest
   let f3: ProduceRequestTopicProduceData[];
   {
     const n0 = (version >= 9 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<ProduceRequestTopicProduceData>(n0);
+    const a0: ProduceRequestTopicProduceData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeProduceRequestTopicProduceData(r, version);
     }
@@ -150,7 +150,7 @@ function decodeProduceRequestTopicProduceData(r: Reader, version: number): Produ
   let f1: ProduceRequestPartitionProduceData[];
   {
     const n0 = (version >= 9 ? rt.readCompactArrayCount(r, 5, false) : rt.readArrayCount(r, 5, false));
-    const a0 = new Array<ProduceRequestPartitionProduceData>(n0);
+    const a0: ProduceRequestPartitionProduceData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeProduceRequestPartitionProduceData(r, version);
     }
@@ -460,7 +460,7 @@ export function decodeProduceResponse(r: Reader, version: number): ProduceRespon
   let f0: ProduceResponseTopicProduceResponse[];
   {
     const n0 = (version >= 9 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<ProduceResponseTopicProduceResponse>(n0);
+    const a0: ProduceResponseTopicProduceResponse[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeProduceResponseTopicProduceResponse(r, version);
     }
@@ -484,7 +484,7 @@ export function decodeProduceResponse(r: Reader, version: number): ProduceRespon
         let tv0: ProduceResponseNodeEndpoint[];
         {
           const n0 = rt.readCompactArrayCount(s, 0, false);
-          const a0 = new Array<ProduceResponseNodeEndpoint>(n0);
+          const a0: ProduceResponseNodeEndpoint[] = [];
           for (let i0 = 0; i0 < n0; i0++) {
             a0[i0] = decodeProduceResponseNodeEndpoint(s, version);
           }
@@ -505,7 +505,7 @@ function decodeProduceResponseTopicProduceResponse(r: Reader, version: number): 
   let f1: ProduceResponsePartitionProduceResponse[];
   {
     const n0 = (version >= 9 ? rt.readCompactArrayCount(r, 14, false) : rt.readArrayCount(r, 14, false));
-    const a0 = new Array<ProduceResponsePartitionProduceResponse>(n0);
+    const a0: ProduceResponsePartitionProduceResponse[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeProduceResponsePartitionProduceResponse(r, version);
     }
@@ -538,7 +538,7 @@ function decodeProduceResponsePartitionProduceResponse(r: Reader, version: numbe
   if (version >= 8) {
     {
       const n0 = (version >= 9 ? rt.readCompactArrayCount(r, 0, false) : rt.readArrayCount(r, 0, false));
-      const a0 = new Array<ProduceResponseBatchIndexAndErrorMessage>(n0);
+      const a0: ProduceResponseBatchIndexAndErrorMessage[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeProduceResponseBatchIndexAndErrorMessage(r, version);
       }

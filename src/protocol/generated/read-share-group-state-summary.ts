@@ -88,7 +88,7 @@ export function decodeReadShareGroupStateSummaryRequest(r: Reader, version: numb
   let f1: ReadShareGroupStateSummaryRequestReadStateSummaryData[];
   {
     const n0 = rt.readCompactArrayCount(r, 18, false);
-    const a0 = new Array<ReadShareGroupStateSummaryRequestReadStateSummaryData>(n0);
+    const a0: ReadShareGroupStateSummaryRequestReadStateSummaryData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeReadShareGroupStateSummaryRequestReadStateSummaryData(r, version);
     }
@@ -104,7 +104,7 @@ function decodeReadShareGroupStateSummaryRequestReadStateSummaryData(r: Reader, 
   let f1: ReadShareGroupStateSummaryRequestPartitionData[];
   {
     const n0 = rt.readCompactArrayCount(r, 9, false);
-    const a0 = new Array<ReadShareGroupStateSummaryRequestPartitionData>(n0);
+    const a0: ReadShareGroupStateSummaryRequestPartitionData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeReadShareGroupStateSummaryRequestPartitionData(r, version);
     }
@@ -214,7 +214,7 @@ export function decodeReadShareGroupStateSummaryResponse(r: Reader, version: num
   let f0: ReadShareGroupStateSummaryResponseReadStateSummaryResult[];
   {
     const n0 = rt.readCompactArrayCount(r, 18, false);
-    const a0 = new Array<ReadShareGroupStateSummaryResponseReadStateSummaryResult>(n0);
+    const a0: ReadShareGroupStateSummaryResponseReadStateSummaryResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeReadShareGroupStateSummaryResponseReadStateSummaryResult(r, version);
     }
@@ -230,7 +230,7 @@ function decodeReadShareGroupStateSummaryResponseReadStateSummaryResult(r: Reade
   let f1: ReadShareGroupStateSummaryResponsePartitionResult[];
   {
     const n0 = rt.readCompactArrayCount(r, 20, false);
-    const a0 = new Array<ReadShareGroupStateSummaryResponsePartitionResult>(n0);
+    const a0: ReadShareGroupStateSummaryResponsePartitionResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeReadShareGroupStateSummaryResponsePartitionResult(r, version);
     }

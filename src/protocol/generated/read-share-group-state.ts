@@ -88,7 +88,7 @@ export function decodeReadShareGroupStateRequest(r: Reader, version: number): Re
   let f1: ReadShareGroupStateRequestReadStateData[];
   {
     const n0 = rt.readCompactArrayCount(r, 18, false);
-    const a0 = new Array<ReadShareGroupStateRequestReadStateData>(n0);
+    const a0: ReadShareGroupStateRequestReadStateData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeReadShareGroupStateRequestReadStateData(r, version);
     }
@@ -104,7 +104,7 @@ function decodeReadShareGroupStateRequestReadStateData(r: Reader, version: numbe
   let f1: ReadShareGroupStateRequestPartitionData[];
   {
     const n0 = rt.readCompactArrayCount(r, 9, false);
-    const a0 = new Array<ReadShareGroupStateRequestPartitionData>(n0);
+    const a0: ReadShareGroupStateRequestPartitionData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeReadShareGroupStateRequestPartitionData(r, version);
     }
@@ -252,7 +252,7 @@ export function decodeReadShareGroupStateResponse(r: Reader, version: number): R
   let f0: ReadShareGroupStateResponseReadStateResult[];
   {
     const n0 = rt.readCompactArrayCount(r, 18, false);
-    const a0 = new Array<ReadShareGroupStateResponseReadStateResult>(n0);
+    const a0: ReadShareGroupStateResponseReadStateResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeReadShareGroupStateResponseReadStateResult(r, version);
     }
@@ -268,7 +268,7 @@ function decodeReadShareGroupStateResponseReadStateResult(r: Reader, version: nu
   let f1: ReadShareGroupStateResponsePartitionResult[];
   {
     const n0 = rt.readCompactArrayCount(r, 21, false);
-    const a0 = new Array<ReadShareGroupStateResponsePartitionResult>(n0);
+    const a0: ReadShareGroupStateResponsePartitionResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeReadShareGroupStateResponsePartitionResult(r, version);
     }
@@ -288,7 +288,7 @@ function decodeReadShareGroupStateResponsePartitionResult(r: Reader, version: nu
   let f5: ReadShareGroupStateResponseStateBatch[];
   {
     const n0 = rt.readCompactArrayCount(r, 20, false);
-    const a0 = new Array<ReadShareGroupStateResponseStateBatch>(n0);
+    const a0: ReadShareGroupStateResponseStateBatch[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeReadShareGroupStateResponseStateBatch(r, version);
     }

@@ -63,7 +63,7 @@ export function decodeSaslHandshakeResponse(r: Reader, version: number): SaslHan
   let f1: string[];
   {
     const n0 = rt.readArrayCount(r, 2, false);
-    const a0 = new Array<string>(n0);
+    const a0: string[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = rt.readString(r);
     }

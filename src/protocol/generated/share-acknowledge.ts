@@ -135,7 +135,7 @@ export function decodeShareAcknowledgeRequest(r: Reader, version: number): Share
   let f3: ShareAcknowledgeRequestAcknowledgeTopic[];
   {
     const n0 = rt.readCompactArrayCount(r, 18, false);
-    const a0 = new Array<ShareAcknowledgeRequestAcknowledgeTopic>(n0);
+    const a0: ShareAcknowledgeRequestAcknowledgeTopic[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeShareAcknowledgeRequestAcknowledgeTopic(r, version);
     }
@@ -151,7 +151,7 @@ function decodeShareAcknowledgeRequestAcknowledgeTopic(r: Reader, version: numbe
   let f1: ShareAcknowledgeRequestAcknowledgePartition[];
   {
     const n0 = rt.readCompactArrayCount(r, 6, false);
-    const a0 = new Array<ShareAcknowledgeRequestAcknowledgePartition>(n0);
+    const a0: ShareAcknowledgeRequestAcknowledgePartition[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeShareAcknowledgeRequestAcknowledgePartition(r, version);
     }
@@ -167,7 +167,7 @@ function decodeShareAcknowledgeRequestAcknowledgePartition(r: Reader, version: n
   let f1: ShareAcknowledgeRequestAcknowledgementBatch[];
   {
     const n0 = rt.readCompactArrayCount(r, 18, false);
-    const a0 = new Array<ShareAcknowledgeRequestAcknowledgementBatch>(n0);
+    const a0: ShareAcknowledgeRequestAcknowledgementBatch[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeShareAcknowledgeRequestAcknowledgementBatch(r, version);
     }
@@ -184,7 +184,7 @@ function decodeShareAcknowledgeRequestAcknowledgementBatch(r: Reader, version: n
   let f2: number[];
   {
     const n0 = rt.readCompactArrayCount(r, 1, false);
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int8();
     }
@@ -356,7 +356,7 @@ export function decodeShareAcknowledgeResponse(r: Reader, version: number): Shar
   let f3: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[];
   {
     const n0 = rt.readCompactArrayCount(r, 18, false);
-    const a0 = new Array<ShareAcknowledgeResponseShareAcknowledgeTopicResponse>(n0);
+    const a0: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeShareAcknowledgeResponseShareAcknowledgeTopicResponse(r, version);
     }
@@ -365,7 +365,7 @@ export function decodeShareAcknowledgeResponse(r: Reader, version: number): Shar
   let f4: ShareAcknowledgeResponseNodeEndpoint[];
   {
     const n0 = rt.readCompactArrayCount(r, 11, false);
-    const a0 = new Array<ShareAcknowledgeResponseNodeEndpoint>(n0);
+    const a0: ShareAcknowledgeResponseNodeEndpoint[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeShareAcknowledgeResponseNodeEndpoint(r, version);
     }
@@ -381,7 +381,7 @@ function decodeShareAcknowledgeResponseShareAcknowledgeTopicResponse(r: Reader, 
   let f1: ShareAcknowledgeResponsePartitionData[];
   {
     const n0 = rt.readCompactArrayCount(r, 17, false);
-    const a0 = new Array<ShareAcknowledgeResponsePartitionData>(n0);
+    const a0: ShareAcknowledgeResponsePartitionData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeShareAcknowledgeResponsePartitionData(r, version);
     }

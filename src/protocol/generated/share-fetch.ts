@@ -191,7 +191,7 @@ export function decodeShareFetchRequest(r: Reader, version: number): ShareFetchR
   let f6: ShareFetchRequestFetchTopic[];
   {
     const n0 = rt.readCompactArrayCount(r, 18, false);
-    const a0 = new Array<ShareFetchRequestFetchTopic>(n0);
+    const a0: ShareFetchRequestFetchTopic[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeShareFetchRequestFetchTopic(r, version);
     }
@@ -200,7 +200,7 @@ export function decodeShareFetchRequest(r: Reader, version: number): ShareFetchR
   let f7: ShareFetchRequestForgottenTopic[];
   {
     const n0 = rt.readCompactArrayCount(r, 18, false);
-    const a0 = new Array<ShareFetchRequestForgottenTopic>(n0);
+    const a0: ShareFetchRequestForgottenTopic[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeShareFetchRequestForgottenTopic(r, version);
     }
@@ -216,7 +216,7 @@ function decodeShareFetchRequestFetchTopic(r: Reader, version: number): ShareFet
   let f1: ShareFetchRequestFetchPartition[];
   {
     const n0 = rt.readCompactArrayCount(r, 10, false);
-    const a0 = new Array<ShareFetchRequestFetchPartition>(n0);
+    const a0: ShareFetchRequestFetchPartition[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeShareFetchRequestFetchPartition(r, version);
     }
@@ -233,7 +233,7 @@ function decodeShareFetchRequestFetchPartition(r: Reader, version: number): Shar
   let f2: ShareFetchRequestAcknowledgementBatch[];
   {
     const n0 = rt.readCompactArrayCount(r, 18, false);
-    const a0 = new Array<ShareFetchRequestAcknowledgementBatch>(n0);
+    const a0: ShareFetchRequestAcknowledgementBatch[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeShareFetchRequestAcknowledgementBatch(r, version);
     }
@@ -250,7 +250,7 @@ function decodeShareFetchRequestAcknowledgementBatch(r: Reader, version: number)
   let f2: number[];
   {
     const n0 = rt.readCompactArrayCount(r, 1, false);
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int8();
     }
@@ -266,7 +266,7 @@ function decodeShareFetchRequestForgottenTopic(r: Reader, version: number): Shar
   let f1: number[];
   {
     const n0 = rt.readCompactArrayCount(r, 4, false);
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }
@@ -485,7 +485,7 @@ export function decodeShareFetchResponse(r: Reader, version: number): ShareFetch
   let f3: ShareFetchResponseShareFetchableTopicResponse[];
   {
     const n0 = rt.readCompactArrayCount(r, 18, false);
-    const a0 = new Array<ShareFetchResponseShareFetchableTopicResponse>(n0);
+    const a0: ShareFetchResponseShareFetchableTopicResponse[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeShareFetchResponseShareFetchableTopicResponse(r, version);
     }
@@ -494,7 +494,7 @@ export function decodeShareFetchResponse(r: Reader, version: number): ShareFetch
   let f4: ShareFetchResponseNodeEndpoint[];
   {
     const n0 = rt.readCompactArrayCount(r, 11, false);
-    const a0 = new Array<ShareFetchResponseNodeEndpoint>(n0);
+    const a0: ShareFetchResponseNodeEndpoint[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeShareFetchResponseNodeEndpoint(r, version);
     }
@@ -510,7 +510,7 @@ function decodeShareFetchResponseShareFetchableTopicResponse(r: Reader, version:
   let f1: ShareFetchResponsePartitionData[];
   {
     const n0 = rt.readCompactArrayCount(r, 22, false);
-    const a0 = new Array<ShareFetchResponsePartitionData>(n0);
+    const a0: ShareFetchResponsePartitionData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeShareFetchResponsePartitionData(r, version);
     }
@@ -532,7 +532,7 @@ function decodeShareFetchResponsePartitionData(r: Reader, version: number): Shar
   let f7: ShareFetchResponseAcquiredRecords[];
   {
     const n0 = rt.readCompactArrayCount(r, 19, false);
-    const a0 = new Array<ShareFetchResponseAcquiredRecords>(n0);
+    const a0: ShareFetchResponseAcquiredRecords[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeShareFetchResponseAcquiredRecords(r, version);
     }

@@ -39,7 +39,7 @@ export function decodeShareGroupDescribeRequest(r: Reader, version: number): Sha
   let f0: string[];
   {
     const n0 = rt.readCompactArrayCount(r, 1, false);
-    const a0 = new Array<string>(n0);
+    const a0: string[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = rt.readCompactString(r);
     }
@@ -243,7 +243,7 @@ export function decodeShareGroupDescribeResponse(r: Reader, version: number): Sh
   let f1: ShareGroupDescribeResponseDescribedGroup[];
   {
     const n0 = rt.readCompactArrayCount(r, 20, false);
-    const a0 = new Array<ShareGroupDescribeResponseDescribedGroup>(n0);
+    const a0: ShareGroupDescribeResponseDescribedGroup[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeShareGroupDescribeResponseDescribedGroup(r, version);
     }
@@ -265,7 +265,7 @@ function decodeShareGroupDescribeResponseDescribedGroup(r: Reader, version: numb
   let f7: ShareGroupDescribeResponseMember[];
   {
     const n0 = rt.readCompactArrayCount(r, 12, false);
-    const a0 = new Array<ShareGroupDescribeResponseMember>(n0);
+    const a0: ShareGroupDescribeResponseMember[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeShareGroupDescribeResponseMember(r, version);
     }
@@ -286,7 +286,7 @@ function decodeShareGroupDescribeResponseMember(r: Reader, version: number): Sha
   let f5: string[];
   {
     const n0 = rt.readCompactArrayCount(r, 1, false);
-    const a0 = new Array<string>(n0);
+    const a0: string[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = rt.readCompactString(r);
     }
@@ -302,7 +302,7 @@ function decodeShareGroupDescribeResponseAssignment(r: Reader, version: number):
   let f0: ShareGroupDescribeResponseTopicPartitions[];
   {
     const n0 = rt.readCompactArrayCount(r, 19, false);
-    const a0 = new Array<ShareGroupDescribeResponseTopicPartitions>(n0);
+    const a0: ShareGroupDescribeResponseTopicPartitions[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeShareGroupDescribeResponseTopicPartitions(r, version);
     }
@@ -319,7 +319,7 @@ function decodeShareGroupDescribeResponseTopicPartitions(r: Reader, version: num
   let f2: number[];
   {
     const n0 = rt.readCompactArrayCount(r, 4, false);
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }

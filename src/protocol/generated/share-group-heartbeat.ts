@@ -60,7 +60,7 @@ export function decodeShareGroupHeartbeatRequest(r: Reader, version: number): Sh
     if (n0 < 0) {
       f4 = null;
     } else {
-      const a0 = new Array<string>(n0);
+      const a0: string[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = rt.readCompactString(r);
       }
@@ -189,7 +189,7 @@ function decodeShareGroupHeartbeatResponseAssignment(r: Reader, version: number)
   let f0: ShareGroupHeartbeatResponseTopicPartitions[];
   {
     const n0 = rt.readCompactArrayCount(r, 18, false);
-    const a0 = new Array<ShareGroupHeartbeatResponseTopicPartitions>(n0);
+    const a0: ShareGroupHeartbeatResponseTopicPartitions[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeShareGroupHeartbeatResponseTopicPartitions(r, version);
     }
@@ -205,7 +205,7 @@ function decodeShareGroupHeartbeatResponseTopicPartitions(r: Reader, version: nu
   let f1: number[];
   {
     const n0 = rt.readCompactArrayCount(r, 4, false);
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }

@@ -262,7 +262,7 @@ export function decodeStopReplicaRequest(r: Reader, version: number): StopReplic
   if (version <= 0) {
     {
       const n0 = rt.readArrayCount(r, 0, false);
-      const a0 = new Array<StopReplicaRequestStopReplicaPartitionV0>(n0);
+      const a0: StopReplicaRequestStopReplicaPartitionV0[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeStopReplicaRequestStopReplicaPartitionV0(r, version);
       }
@@ -275,7 +275,7 @@ export function decodeStopReplicaRequest(r: Reader, version: number): StopReplic
   if (version >= 1 && version <= 2) {
     {
       const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 0, false) : rt.readArrayCount(r, 0, false));
-      const a0 = new Array<StopReplicaRequestStopReplicaTopicV1>(n0);
+      const a0: StopReplicaRequestStopReplicaTopicV1[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeStopReplicaRequestStopReplicaTopicV1(r, version);
       }
@@ -288,7 +288,7 @@ export function decodeStopReplicaRequest(r: Reader, version: number): StopReplic
   if (version >= 3) {
     {
       const n0 = rt.readCompactArrayCount(r, 0, false);
-      const a0 = new Array<StopReplicaRequestStopReplicaTopicState>(n0);
+      const a0: StopReplicaRequestStopReplicaTopicState[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeStopReplicaRequestStopReplicaTopicState(r, version);
       }
@@ -335,7 +335,7 @@ function decodeStopReplicaRequestStopReplicaTopicV1(r: Reader, version: number):
   if (version >= 1 && version <= 2) {
     {
       const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-      const a0 = new Array<number>(n0);
+      const a0: number[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = r.int32();
       }
@@ -362,7 +362,7 @@ function decodeStopReplicaRequestStopReplicaTopicState(r: Reader, version: numbe
   if (version >= 3) {
     {
       const n0 = rt.readCompactArrayCount(r, 0, false);
-      const a0 = new Array<StopReplicaRequestStopReplicaPartitionState>(n0);
+      const a0: StopReplicaRequestStopReplicaPartitionState[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeStopReplicaRequestStopReplicaPartitionState(r, version);
       }
@@ -477,7 +477,7 @@ export function decodeStopReplicaResponse(r: Reader, version: number): StopRepli
   let f1: StopReplicaResponseStopReplicaPartitionError[];
   {
     const n0 = (version >= 2 ? rt.readCompactArrayCount(r, 7, false) : rt.readArrayCount(r, 7, false));
-    const a0 = new Array<StopReplicaResponseStopReplicaPartitionError>(n0);
+    const a0: StopReplicaResponseStopReplicaPartitionError[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeStopReplicaResponseStopReplicaPartitionError(r, version);
     }

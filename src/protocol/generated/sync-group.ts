@@ -136,7 +136,7 @@ export function decodeSyncGroupRequest(r: Reader, version: number): SyncGroupReq
   let f6: SyncGroupRequestAssignment[];
   {
     const n0 = (version >= 4 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<SyncGroupRequestAssignment>(n0);
+    const a0: SyncGroupRequestAssignment[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeSyncGroupRequestAssignment(r, version);
     }

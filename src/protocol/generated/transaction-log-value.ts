@@ -123,7 +123,7 @@ export function decodeTransactionLogValue(r: Reader, version: number): Transacti
     if (n0 < 0) {
       f6 = null;
     } else {
-      const a0 = new Array<TransactionLogValuePartitionsSchema>(n0);
+      const a0: TransactionLogValuePartitionsSchema[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeTransactionLogValuePartitionsSchema(r, version);
       }
@@ -145,7 +145,7 @@ function decodeTransactionLogValuePartitionsSchema(r: Reader, version: number): 
   let f1: number[];
   {
     const n0 = (version >= 1 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }

@@ -182,7 +182,7 @@ export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOff
   let f7: TxnOffsetCommitRequestTopic[];
   {
     const n0 = (version >= 3 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<TxnOffsetCommitRequestTopic>(n0);
+    const a0: TxnOffsetCommitRequestTopic[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeTxnOffsetCommitRequestTopic(r, version);
     }
@@ -200,7 +200,7 @@ function decodeTxnOffsetCommitRequestTopic(r: Reader, version: number): TxnOffse
   let f1: TxnOffsetCommitRequestPartition[];
   {
     const n0 = (version >= 3 ? rt.readCompactArrayCount(r, 13, false) : rt.readArrayCount(r, 13, false));
-    const a0 = new Array<TxnOffsetCommitRequestPartition>(n0);
+    const a0: TxnOffsetCommitRequestPartition[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeTxnOffsetCommitRequestPartition(r, version);
     }
@@ -332,7 +332,7 @@ export function decodeTxnOffsetCommitResponse(r: Reader, version: number): TxnOf
   let f1: TxnOffsetCommitResponseTopic[];
   {
     const n0 = (version >= 3 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<TxnOffsetCommitResponseTopic>(n0);
+    const a0: TxnOffsetCommitResponseTopic[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeTxnOffsetCommitResponseTopic(r, version);
     }
@@ -350,7 +350,7 @@ function decodeTxnOffsetCommitResponseTopic(r: Reader, version: number): TxnOffs
   let f1: TxnOffsetCommitResponsePartition[];
   {
     const n0 = (version >= 3 ? rt.readCompactArrayCount(r, 6, false) : rt.readArrayCount(r, 6, false));
-    const a0 = new Array<TxnOffsetCommitResponsePartition>(n0);
+    const a0: TxnOffsetCommitResponsePartition[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeTxnOffsetCommitResponsePartition(r, version);
     }

@@ -82,7 +82,7 @@ export function decodeUpdateFeaturesRequest(r: Reader, version: number): UpdateF
   let f1: UpdateFeaturesRequestFeatureUpdateKey[];
   {
     const n0 = rt.readCompactArrayCount(r, 5, false);
-    const a0 = new Array<UpdateFeaturesRequestFeatureUpdateKey>(n0);
+    const a0: UpdateFeaturesRequestFeatureUpdateKey[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeUpdateFeaturesRequestFeatureUpdateKey(r, version);
     }
@@ -193,7 +193,7 @@ export function decodeUpdateFeaturesResponse(r: Reader, version: number): Update
   if (version <= 1) {
     {
       const n0 = rt.readCompactArrayCount(r, 5, false);
-      const a0 = new Array<UpdateFeaturesResponseUpdatableFeatureResult>(n0);
+      const a0: UpdateFeaturesResponseUpdatableFeatureResult[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeUpdateFeaturesResponseUpdatableFeatureResult(r, version);
       }

@@ -364,7 +364,7 @@ export function decodeUpdateMetadataRequest(r: Reader, version: number): UpdateM
   if (version <= 4) {
     {
       const n0 = rt.readArrayCount(r, 23, false);
-      const a0 = new Array<UpdateMetadataRequestUpdateMetadataPartitionState>(n0);
+      const a0: UpdateMetadataRequestUpdateMetadataPartitionState[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeUpdateMetadataRequestUpdateMetadataPartitionState(r, version);
       }
@@ -377,7 +377,7 @@ export function decodeUpdateMetadataRequest(r: Reader, version: number): UpdateM
   if (version >= 5) {
     {
       const n0 = (version >= 6 ? rt.readCompactArrayCount(r, 0, false) : rt.readArrayCount(r, 0, false));
-      const a0 = new Array<UpdateMetadataRequestUpdateMetadataTopicState>(n0);
+      const a0: UpdateMetadataRequestUpdateMetadataTopicState[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeUpdateMetadataRequestUpdateMetadataTopicState(r, version);
       }
@@ -389,7 +389,7 @@ export function decodeUpdateMetadataRequest(r: Reader, version: number): UpdateM
   let f7: UpdateMetadataRequestUpdateMetadataBroker[];
   {
     const n0 = (version >= 6 ? rt.readCompactArrayCount(r, 5, false) : rt.readArrayCount(r, 5, false));
-    const a0 = new Array<UpdateMetadataRequestUpdateMetadataBroker>(n0);
+    const a0: UpdateMetadataRequestUpdateMetadataBroker[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeUpdateMetadataRequestUpdateMetadataBroker(r, version);
     }
@@ -429,7 +429,7 @@ function decodeUpdateMetadataRequestUpdateMetadataPartitionState(r: Reader, vers
   let f5: number[];
   {
     const n0 = (version >= 6 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }
@@ -439,7 +439,7 @@ function decodeUpdateMetadataRequestUpdateMetadataPartitionState(r: Reader, vers
   let f7: number[];
   {
     const n0 = (version >= 6 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }
@@ -449,7 +449,7 @@ function decodeUpdateMetadataRequestUpdateMetadataPartitionState(r: Reader, vers
   if (version >= 4) {
     {
       const n0 = (version >= 6 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-      const a0 = new Array<number>(n0);
+      const a0: number[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = r.int32();
       }
@@ -482,7 +482,7 @@ function decodeUpdateMetadataRequestUpdateMetadataTopicState(r: Reader, version:
   if (version >= 5) {
     {
       const n0 = (version >= 6 ? rt.readCompactArrayCount(r, 23, false) : rt.readArrayCount(r, 23, false));
-      const a0 = new Array<UpdateMetadataRequestUpdateMetadataPartitionState>(n0);
+      const a0: UpdateMetadataRequestUpdateMetadataPartitionState[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeUpdateMetadataRequestUpdateMetadataPartitionState(r, version);
       }
@@ -516,7 +516,7 @@ function decodeUpdateMetadataRequestUpdateMetadataBroker(r: Reader, version: num
   if (version >= 1) {
     {
       const n0 = (version >= 6 ? rt.readCompactArrayCount(r, 0, false) : rt.readArrayCount(r, 0, false));
-      const a0 = new Array<UpdateMetadataRequestUpdateMetadataEndpoint>(n0);
+      const a0: UpdateMetadataRequestUpdateMetadataEndpoint[] = [];
       for (let i0 = 0; i0 < n0; i0++) {
         a0[i0] = decodeUpdateMetadataRequestUpdateMetadataEndpoint(r, version);
       }

@@ -104,7 +104,7 @@ export function decodeUpdateRaftVoterRequest(r: Reader, version: number): Update
   let f4: UpdateRaftVoterRequestListener[];
   {
     const n0 = rt.readCompactArrayCount(r, 5, false);
-    const a0 = new Array<UpdateRaftVoterRequestListener>(n0);
+    const a0: UpdateRaftVoterRequestListener[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeUpdateRaftVoterRequestListener(r, version);
     }

@@ -121,7 +121,7 @@ export function decodeVoteRequest(r: Reader, version: number): VoteRequest {
   let f2: VoteRequestTopicData[];
   {
     const n0 = rt.readCompactArrayCount(r, 3, false);
-    const a0 = new Array<VoteRequestTopicData>(n0);
+    const a0: VoteRequestTopicData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeVoteRequestTopicData(r, version);
     }
@@ -137,7 +137,7 @@ function decodeVoteRequestTopicData(r: Reader, version: number): VoteRequestTopi
   let f1: VoteRequestPartitionData[];
   {
     const n0 = rt.readCompactArrayCount(r, 25, false);
-    const a0 = new Array<VoteRequestPartitionData>(n0);
+    const a0: VoteRequestPartitionData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeVoteRequestPartitionData(r, version);
     }
@@ -320,7 +320,7 @@ export function decodeVoteResponse(r: Reader, version: number): VoteResponse {
   let f1: VoteResponseTopicData[];
   {
     const n0 = rt.readCompactArrayCount(r, 3, false);
-    const a0 = new Array<VoteResponseTopicData>(n0);
+    const a0: VoteResponseTopicData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeVoteResponseTopicData(r, version);
     }
@@ -337,7 +337,7 @@ export function decodeVoteResponse(r: Reader, version: number): VoteResponse {
       let tv0: VoteResponseNodeEndpoint[];
       {
         const n0 = rt.readCompactArrayCount(s, 1, false);
-        const a0 = new Array<VoteResponseNodeEndpoint>(n0);
+        const a0: VoteResponseNodeEndpoint[] = [];
         for (let i0 = 0; i0 < n0; i0++) {
           a0[i0] = decodeVoteResponseNodeEndpoint(s, version);
         }
@@ -357,7 +357,7 @@ function decodeVoteResponseTopicData(r: Reader, version: number): VoteResponseTo
   let f1: VoteResponsePartitionData[];
   {
     const n0 = rt.readCompactArrayCount(r, 16, false);
-    const a0 = new Array<VoteResponsePartitionData>(n0);
+    const a0: VoteResponsePartitionData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeVoteResponsePartitionData(r, version);
     }

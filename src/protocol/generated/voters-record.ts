@@ -120,7 +120,7 @@ export function decodeVotersRecord(r: Reader, version: number): VotersRecord {
   let f1: VotersRecordVoter[];
   {
     const n0 = rt.readCompactArrayCount(r, 27, false);
-    const a0 = new Array<VotersRecordVoter>(n0);
+    const a0: VotersRecordVoter[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeVotersRecordVoter(r, version);
     }
@@ -137,7 +137,7 @@ function decodeVotersRecordVoter(r: Reader, version: number): VotersRecordVoter 
   let f2: VotersRecordEndpoint[];
   {
     const n0 = rt.readCompactArrayCount(r, 5, false);
-    const a0 = new Array<VotersRecordEndpoint>(n0);
+    const a0: VotersRecordEndpoint[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeVotersRecordEndpoint(r, version);
     }

@@ -134,7 +134,7 @@ export function decodeWriteShareGroupStateRequest(r: Reader, version: number): W
   let f1: WriteShareGroupStateRequestWriteStateData[];
   {
     const n0 = rt.readCompactArrayCount(r, 18, false);
-    const a0 = new Array<WriteShareGroupStateRequestWriteStateData>(n0);
+    const a0: WriteShareGroupStateRequestWriteStateData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeWriteShareGroupStateRequestWriteStateData(r, version);
     }
@@ -150,7 +150,7 @@ function decodeWriteShareGroupStateRequestWriteStateData(r: Reader, version: num
   let f1: WriteShareGroupStateRequestPartitionData[];
   {
     const n0 = rt.readCompactArrayCount(r, 22, false);
-    const a0 = new Array<WriteShareGroupStateRequestPartitionData>(n0);
+    const a0: WriteShareGroupStateRequestPartitionData[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeWriteShareGroupStateRequestPartitionData(r, version);
     }
@@ -169,7 +169,7 @@ function decodeWriteShareGroupStateRequestPartitionData(r: Reader, version: numb
   let f4: WriteShareGroupStateRequestStateBatch[];
   {
     const n0 = rt.readCompactArrayCount(r, 20, false);
-    const a0 = new Array<WriteShareGroupStateRequestStateBatch>(n0);
+    const a0: WriteShareGroupStateRequestStateBatch[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeWriteShareGroupStateRequestStateBatch(r, version);
     }
@@ -273,7 +273,7 @@ export function decodeWriteShareGroupStateResponse(r: Reader, version: number): 
   let f0: WriteShareGroupStateResponseWriteStateResult[];
   {
     const n0 = rt.readCompactArrayCount(r, 18, false);
-    const a0 = new Array<WriteShareGroupStateResponseWriteStateResult>(n0);
+    const a0: WriteShareGroupStateResponseWriteStateResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeWriteShareGroupStateResponseWriteStateResult(r, version);
     }
@@ -289,7 +289,7 @@ function decodeWriteShareGroupStateResponseWriteStateResult(r: Reader, version: 
   let f1: WriteShareGroupStateResponsePartitionResult[];
   {
     const n0 = rt.readCompactArrayCount(r, 8, false);
-    const a0 = new Array<WriteShareGroupStateResponsePartitionResult>(n0);
+    const a0: WriteShareGroupStateResponsePartitionResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeWriteShareGroupStateResponsePartitionResult(r, version);
     }

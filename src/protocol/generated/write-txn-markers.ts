@@ -123,7 +123,7 @@ export function decodeWriteTxnMarkersRequest(r: Reader, version: number): WriteT
   let f0: WriteTxnMarkersRequestWritableTxnMarker[];
   {
     const n0 = (version >= 1 ? rt.readCompactArrayCount(r, 16, false) : rt.readArrayCount(r, 16, false));
-    const a0 = new Array<WriteTxnMarkersRequestWritableTxnMarker>(n0);
+    const a0: WriteTxnMarkersRequestWritableTxnMarker[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeWriteTxnMarkersRequestWritableTxnMarker(r, version);
     }
@@ -143,7 +143,7 @@ function decodeWriteTxnMarkersRequestWritableTxnMarker(r: Reader, version: numbe
   let f3: WriteTxnMarkersRequestWritableTxnMarkerTopic[];
   {
     const n0 = (version >= 1 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<WriteTxnMarkersRequestWritableTxnMarkerTopic>(n0);
+    const a0: WriteTxnMarkersRequestWritableTxnMarkerTopic[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeWriteTxnMarkersRequestWritableTxnMarkerTopic(r, version);
     }
@@ -162,7 +162,7 @@ function decodeWriteTxnMarkersRequestWritableTxnMarkerTopic(r: Reader, version: 
   let f1: number[];
   {
     const n0 = (version >= 1 ? rt.readCompactArrayCount(r, 4, false) : rt.readArrayCount(r, 4, false));
-    const a0 = new Array<number>(n0);
+    const a0: number[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = r.int32();
     }
@@ -305,7 +305,7 @@ export function decodeWriteTxnMarkersResponse(r: Reader, version: number): Write
   let f0: WriteTxnMarkersResponseWritableTxnMarkerResult[];
   {
     const n0 = (version >= 1 ? rt.readCompactArrayCount(r, 9, false) : rt.readArrayCount(r, 9, false));
-    const a0 = new Array<WriteTxnMarkersResponseWritableTxnMarkerResult>(n0);
+    const a0: WriteTxnMarkersResponseWritableTxnMarkerResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeWriteTxnMarkersResponseWritableTxnMarkerResult(r, version);
     }
@@ -323,7 +323,7 @@ function decodeWriteTxnMarkersResponseWritableTxnMarkerResult(r: Reader, version
   let f1: WriteTxnMarkersResponseWritableTxnMarkerTopicResult[];
   {
     const n0 = (version >= 1 ? rt.readCompactArrayCount(r, 2, false) : rt.readArrayCount(r, 2, false));
-    const a0 = new Array<WriteTxnMarkersResponseWritableTxnMarkerTopicResult>(n0);
+    const a0: WriteTxnMarkersResponseWritableTxnMarkerTopicResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r, version);
     }
@@ -341,7 +341,7 @@ function decodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r: Reader, ve
   let f1: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult[];
   {
     const n0 = (version >= 1 ? rt.readCompactArrayCount(r, 6, false) : rt.readArrayCount(r, 6, false));
-    const a0 = new Array<WriteTxnMarkersResponseWritableTxnMarkerPartitionResult>(n0);
+    const a0: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult[] = [];
     for (let i0 = 0; i0 < n0; i0++) {
       a0[i0] = decodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r, version);
     }
