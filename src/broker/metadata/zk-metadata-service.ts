@@ -111,8 +111,43 @@ export class ZkMetadataService implements MetadataService {
     });
   }
 
+  /** Pending while a replacement for an expired session is being set up. */
+  private sessionReady: Promise<void> = Promise.resolve();
+
+  /**
+   * Runs a keeper operation; if the session expired underneath it, waits for the replacement
+   * session (bounded) and runs it once more — as Kafka's ZooKeeperClient holds requests while it
+   * re-creates its session, instead of failing them.
+   */
+  private async withSession<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isKeeperError(err, ZkErrorCode.SESSIONEXPIRED) || this.closed) throw err;
+      const timeoutMs = this.options.connectionTimeoutMs ?? 18_000;
+      let timer: NodeJS.Timeout | undefined;
+      const ready = await Promise.race([
+        this.sessionReady.then(() => true),
+        new Promise<boolean>((r) => { timer = setTimeout(() => r(false), timeoutMs); }),
+      ]);
+      clearTimeout(timer);
+      if (!ready) throw err;
+      return fn();
+    }
+  }
+
   private async onSessionExpired(expired: KeeperSession): Promise<void> {
     if (expired !== this.session) return;
+    let resolveReady!: () => void;
+    this.sessionReady = new Promise((r) => { resolveReady = r; });
+    try {
+      await this.replaceSession(expired);
+    } finally {
+      resolveReady();
+    }
+  }
+
+  private async replaceSession(expired: KeeperSession): Promise<void> {
     this.log.warn('keeper session expired: re-registering');
     this.unsubscribeSession();
     this.cache.close();
@@ -212,7 +247,7 @@ export class ZkMetadataService implements MetadataService {
       }
       seen.add(t.name);
       try {
-        results.push(await this.createTopic(t, options.validateOnly === true));
+        results.push(await this.withSession(() => this.createTopic(t, options.validateOnly === true)));
       } catch (err) {
         results.push(this.failedCreate(t.name, err));
       }
@@ -291,7 +326,7 @@ export class ZkMetadataService implements MetadataService {
         }
         const name = meta?.name ?? t.name!;
         try {
-          await this.session.create(deleteTopicPath(name), null, CreateMode.PERSISTENT);
+          await this.withSession(() => this.session.create(deleteTopicPath(name), null, CreateMode.PERSISTENT));
         } catch (err) {
           if (!isKeeperError(err, ZkErrorCode.NODEEXISTS)) throw err;
         }
@@ -316,7 +351,7 @@ export class ZkMetadataService implements MetadataService {
     const results: CreatePartitionsResult[] = [];
     for (const t of topics) {
       try {
-        await this.createPartitionsFor(t, options.validateOnly === true);
+        await this.withSession(() => this.createPartitionsFor(t, options.validateOnly === true));
         results.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
       } catch (err) {
         results.push({ name: t.name, ...errorResult(err) });
@@ -374,6 +409,14 @@ export class ZkMetadataService implements MetadataService {
 
   async alterConfigs(resource: ConfigResource, change: ConfigChange, options: AdminOptions = {}): Promise<AlterConfigResult> {
     try {
+      return await this.withSession(() => this.alterConfigsOnce(resource, change, options));
+    } catch (err) {
+      return errorResult(err);
+    }
+  }
+
+  private async alterConfigsOnce(resource: ConfigResource, change: ConfigChange, options: AdminOptions): Promise<AlterConfigResult> {
+    {
       const path = resource.type === 'topic' ? topicConfigPath(resource.name) : brokerConfigPath(resource.brokerId);
       if (resource.type === 'topic' && (await readTopic(this.session, resource.name)) === null) {
         throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${resource.name} does not exist.`);
@@ -394,8 +437,6 @@ export class ZkMetadataService implements MetadataService {
       const entityPath = resource.type === 'topic' ? `topics/${resource.name}` : `brokers/${resource.brokerId === null ? '<default>' : resource.brokerId}`;
       await this.session.create(configChangeSequencePrefixPath(), encodeConfigChangeNotification(entityPath), CreateMode.PERSISTENT_SEQUENTIAL);
       return { errorCode: ErrorCode.NONE, errorMessage: null };
-    } catch (err) {
-      return errorResult(err);
     }
   }
 
@@ -425,7 +466,11 @@ export class ZkMetadataService implements MetadataService {
    * one with a setData conditional on the version read; on a conflict another broker got there
    * first — read again.
    */
-  async allocateProducerIdBlock(): Promise<ProducerIdBlock> {
+  allocateProducerIdBlock(): Promise<ProducerIdBlock> {
+    return this.withSession(() => this.allocateProducerIdBlockOnce());
+  }
+
+  private async allocateProducerIdBlockOnce(): Promise<ProducerIdBlock> {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       let data: Buffer | null = null;
       let version = -1;
@@ -451,7 +496,11 @@ export class ZkMetadataService implements MetadataService {
     throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, `could not claim a producer id block after ${MAX_CAS_ATTEMPTS} attempts`);
   }
 
-  async updateIsr(update: IsrUpdate): Promise<IsrUpdateResult> {
+  updateIsr(update: IsrUpdate): Promise<IsrUpdateResult> {
+    return this.withSession(() => this.updateIsrOnce(update));
+  }
+
+  private async updateIsrOnce(update: IsrUpdate): Promise<IsrUpdateResult> {
     const path = partitionStatePath(update.topic, update.partition);
     const current = async (): Promise<IsrUpdateResult['partition']> => {
       await this.cache.refreshPartition(update.topic, update.partition);

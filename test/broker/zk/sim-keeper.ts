@@ -33,6 +33,8 @@ export class SimKeeper {
   private readonly sessions = new Map<bigint, SimSession>();
   readonly dataWatches = new Map<string, Set<ZkWatcher>>();
   readonly childWatches = new Map<string, Set<ZkWatcher>>();
+  /** Observes every create / setData as it is applied (invariant checkers). */
+  onWrite: ((path: string, data: Buffer | null) => void) | null = null;
 
   constructor() {
     this.nodes.set('/', this.newNode(null, 0n));
@@ -113,6 +115,7 @@ export class SimKeeper {
     this.zxid += 1n;
     parent.nextSequence += 1;
     const ephemeral = mode === CreateMode.EPHEMERAL || mode === CreateMode.EPHEMERAL_SEQUENTIAL;
+    this.onWrite?.(actual, data);
     this.nodes.set(actual, this.newNode(data, ephemeral ? owner : 0n));
     parent.children.add(actual.slice(parentPath === '/' ? 1 : parentPath.length + 1));
     parent.cversion += 1;
@@ -125,6 +128,7 @@ export class SimKeeper {
     const n = this.nodes.get(path);
     if (n === undefined) throw new KeeperError(ZkErrorCode.NONODE, path);
     if (version !== -1 && version !== n.version) throw new KeeperError(ZkErrorCode.BADVERSION, path);
+    this.onWrite?.(path, data);
     this.zxid += 1n;
     n.data = data;
     n.version += 1;
