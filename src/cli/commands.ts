@@ -17,5 +17,7 @@ export const commands: Command[] = [
   { name: 'broker', summary: 'Kafka-compatible broker (server.properties)', load: () => import('./commands/broker.js') },
   { name: 'keeper', summary: 'standalone ZooKeeper-compatible server (zoo.cfg)', load: () => import('./commands/keeper.js') },
   { name: 'topics', summary: 'create, list, describe, alter and delete topics (kafka-topics.sh)', load: () => import('./commands/topics.js') },
+  { name: 'produce', summary: 'send lines from stdin as records (kafka-console-producer.sh)', load: () => import('./commands/produce.js') },
+  { name: 'consume', summary: 'print records from topics (kafka-console-consumer.sh)', load: () => import('./commands/consume.js') },
   { name: 'zk', summary: 'zkCli.sh-style shell for the keeper or any ZooKeeper server', load: () => import('./commands/zk.js') },
 ];
