@@ -19,6 +19,8 @@ import type { VersionedPartitionState } from '../controller/controller-core.js';
 import type { BrokerEndpoint, ClusterMetadata, PartitionMetadata, TopicMetadata } from './metadata-service.js';
 
 const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
+/** Longest pause between refresh attempts while the keeper does not answer. */
+const MAX_RETRY_BACKOFF_MS = 2000;
 
 interface CachedTopic {
   assignment: TopicAssignment;
@@ -104,13 +106,12 @@ export class ZkMetadataCache {
             for (const k of batch) await this.refresh(k);
             failures = 0;
           } catch (err) {
-            if (isKeeperError(err, ZkErrorCode.SESSIONEXPIRED) || isKeeperError(err, ZkErrorCode.CONNECTIONLOSS) && this.closed) return;
+            // an expired session is replaced by the service with a new cache; a closed one is done
+            if (isKeeperError(err, ZkErrorCode.SESSIONEXPIRED) || this.closed) return;
             for (const k of batch) this.dirty.add(k);
-            if (++failures > 50) {
-              this.log.error({ err }, 'metadata refresh keeps failing; stopping until the next watch');
-              return;
-            }
-            await new Promise((r) => setTimeout(r, 100));
+            failures += 1;
+            if (failures === 1 || failures % 50 === 0) this.log.warn({ err, failures }, 'metadata refresh failed; retrying');
+            await new Promise((r) => setTimeout(r, Math.min(MAX_RETRY_BACKOFF_MS, 50 * 2 ** Math.min(failures, 6))));
             continue;
           }
           this.publish();

@@ -193,19 +193,25 @@ export class ZkMetadataService implements MetadataService {
 
   async waitFor(predicate: (metadata: ClusterMetadata) => boolean, timeoutMs: number): Promise<boolean> {
     if (predicate(this.snapshot())) return true;
+    if (this.closed) return false;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        unsubscribe();
-        resolve(predicate(this.snapshot()));
-      }, Math.max(0, timeoutMs));
-      const unsubscribe = this.onMetadataUpdate((m) => {
-        if (!predicate(m)) return;
+      const finish = (value: boolean): void => {
         clearTimeout(timer);
         unsubscribe();
-        resolve(true);
+        this.waiters.delete(onClose);
+        resolve(value);
+      };
+      const onClose = (): void => finish(false);
+      const timer = setTimeout(() => finish(predicate(this.snapshot())), Math.max(0, timeoutMs));
+      const unsubscribe = this.onMetadataUpdate((m) => {
+        if (predicate(m)) finish(true);
       });
+      this.waiters.add(onClose);
     });
   }
+
+  /** Pending waitFor calls, answered false on close (so that no timer outlives the service). */
+  private readonly waiters = new Set<() => void>();
 
   /** LeaderAndIsr / StopReplica for this broker, with stale and repeated ones dropped. */
   private receive(request: BrokerRequest): void {
@@ -532,6 +538,7 @@ export class ZkMetadataService implements MetadataService {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const w of [...this.waiters]) w();
     this.unsubscribeSession();
     this.unregisterReceiver();
     this.cache.close();
