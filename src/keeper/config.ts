@@ -27,6 +27,8 @@ export interface KeeperConfig {
   superDigest: string | undefined;
   containerCheckIntervalMs: number;
   containerMaxPerMinute: number;
+  /** globalOutstandingLimit: requests queued in the pipeline before the server stops reading. */
+  globalOutstandingLimit: number;
   /** server.N lines: the ensemble (not implemented yet; the command refuses them). */
   servers: ReadonlyMap<number, string>;
 }
@@ -99,6 +101,7 @@ export function keeperConfigFrom(props: Map<string, string>, baseDir = '.'): Kee
     superDigest: props.get('zookeeper.DigestAuthenticationProvider.superDigest') ?? props.get('DigestAuthenticationProvider.superDigest'),
     containerCheckIntervalMs: int(props, 'znode.container.checkIntervalMs', 60000),
     containerMaxPerMinute: int(props, 'znode.container.maxPerMinute', 10000),
+    globalOutstandingLimit: Math.max(1, int(props, 'globalOutstandingLimit', 1000)),
     servers,
   };
 }

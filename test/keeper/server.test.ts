@@ -337,3 +337,29 @@ test('reconfig answers RECONFIGDISABLED; closeSession removes the session and it
   assert.equal(keeper.server.tree.getNode('/bye'), undefined);
   assert.ok(!keeper.server.sessions.sessions.has(sid));
 });
+
+test('globalOutstandingLimit throttles reading without losing or reordering requests', async () => {
+  const k = await startKeeper({ dataDir: scratch('keeper-throttle-'), clientPort: 0, clientPortAddress: '127.0.0.1', globalOutstandingLimit: 5 });
+  try {
+    const a = await RawZk.open(k.port);
+    await a.handshake();
+    const { Writer } = await import('../../src/util/bytes.js');
+    const frames: Buffer[] = [];
+    for (let i = 1; i <= 300; i++) {
+      const w = new Writer();
+      J.encodeRequestHeader(w, { xid: i, type: OpCode.create });
+      J.encodeCreateRequest(w, { path: `/q${i}`, data: null, acl: OPEN, flags: 0 });
+      const f = Buffer.from(w.finish());
+      const len = Buffer.alloc(4);
+      len.writeInt32BE(f.length);
+      frames.push(len, f);
+    }
+    a.socket.write(Buffer.concat(frames));
+    await a.waitFor(() => a.frames.length >= 300 || undefined, 20_000);
+    assert.deepEqual(a.frames.map((f) => f.xid), Array.from({ length: 300 }, (_, i) => i + 1));
+    assert.ok(a.frames.every((f) => f.err === 0));
+    a.end();
+  } finally {
+    await k.close();
+  }
+});

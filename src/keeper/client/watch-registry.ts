@@ -101,10 +101,10 @@ export class WatchRegistry {
     return removed;
   }
 
-  /** As the Java client: Children / Data cover the one-shot kinds only; Any covers persistent watches too. */
+  /** As the Java client (3.6+): persistent watches count as both data and child watches. */
   private kindsFor(type: WatcherTypeName): WatchKind[] {
-    if (type === 'children') return ['child'];
-    if (type === 'data') return ['data', 'exist'];
+    if (type === 'children') return ['child', 'persistent', 'persistentRecursive'];
+    if (type === 'data') return ['data', 'exist', 'persistent', 'persistentRecursive'];
     return ['data', 'exist', 'child', 'persistent', 'persistentRecursive'];
   }
 

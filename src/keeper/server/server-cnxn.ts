@@ -29,6 +29,9 @@ export function emptyStats(nowMs: number): CnxnStats {
   };
 }
 
+/** Bytes of unsent output a connection may hold before it is closed. */
+export const MAX_OUTBOUND_BYTES = 64 * 1024 * 1024;
+
 export type CnxnState = 'new' | 'connecting' | 'established' | 'closed';
 
 export interface CnxnHandler {
@@ -114,6 +117,12 @@ export class ServerCnxn {
   /** Sends one length-prefixed frame. */
   send(payload: Buffer): void {
     if (this.state === 'closed' || this.socket.destroyed) return;
+    if (this.socket.writableLength > MAX_OUTBOUND_BYTES) {
+      // A client that does not read its replies and notifications must not grow our memory.
+      this.log.warn({ cnxn: this.id, remote: this.remoteAddress, queuedBytes: this.socket.writableLength }, 'client is not reading: closing connection');
+      this.close();
+      return;
+    }
     const len = Buffer.allocUnsafe(4);
     len.writeInt32BE(payload.length, 0);
     this.socket.write(Buffer.concat([len, payload]));

@@ -35,6 +35,7 @@ import { PrepRequestProcessor } from './prep-request-processor.js';
 import { decodeRequestBody, isWriteOp, type RequestBody } from './requests.js';
 import { ServerCnxn, emptyStats } from './server-cnxn.js';
 import { SessionTracker, sessionPassword } from './session-tracker.js';
+import { SyncRequestProcessor } from './sync-request-processor.js';
 import type { Txn } from './txn.js';
 
 interface QueuedRequest {
@@ -66,15 +67,14 @@ export class ZooKeeperServer {
   tree!: DataTree;
   sessions!: SessionTracker;
   private prep!: PrepRequestProcessor;
-  private txnLog!: FileTxnLog;
+  private syncProcessor!: SyncRequestProcessor;
   private server: Server | null = null;
   private readonly cnxns = new Map<number, ServerCnxn>();
   private readonly bySession = new Map<bigint, ServerCnxn>();
   private nextCnxnId = 1;
   private queue: QueuedRequest[] = [];
   private flushScheduled = false;
-  private txnsSinceSnapshot = 0;
-  private randRoll = 0;
+  private throttled = false;
   private timers: NodeJS.Timeout[] = [];
   private latency = { min: Number.MAX_SAFE_INTEGER, max: 0, total: 0, count: 0 };
   private readonly startedMs: number;
@@ -98,9 +98,9 @@ export class ZooKeeperServer {
     this.prep = new PrepRequestProcessor(this.tree, { extendedTypesEnabled: this.config.extendedTypesEnabled });
     this.sessions = new SessionTracker(this.config.tickTimeMs, this.clock.nowMs());
     for (const [id, timeoutMs] of db.sessions) this.sessions.addSession(id, timeoutMs, this.clock.nowMs());
-    this.txnLog = new FileTxnLog(this.config.dataLogDir, this.config.preAllocSizeKb * 1024);
+    const txnLog = new FileTxnLog(this.config.dataLogDir, this.config.preAllocSizeKb * 1024);
+    this.syncProcessor = new SyncRequestProcessor(txnLog, this.config.snapCount, this.random);
     writeSnapshot(this.config.dataDir, this.tree.lastProcessedZxid, this.tree, this.sessionTable());
-    this.randRoll = Math.floor(this.random() * (this.config.snapCount / 2));
     await this.listen();
     this.startTimers();
   }
@@ -154,6 +154,7 @@ export class ZooKeeperServer {
     }
     const cnxn = new ServerCnxn(this.nextCnxnId++, socket, this.config.juteMaxBufferBytes, this, this.log, this.clock.nowMs());
     this.cnxns.set(cnxn.id, cnxn);
+    if (this.throttled) socket.pause();
   }
 
   // ---- CnxnHandler
@@ -309,6 +310,7 @@ export class ZooKeeperServer {
       if (req.type === OpCode.closeSession) this.sessions.setClosing(req.sessionId);
     }
     this.queue.push(req);
+    if (!this.throttled && this.queue.length >= this.config.globalOutstandingLimit) this.setThrottled(true);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
@@ -323,15 +325,8 @@ export class ZooKeeperServer {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
-    let logged = 0;
     try {
-      for (const req of batch) {
-        if (req.txn !== null) {
-          this.txnLog.append(req.txn);
-          logged++;
-        }
-      }
-      this.txnLog.commit();
+      this.syncProcessor.commit(batch.flatMap((req) => (req.txn === null ? [] : [req.txn])));
     } catch (e) {
       this.log.error({ err: String(e) }, 'Severe unrecoverable error writing the txn log: shutting down');
       this.onFatal(e);
@@ -347,14 +342,21 @@ export class ZooKeeperServer {
         req.cnxn?.close();
       }
     }
-    this.txnsSinceSnapshot += logged;
-    if (logged > 0 && this.txnsSinceSnapshot > this.config.snapCount / 2 + this.randRoll) this.rollAndSnapshot();
+    if (this.throttled && this.queue.length < this.config.globalOutstandingLimit / 2) this.setThrottled(false);
+    if (this.syncProcessor.snapshotDue()) this.rollAndSnapshot();
+  }
+
+  /** globalOutstandingLimit: stop reading from clients while too many requests wait. */
+  private setThrottled(on: boolean): void {
+    this.throttled = on;
+    for (const c of this.cnxns.values()) {
+      if (on) c.socket.pause();
+      else c.socket.resume();
+    }
   }
 
   private rollAndSnapshot(): void {
-    this.txnsSinceSnapshot = 0;
-    this.randRoll = Math.floor(this.random() * (this.config.snapCount / 2));
-    this.txnLog.rollLog();
+    this.syncProcessor.rollForSnapshot();
     const name = writeSnapshot(this.config.dataDir, this.tree.lastProcessedZxid, this.tree, this.sessionTable());
     this.log.info({ snapshot: name }, 'took snapshot and rolled the txn log');
   }
@@ -484,12 +486,12 @@ export class ZooKeeperServer {
     if (this.closing) return;
     this.closing = true;
     for (const t of this.timers) clearInterval(t);
-    if (this.queue.length > 0 && this.txnLog !== undefined) this.flush();
+    if (this.queue.length > 0 && this.syncProcessor !== undefined) this.flush();
     for (const c of [...this.cnxns.values()]) {
       c.socket.destroy();
       this.onClose(c);
     }
-    this.txnLog?.close();
+    this.syncProcessor?.close();
     const srv = this.server;
     this.server = null;
     if (srv !== null) await new Promise<void>((resolve) => srv.close(() => resolve()));
