@@ -19,5 +19,6 @@ export const commands: Command[] = [
   { name: 'topics', summary: 'create, list, describe, alter and delete topics (kafka-topics.sh)', load: () => import('./commands/topics.js') },
   { name: 'produce', summary: 'send lines from stdin as records (kafka-console-producer.sh)', load: () => import('./commands/produce.js') },
   { name: 'consume', summary: 'print records from topics (kafka-console-consumer.sh)', load: () => import('./commands/consume.js') },
+  { name: 'groups', summary: 'list, describe, reset and delete consumer groups (kafka-consumer-groups.sh)', load: () => import('./commands/groups.js') },
   { name: 'zk', summary: 'zkCli.sh-style shell for the keeper or any ZooKeeper server', load: () => import('./commands/zk.js') },
 ];
