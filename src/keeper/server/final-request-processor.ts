@@ -252,7 +252,8 @@ function readRequest(tree: DataTree, req: FinalRequest, clientIp: string): BodyW
         throw new KeeperError(ZkErrorCode.BADARGUMENTS, b.record.path);
       }
       tree.addPersistentWatch(b.record.path, req.watcher, b.record.mode === AddWatchMode.persistentRecursive);
-      return null;
+      // ZooKeeper answers addWatch with an ErrorResponse(0) body; the Java client reads it and drops the connection without it.
+      return (w) => J.encodeErrorResponse(w, { err: 0 });
     case OpCode.checkWatches:
     case OpCode.removeWatches:
       removeOrCheckWatches(tree, req, b.record, b.type === OpCode.removeWatches);
