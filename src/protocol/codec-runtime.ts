@@ -83,15 +83,20 @@ export function readNullableString(r: Reader): string | null {
   return r.utf8(n);
 }
 
+/** Kafka's limit for every string field, classic or compact. */
+export const MAX_STRING_BYTES = 0x7fff;
+
 export function readCompactString(r: Reader): string {
   const n = r.uvarint() - 1;
   if (n < 0) throw new DecodeError(`non-nullable compact string is null at offset ${r.offset}`);
+  if (n > MAX_STRING_BYTES) throw new DecodeError(`string of ${n} bytes exceeds ${MAX_STRING_BYTES}`);
   return r.utf8(n);
 }
 
 export function readCompactNullableString(r: Reader): string | null {
   const n = r.uvarint() - 1;
   if (n < 0) return null;
+  if (n > MAX_STRING_BYTES) throw new DecodeError(`string of ${n} bytes exceeds ${MAX_STRING_BYTES}`);
   return r.utf8(n);
 }
 
@@ -120,7 +125,7 @@ function stringBytes(s: string | null): number {
 
 export function writeString(w: Writer, s: string | null): void {
   const n = stringBytes(s);
-  if (n > 0x7fff) throw new EncodeError(`string of ${n} bytes exceeds the int16 length limit`);
+  if (n > MAX_STRING_BYTES) throw new EncodeError(`string of ${n} bytes exceeds ${MAX_STRING_BYTES}`);
   w.int16(n);
   writeUtf8(w, s!, n);
 }
@@ -132,6 +137,7 @@ export function writeNullableString(w: Writer, s: string | null): void {
 
 export function writeCompactString(w: Writer, s: string | null): void {
   const n = stringBytes(s);
+  if (n > MAX_STRING_BYTES) throw new EncodeError(`string of ${n} bytes exceeds ${MAX_STRING_BYTES}`);
   w.uvarint(n + 1);
   writeUtf8(w, s!, n);
 }
@@ -269,6 +275,11 @@ export function readStructPresence(r: Reader): boolean {
   return r.int8() >= 0;
 }
 
+/** As the value of a tagged field, a nullable struct's marker is an unsigned varint: 0 null, 1 present. */
+export function readTaggedStructPresence(r: Reader): boolean {
+  return r.uvarint() > 0;
+}
+
 // ---------------------------------------------------------------- tagged fields
 
 /** Number of tagged fields in a flexible struct, bounded by the bytes that remain (each takes >= 2). */
@@ -376,6 +387,10 @@ export function readUnknownTaggedFields(r: Reader, o: { _unknownTaggedFields?: U
 
 export function nonDefaultFieldError(struct: string, field: string, version: number): EncodeError {
   return new EncodeError(`${struct}.${field} has a non-default value but is not present in version ${version}`);
+}
+
+export function taggedFieldsUnsupportedError(struct: string, version: number): EncodeError {
+  return new EncodeError(`${struct} has tagged fields, but version ${version} does not support them`);
 }
 
 export function unsupportedVersionError(message: string, version: number): EncodeError {

@@ -143,3 +143,26 @@ test('hostile array counts and lengths fail at once without allocating', () => {
   const records = hex('ffff 0001 00001000 00000001 0001 61 00000001 00000000 7fffffff');
   assert.throws(() => decodeProduceRequest(new Reader(records), 3), DecodeError);
 });
+
+test('tagged fields on a version without them are refused, not dropped (as Kafka)', () => {
+  const value = createMetadataRequest({ topics: null });
+  value._unknownTaggedFields = [{ tag: 3, data: Buffer.from([1]) }];
+  assert.throws(() => encodeMetadataRequest(new Writer(), 8, value), EncodeError);
+  encodeMetadataRequest(new Writer(), 9, value);
+});
+
+test('strings are limited to 32767 bytes, classic and compact (as Kafka)', () => {
+  const long = 'x'.repeat(0x8000);
+  assert.throws(() => encodeMetadataRequest(new Writer(), 9, createMetadataRequest({ topics: [createMetadataRequestTopic({ name: long })] })), EncodeError);
+  // A compact string claiming 0x8000 bytes (uvarint 0x8001) is refused before reading it.
+  const w = new Writer();
+  w.uvarint(2).uvarint(0x8001);
+  w.bytes(Buffer.alloc(0x8000, 0x61));
+  w.uint8(0);
+  assert.throws(() => decodeMetadataRequestTopicsOnly(w.finish()), /exceeds 32767/);
+});
+
+/** Decodes just a v9 Metadata request's topic array (topics count, then one topic's name). */
+function decodeMetadataRequestTopicsOnly(buf: Buffer): unknown {
+  return decodeRequest(Buffer.concat([hex('0003 0009 00000001 ffff 00'), buf, hex('00 00 00')])).body;
+}

@@ -45,7 +45,12 @@ const FIXED_WRITE: Record<string, string> = {
   bool: 'bool', int8: 'int8', int16: 'int16', uint16: 'uint16', int32: 'int32', uint32: 'uint32', int64: 'int64', float64: 'float64',
 };
 
-function encodeValue(t: FieldType, e: string, nullC: string, flexC: string, depth: number, path: string): string[] {
+/**
+ * Statements that write `e`. A nullable struct is preceded by a presence marker: an int8 (-1
+ * null, 1 present), but as the value of a tagged field an unsigned varint (0 null, 1 present),
+ * as Kafka's generator does.
+ */
+function encodeValue(t: FieldType, e: string, nullC: string, flexC: string, depth: number, path: string, tagged = false): string[] {
   switch (t.kind) {
     case 'primitive': {
       const fixed = FIXED_WRITE[t.name];
@@ -59,8 +64,8 @@ function encodeValue(t: FieldType, e: string, nullC: string, flexC: string, dept
     }
     case 'struct': {
       const s = t.struct;
-      const present = [`w.int8(1);`, `encode${s.typeName}(w, version, ${e});`];
-      const nullable = [`if (${e} === null) {`, `  w.int8(-1);`, `} else {`, ...indent(present), `}`];
+      const present = [tagged ? 'w.uint8(1);' : 'w.int8(1);', `encode${s.typeName}(w, version, ${e});`];
+      const nullable = [`if (${e} === null) {`, tagged ? '  w.uint8(0);' : '  w.int8(-1);', `} else {`, ...indent(present), `}`];
       return branch(nullC, nullable, [`encode${s.typeName}(w, version, rt.requireNonNull(${e}, '${path}'));`]);
     }
     case 'array': {
@@ -99,7 +104,11 @@ function emitEncode(s: StructSpec, ctx: Ctx, isRoot: boolean): string[] {
       body.push(`if (${absent} && ${nonDefaultExpr(f, e, ctx.needIsDefault)}) throw rt.nonDefaultFieldError('${s.typeName}', '${f.prop}', version);`);
     }
   }
-  if (flexC !== 'false') body.push(...branch(flexC, emitEncodeTagged(s, ctx), []));
+  if (flexC !== 'false') {
+    // Kafka refuses to drop tagged fields silently in a version without them.
+    const refuse = [`if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('${s.typeName}', version);`];
+    body.push(...branch(flexC, emitEncodeTagged(s, ctx), refuse));
+  }
   out.push(...indent(body), '}');
   return out;
 }
@@ -127,7 +136,7 @@ function emitEncodeTagged(s: StructSpec, ctx: Ctx): string[] {
     out.push(`if (has${i}) {`);
     out.push(`  if (unknown !== undefined) u = rt.writeUnknownTaggedFieldsBefore(w, unknown, u, ${f.tag});`);
     out.push(`  const start = rt.beginTaggedField(w, ${f.tag});`);
-    out.push(...indent(encodeValue(f.type, `v.${f.prop}`, nullC, 'true', 0, fieldPath(s, f))));
+    out.push(...indent(encodeValue(f.type, `v.${f.prop}`, nullC, 'true', 0, fieldPath(s, f), true)));
     out.push(`  rt.endTaggedField(w, start);`);
     out.push('}');
   });
@@ -143,7 +152,16 @@ const FIXED_READ: Record<string, string> = {
 };
 
 /** Statements that decode a value of type `t` from reader `r` and assign it to `target`. */
-function decodeInto(t: FieldType, target: string, rd: string, nullC: string, flexC: string, depth: number, ctx: Ctx): string[] {
+function decodeInto(
+  t: FieldType,
+  target: string,
+  rd: string,
+  nullC: string,
+  flexC: string,
+  depth: number,
+  ctx: Ctx,
+  tagged = false,
+): string[] {
   switch (t.kind) {
     case 'primitive': {
       const fixed = FIXED_READ[t.name];
@@ -157,7 +175,8 @@ function decodeInto(t: FieldType, target: string, rd: string, nullC: string, fle
     }
     case 'struct': {
       const d = `decode${t.struct.typeName}(${rd}, version)`;
-      return [`${target} = ${ternary(nullC, `(rt.readStructPresence(${rd}) ? ${d} : null)`, d)};`];
+      const presence = tagged ? `rt.readTaggedStructPresence(${rd})` : `rt.readStructPresence(${rd})`;
+      return [`${target} = ${ternary(nullC, `(${presence} ? ${d} : null)`, d)};`];
     }
     case 'array': {
       const n = `n${depth}`;
@@ -234,7 +253,7 @@ function emitDecodeTagged(s: StructSpec, ctx: Ctx): string[] {
     const c = cond(taggedRange(f, msg), flexibleValid);
     const test = c === 'true' ? `tag === ${f.tag}` : `tag === ${f.tag} && ${c}`;
     const local = `tv${i}`;
-    const read = decodeInto(f.type, local, 's', cond(f.nullableVersions, taggedRange(f, msg)), 'true', 0, ctx);
+    const read = decodeInto(f.type, local, 's', cond(f.nullableVersions, taggedRange(f, msg)), 'true', 0, ctx, true);
     chain.push(`${i === 0 ? '' : '} else '}if (${test}) {`);
     chain.push('  const s = rt.taggedFieldReader(r, size);');
     chain.push(`  let ${local}: ${fieldTsType(f)};`);

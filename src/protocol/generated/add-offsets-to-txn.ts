@@ -43,6 +43,8 @@ export function encodeAddOffsetsToTxnRequest(w: Writer, version: number, v: AddO
   }
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('AddOffsetsToTxnRequest', version);
   }
 }
 
@@ -82,6 +84,8 @@ export function encodeAddOffsetsToTxnResponse(w: Writer, version: number, v: Add
   w.int16(v.errorCode);
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('AddOffsetsToTxnResponse', version);
   }
 }
 

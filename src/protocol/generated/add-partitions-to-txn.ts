@@ -113,6 +113,8 @@ export function encodeAddPartitionsToTxnRequest(w: Writer, version: number, v: A
   if (version > 3 && (v.v3AndBelowTopics === null || v.v3AndBelowTopics.length !== 0)) throw rt.nonDefaultFieldError('AddPartitionsToTxnRequest', 'v3AndBelowTopics', version);
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('AddPartitionsToTxnRequest', version);
   }
 }
 
@@ -145,6 +147,8 @@ function encodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w: Writer,
   if (version < 4 && (v.topics === null || v.topics.length !== 0)) throw rt.nonDefaultFieldError('AddPartitionsToTxnRequestAddPartitionsToTxnTransaction', 'topics', version);
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('AddPartitionsToTxnRequestAddPartitionsToTxnTransaction', version);
   }
 }
 
@@ -167,6 +171,8 @@ function encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w: Writer, versi
   }
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('AddPartitionsToTxnRequestAddPartitionsToTxnTopic', version);
   }
 }
 
@@ -386,6 +392,8 @@ export function encodeAddPartitionsToTxnResponse(w: Writer, version: number, v: 
   if (version > 3 && (v.resultsByTopicV3AndBelow === null || v.resultsByTopicV3AndBelow.length !== 0)) throw rt.nonDefaultFieldError('AddPartitionsToTxnResponse', 'resultsByTopicV3AndBelow', version);
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('AddPartitionsToTxnResponse', version);
   }
 }
 
@@ -406,6 +414,8 @@ function encodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w: Writer, ver
   if (version < 4 && (v.topicResults === null || v.topicResults.length !== 0)) throw rt.nonDefaultFieldError('AddPartitionsToTxnResponseAddPartitionsToTxnResult', 'topicResults', version);
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('AddPartitionsToTxnResponseAddPartitionsToTxnResult', version);
   }
 }
 
@@ -428,6 +438,8 @@ function encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w: Writer
   }
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult', version);
   }
 }
 
@@ -436,6 +448,8 @@ function encodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w: Wr
   w.int16(v.partitionErrorCode);
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult', version);
   }
 }
 

@@ -85,6 +85,8 @@ export function encodeAlterClientQuotasRequest(w: Writer, version: number, v: Al
   w.bool(v.validateOnly);
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('AlterClientQuotasRequest', version);
   }
 }
 
@@ -113,6 +115,8 @@ function encodeAlterClientQuotasRequestEntryData(w: Writer, version: number, v: 
   }
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('AlterClientQuotasRequestEntryData', version);
   }
 }
 
@@ -129,6 +133,8 @@ function encodeAlterClientQuotasRequestEntityData(w: Writer, version: number, v:
   }
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('AlterClientQuotasRequestEntityData', version);
   }
 }
 
@@ -142,6 +148,8 @@ function encodeAlterClientQuotasRequestOpData(w: Writer, version: number, v: Alt
   w.bool(v.remove);
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('AlterClientQuotasRequestOpData', version);
   }
 }
 
@@ -277,6 +285,8 @@ export function encodeAlterClientQuotasResponse(w: Writer, version: number, v: A
   }
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('AlterClientQuotasResponse', version);
   }
 }
 
@@ -300,6 +310,8 @@ function encodeAlterClientQuotasResponseEntryData(w: Writer, version: number, v:
   }
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('AlterClientQuotasResponseEntryData', version);
   }
 }
 
@@ -316,6 +328,8 @@ function encodeAlterClientQuotasResponseEntityData(w: Writer, version: number, v
   }
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('AlterClientQuotasResponseEntityData', version);
   }
 }
 

@@ -70,6 +70,8 @@ export function encodeAlterConfigsRequest(w: Writer, version: number, v: AlterCo
   w.bool(v.validateOnly);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('AlterConfigsRequest', version);
   }
 }
 
@@ -93,6 +95,8 @@ function encodeAlterConfigsRequestAlterConfigsResource(w: Writer, version: numbe
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('AlterConfigsRequestAlterConfigsResource', version);
   }
 }
 
@@ -109,6 +113,8 @@ function encodeAlterConfigsRequestAlterableConfig(w: Writer, version: number, v:
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('AlterConfigsRequestAlterableConfig', version);
   }
 }
 
@@ -214,6 +220,8 @@ export function encodeAlterConfigsResponse(w: Writer, version: number, v: AlterC
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('AlterConfigsResponse', version);
   }
 }
 
@@ -232,6 +240,8 @@ function encodeAlterConfigsResponseAlterConfigsResourceResponse(w: Writer, versi
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('AlterConfigsResponseAlterConfigsResourceResponse', version);
   }
 }
 

@@ -63,6 +63,8 @@ export function encodeAlterReplicaLogDirsRequest(w: Writer, version: number, v: 
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('AlterReplicaLogDirsRequest', version);
   }
 }
 
@@ -85,6 +87,8 @@ function encodeAlterReplicaLogDirsRequestAlterReplicaLogDir(w: Writer, version: 
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('AlterReplicaLogDirsRequestAlterReplicaLogDir', version);
   }
 }
 
@@ -107,6 +111,8 @@ function encodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(w: Writer, vers
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('AlterReplicaLogDirsRequestAlterReplicaLogDirTopic', version);
   }
 }
 
@@ -227,6 +233,8 @@ export function encodeAlterReplicaLogDirsResponse(w: Writer, version: number, v:
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('AlterReplicaLogDirsResponse', version);
   }
 }
 
@@ -249,6 +257,8 @@ function encodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(w: Write
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult', version);
   }
 }
 
@@ -257,6 +267,8 @@ function encodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w: W
   w.int16(v.errorCode);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult', version);
   }
 }
 

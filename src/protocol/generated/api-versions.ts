@@ -31,6 +31,8 @@ export function encodeApiVersionsRequest(w: Writer, version: number, v: ApiVersi
   }
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ApiVersionsRequest', version);
   }
 }
 
@@ -208,6 +210,8 @@ export function encodeApiVersionsResponse(w: Writer, version: number, v: ApiVers
       rt.endTaggedField(w, start);
     }
     if (unknown !== undefined) rt.writeUnknownTaggedFieldsBefore(w, unknown, u, Infinity);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ApiVersionsResponse', version);
   }
 }
 
@@ -217,6 +221,8 @@ function encodeApiVersionsResponseApiVersion(w: Writer, version: number, v: ApiV
   w.int16(v.maxVersion);
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ApiVersionsResponseApiVersion', version);
   }
 }
 
@@ -235,6 +241,8 @@ function encodeApiVersionsResponseSupportedFeatureKey(w: Writer, version: number
   if (version < 3 && v.maxVersion !== 0) throw rt.nonDefaultFieldError('ApiVersionsResponseSupportedFeatureKey', 'maxVersion', version);
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ApiVersionsResponseSupportedFeatureKey', version);
   }
 }
 
@@ -253,6 +261,8 @@ function encodeApiVersionsResponseFinalizedFeatureKey(w: Writer, version: number
   if (version < 3 && v.minVersionLevel !== 0) throw rt.nonDefaultFieldError('ApiVersionsResponseFinalizedFeatureKey', 'minVersionLevel', version);
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ApiVersionsResponseFinalizedFeatureKey', version);
   }
 }
 

@@ -110,6 +110,8 @@ export function encodeBeginQuorumEpochRequest(w: Writer, version: number, v: Beg
   }
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('BeginQuorumEpochRequest', version);
   }
 }
 
@@ -132,6 +134,8 @@ function encodeBeginQuorumEpochRequestTopicData(w: Writer, version: number, v: B
   }
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('BeginQuorumEpochRequestTopicData', version);
   }
 }
 
@@ -144,6 +148,8 @@ function encodeBeginQuorumEpochRequestPartitionData(w: Writer, version: number, 
   w.int32(v.leaderEpoch);
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('BeginQuorumEpochRequestPartitionData', version);
   }
 }
 
@@ -162,6 +168,8 @@ function encodeBeginQuorumEpochRequestLeaderEndpoint(w: Writer, version: number,
   if (version < 1 && v.port !== 0) throw rt.nonDefaultFieldError('BeginQuorumEpochRequestLeaderEndpoint', 'port', version);
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('BeginQuorumEpochRequestLeaderEndpoint', version);
   }
 }
 
@@ -370,6 +378,8 @@ export function encodeBeginQuorumEpochResponse(w: Writer, version: number, v: Be
       rt.endTaggedField(w, start);
     }
     if (unknown !== undefined) rt.writeUnknownTaggedFieldsBefore(w, unknown, u, Infinity);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('BeginQuorumEpochResponse', version);
   }
 }
 
@@ -392,6 +402,8 @@ function encodeBeginQuorumEpochResponseTopicData(w: Writer, version: number, v: 
   }
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('BeginQuorumEpochResponseTopicData', version);
   }
 }
 
@@ -402,6 +414,8 @@ function encodeBeginQuorumEpochResponsePartitionData(w: Writer, version: number,
   w.int32(v.leaderEpoch);
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('BeginQuorumEpochResponsePartitionData', version);
   }
 }
 
@@ -420,6 +434,8 @@ function encodeBeginQuorumEpochResponseNodeEndpoint(w: Writer, version: number, 
   if (version < 1 && v.port !== 0) throw rt.nonDefaultFieldError('BeginQuorumEpochResponseNodeEndpoint', 'port', version);
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('BeginQuorumEpochResponseNodeEndpoint', version);
   }
 }
 

@@ -29,6 +29,8 @@ export function encodeControlledShutdownRequest(w: Writer, version: number, v: C
   }
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ControlledShutdownRequest', version);
   }
 }
 
@@ -96,6 +98,8 @@ export function encodeControlledShutdownResponse(w: Writer, version: number, v: 
   }
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ControlledShutdownResponse', version);
   }
 }
 
@@ -108,6 +112,8 @@ function encodeControlledShutdownResponseRemainingPartition(w: Writer, version: 
   w.int32(v.partitionIndex);
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ControlledShutdownResponseRemainingPartition', version);
   }
 }
 

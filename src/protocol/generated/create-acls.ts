@@ -63,6 +63,8 @@ export function encodeCreateAclsRequest(w: Writer, version: number, v: CreateAcl
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('CreateAclsRequest', version);
   }
 }
 
@@ -91,6 +93,8 @@ function encodeCreateAclsRequestAclCreation(w: Writer, version: number, v: Creat
   w.int8(v.permissionType);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('CreateAclsRequestAclCreation', version);
   }
 }
 
@@ -180,6 +184,8 @@ export function encodeCreateAclsResponse(w: Writer, version: number, v: CreateAc
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('CreateAclsResponse', version);
   }
 }
 
@@ -192,6 +198,8 @@ function encodeCreateAclsResponseAclCreationResult(w: Writer, version: number, v
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('CreateAclsResponseAclCreationResult', version);
   }
 }
 

@@ -66,6 +66,8 @@ export function encodeCreateDelegationTokenRequest(w: Writer, version: number, v
   w.int64(v.maxLifetimeMs);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('CreateDelegationTokenRequest', version);
   }
 }
 
@@ -82,6 +84,8 @@ function encodeCreateDelegationTokenRequestCreatableRenewers(w: Writer, version:
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('CreateDelegationTokenRequestCreatableRenewers', version);
   }
 }
 
@@ -207,6 +211,8 @@ export function encodeCreateDelegationTokenResponse(w: Writer, version: number, 
   w.int32(v.throttleTimeMs);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('CreateDelegationTokenResponse', version);
   }
 }
 

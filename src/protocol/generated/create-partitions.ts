@@ -71,6 +71,8 @@ export function encodeCreatePartitionsRequest(w: Writer, version: number, v: Cre
   w.bool(v.validateOnly);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('CreatePartitionsRequest', version);
   }
 }
 
@@ -96,6 +98,8 @@ function encodeCreatePartitionsRequestCreatePartitionsTopic(w: Writer, version: 
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('CreatePartitionsRequestCreatePartitionsTopic', version);
   }
 }
 
@@ -113,6 +117,8 @@ function encodeCreatePartitionsRequestCreatePartitionsAssignment(w: Writer, vers
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('CreatePartitionsRequestCreatePartitionsAssignment', version);
   }
 }
 
@@ -227,6 +233,8 @@ export function encodeCreatePartitionsResponse(w: Writer, version: number, v: Cr
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('CreatePartitionsResponse', version);
   }
 }
 
@@ -244,6 +252,8 @@ function encodeCreatePartitionsResponseCreatePartitionsTopicResult(w: Writer, ve
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('CreatePartitionsResponseCreatePartitionsTopicResult', version);
   }
 }
 

@@ -98,6 +98,8 @@ export function encodeCreateTopicsRequest(w: Writer, version: number, v: CreateT
   if (version < 1 && v.validateOnly !== false) throw rt.nonDefaultFieldError('CreateTopicsRequest', 'validateOnly', version);
   if (version >= 5) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('CreateTopicsRequest', version);
   }
 }
 
@@ -133,6 +135,8 @@ function encodeCreateTopicsRequestCreatableTopic(w: Writer, version: number, v: 
   }
   if (version >= 5) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('CreateTopicsRequestCreatableTopic', version);
   }
 }
 
@@ -151,6 +155,8 @@ function encodeCreateTopicsRequestCreatableReplicaAssignment(w: Writer, version:
   }
   if (version >= 5) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('CreateTopicsRequestCreatableReplicaAssignment', version);
   }
 }
 
@@ -167,6 +173,8 @@ function encodeCreateTopicsRequestCreatableTopicConfig(w: Writer, version: numbe
   }
   if (version >= 5) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('CreateTopicsRequestCreatableTopicConfig', version);
   }
 }
 
@@ -344,6 +352,8 @@ export function encodeCreateTopicsResponse(w: Writer, version: number, v: Create
   }
   if (version >= 5) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('CreateTopicsResponse', version);
   }
 }
 
@@ -395,6 +405,8 @@ function encodeCreateTopicsResponseCreatableTopicResult(w: Writer, version: numb
       rt.endTaggedField(w, start);
     }
     if (unknown !== undefined) rt.writeUnknownTaggedFieldsBefore(w, unknown, u, Infinity);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('CreateTopicsResponseCreatableTopicResult', version);
   }
 }
 
@@ -420,6 +432,8 @@ function encodeCreateTopicsResponseCreatableTopicConfigs(w: Writer, version: num
   if (version < 5 && v.isSensitive !== false) throw rt.nonDefaultFieldError('CreateTopicsResponseCreatableTopicConfigs', 'isSensitive', version);
   if (version >= 5) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('CreateTopicsResponseCreatableTopicConfigs', version);
   }
 }
 

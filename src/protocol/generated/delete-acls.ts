@@ -63,6 +63,8 @@ export function encodeDeleteAclsRequest(w: Writer, version: number, v: DeleteAcl
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DeleteAclsRequest', version);
   }
 }
 
@@ -91,6 +93,8 @@ function encodeDeleteAclsRequestDeleteAclsFilter(w: Writer, version: number, v: 
   w.int8(v.permissionType);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DeleteAclsRequestDeleteAclsFilter', version);
   }
 }
 
@@ -219,6 +223,8 @@ export function encodeDeleteAclsResponse(w: Writer, version: number, v: DeleteAc
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DeleteAclsResponse', version);
   }
 }
 
@@ -242,6 +248,8 @@ function encodeDeleteAclsResponseDeleteAclsFilterResult(w: Writer, version: numb
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DeleteAclsResponseDeleteAclsFilterResult', version);
   }
 }
 
@@ -276,6 +284,8 @@ function encodeDeleteAclsResponseDeleteAclsMatchingAcl(w: Writer, version: numbe
   w.int8(v.permissionType);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DeleteAclsResponseDeleteAclsMatchingAcl', version);
   }
 }
 

@@ -37,6 +37,8 @@ export function encodeDeleteGroupsRequest(w: Writer, version: number, v: DeleteG
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DeleteGroupsRequest', version);
   }
 }
 
@@ -106,6 +108,8 @@ export function encodeDeleteGroupsResponse(w: Writer, version: number, v: Delete
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DeleteGroupsResponse', version);
   }
 }
 
@@ -118,6 +122,8 @@ function encodeDeleteGroupsResponseDeletableGroupResult(w: Writer, version: numb
   w.int16(v.errorCode);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DeleteGroupsResponseDeletableGroupResult', version);
   }
 }
 

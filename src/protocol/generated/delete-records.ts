@@ -67,6 +67,8 @@ export function encodeDeleteRecordsRequest(w: Writer, version: number, v: Delete
   w.int32(v.timeoutMs);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DeleteRecordsRequest', version);
   }
 }
 
@@ -89,6 +91,8 @@ function encodeDeleteRecordsRequestDeleteRecordsTopic(w: Writer, version: number
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DeleteRecordsRequestDeleteRecordsTopic', version);
   }
 }
 
@@ -97,6 +101,8 @@ function encodeDeleteRecordsRequestDeleteRecordsPartition(w: Writer, version: nu
   w.int64(v.offset);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DeleteRecordsRequestDeleteRecordsPartition', version);
   }
 }
 
@@ -213,6 +219,8 @@ export function encodeDeleteRecordsResponse(w: Writer, version: number, v: Delet
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DeleteRecordsResponse', version);
   }
 }
 
@@ -235,6 +243,8 @@ function encodeDeleteRecordsResponseDeleteRecordsTopicResult(w: Writer, version:
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DeleteRecordsResponseDeleteRecordsTopicResult', version);
   }
 }
 
@@ -244,6 +254,8 @@ function encodeDeleteRecordsResponseDeleteRecordsPartitionResult(w: Writer, vers
   w.int16(v.errorCode);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DeleteRecordsResponseDeleteRecordsPartitionResult', version);
   }
 }
 

@@ -71,6 +71,8 @@ export function encodeDeleteTopicsRequest(w: Writer, version: number, v: DeleteT
   w.int32(v.timeoutMs);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DeleteTopicsRequest', version);
   }
 }
 
@@ -85,6 +87,8 @@ function encodeDeleteTopicsRequestDeleteTopicState(w: Writer, version: number, v
   if (version < 6 && v.topicId !== rt.ZERO_UUID) throw rt.nonDefaultFieldError('DeleteTopicsRequestDeleteTopicState', 'topicId', version);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DeleteTopicsRequestDeleteTopicState', version);
   }
 }
 
@@ -200,6 +204,8 @@ export function encodeDeleteTopicsResponse(w: Writer, version: number, v: Delete
   }
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DeleteTopicsResponse', version);
   }
 }
 
@@ -226,6 +232,8 @@ function encodeDeleteTopicsResponseDeletableTopicResult(w: Writer, version: numb
   }
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DeleteTopicsResponseDeletableTopicResult', version);
   }
 }
 

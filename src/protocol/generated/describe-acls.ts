@@ -62,6 +62,8 @@ export function encodeDescribeAclsRequest(w: Writer, version: number, v: Describ
   w.int8(v.permissionType);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeAclsRequest', version);
   }
 }
 
@@ -173,6 +175,8 @@ export function encodeDescribeAclsResponse(w: Writer, version: number, v: Descri
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeAclsResponse', version);
   }
 }
 
@@ -200,6 +204,8 @@ function encodeDescribeAclsResponseDescribeAclsResource(w: Writer, version: numb
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeAclsResponseDescribeAclsResource', version);
   }
 }
 
@@ -218,6 +224,8 @@ function encodeDescribeAclsResponseAclDescription(w: Writer, version: number, v:
   w.int8(v.permissionType);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeAclsResponseAclDescription', version);
   }
 }
 

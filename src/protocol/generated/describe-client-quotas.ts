@@ -55,6 +55,8 @@ export function encodeDescribeClientQuotasRequest(w: Writer, version: number, v:
   w.bool(v.strict);
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeClientQuotasRequest', version);
   }
 }
 
@@ -72,6 +74,8 @@ function encodeDescribeClientQuotasRequestComponentData(w: Writer, version: numb
   }
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeClientQuotasRequestComponentData', version);
   }
 }
 
@@ -197,6 +201,8 @@ export function encodeDescribeClientQuotasResponse(w: Writer, version: number, v
   }
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeClientQuotasResponse', version);
   }
 }
 
@@ -225,6 +231,8 @@ function encodeDescribeClientQuotasResponseEntryData(w: Writer, version: number,
   }
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeClientQuotasResponseEntryData', version);
   }
 }
 
@@ -241,6 +249,8 @@ function encodeDescribeClientQuotasResponseEntityData(w: Writer, version: number
   }
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeClientQuotasResponseEntityData', version);
   }
 }
 
@@ -253,6 +263,8 @@ function encodeDescribeClientQuotasResponseValueData(w: Writer, version: number,
   w.float64(v.value);
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeClientQuotasResponseValueData', version);
   }
 }
 

@@ -65,6 +65,8 @@ export function encodeDescribeConfigsRequest(w: Writer, version: number, v: Desc
   if (version < 3 && v.includeDocumentation !== false) throw rt.nonDefaultFieldError('DescribeConfigsRequest', 'includeDocumentation', version);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeConfigsRequest', version);
   }
 }
 
@@ -94,6 +96,8 @@ function encodeDescribeConfigsRequestDescribeConfigsResource(w: Writer, version:
   }
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeConfigsRequestDescribeConfigsResource', version);
   }
 }
 
@@ -261,6 +265,8 @@ export function encodeDescribeConfigsResponse(w: Writer, version: number, v: Des
   }
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeConfigsResponse', version);
   }
 }
 
@@ -290,6 +296,8 @@ function encodeDescribeConfigsResponseDescribeConfigsResult(w: Writer, version: 
   }
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeConfigsResponseDescribeConfigsResult', version);
   }
 }
 
@@ -338,6 +346,8 @@ function encodeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, v
   }
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeConfigsResponseDescribeConfigsResourceResult', version);
   }
 }
 
@@ -364,6 +374,8 @@ function encodeDescribeConfigsResponseDescribeConfigsSynonym(w: Writer, version:
   if (version < 1 && v.source !== 0) throw rt.nonDefaultFieldError('DescribeConfigsResponseDescribeConfigsSynonym', 'source', version);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeConfigsResponseDescribeConfigsSynonym', version);
   }
 }
 

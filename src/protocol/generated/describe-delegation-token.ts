@@ -50,6 +50,8 @@ export function encodeDescribeDelegationTokenRequest(w: Writer, version: number,
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeDelegationTokenRequest', version);
   }
 }
 
@@ -66,6 +68,8 @@ function encodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(w: Wri
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeDelegationTokenRequestDescribeDelegationTokenOwner', version);
   }
 }
 
@@ -192,6 +196,8 @@ export function encodeDescribeDelegationTokenResponse(w: Writer, version: number
   w.int32(v.throttleTimeMs);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeDelegationTokenResponse', version);
   }
 }
 
@@ -240,6 +246,8 @@ function encodeDescribeDelegationTokenResponseDescribedDelegationToken(w: Writer
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeDelegationTokenResponseDescribedDelegationToken', version);
   }
 }
 
@@ -256,6 +264,8 @@ function encodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(w:
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeDelegationTokenResponseDescribedDelegationTokenRenewer', version);
   }
 }
 

@@ -44,6 +44,8 @@ export function encodeDescribeGroupsRequest(w: Writer, version: number, v: Descr
   if (version < 3 && v.includeAuthorizedOperations !== false) throw rt.nonDefaultFieldError('DescribeGroupsRequest', 'includeAuthorizedOperations', version);
   if (version >= 5) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeGroupsRequest', version);
   }
 }
 
@@ -163,6 +165,8 @@ export function encodeDescribeGroupsResponse(w: Writer, version: number, v: Desc
   }
   if (version >= 5) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeGroupsResponse', version);
   }
 }
 
@@ -205,6 +209,8 @@ function encodeDescribeGroupsResponseDescribedGroup(w: Writer, version: number, 
   if (version < 3 && v.authorizedOperations !== -2147483648) throw rt.nonDefaultFieldError('DescribeGroupsResponseDescribedGroup', 'authorizedOperations', version);
   if (version >= 5) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeGroupsResponseDescribedGroup', version);
   }
 }
 
@@ -243,6 +249,8 @@ function encodeDescribeGroupsResponseDescribedGroupMember(w: Writer, version: nu
   }
   if (version >= 5) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeGroupsResponseDescribedGroupMember', version);
   }
 }
 

@@ -50,6 +50,8 @@ export function encodeDescribeLogDirsRequest(w: Writer, version: number, v: Desc
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeLogDirsRequest', version);
   }
 }
 
@@ -72,6 +74,8 @@ function encodeDescribeLogDirsRequestDescribableLogDirTopic(w: Writer, version: 
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeLogDirsRequestDescribableLogDirTopic', version);
   }
 }
 
@@ -213,6 +217,8 @@ export function encodeDescribeLogDirsResponse(w: Writer, version: number, v: Des
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeLogDirsResponse', version);
   }
 }
 
@@ -242,6 +248,8 @@ function encodeDescribeLogDirsResponseDescribeLogDirsResult(w: Writer, version: 
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeLogDirsResponseDescribeLogDirsResult', version);
   }
 }
 
@@ -264,6 +272,8 @@ function encodeDescribeLogDirsResponseDescribeLogDirsTopic(w: Writer, version: n
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeLogDirsResponseDescribeLogDirsTopic', version);
   }
 }
 
@@ -274,6 +284,8 @@ function encodeDescribeLogDirsResponseDescribeLogDirsPartition(w: Writer, versio
   w.bool(v.isFutureKey);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('DescribeLogDirsResponseDescribeLogDirsPartition', version);
   }
 }
 

@@ -61,6 +61,8 @@ export function encodeElectLeadersRequest(w: Writer, version: number, v: ElectLe
   w.int32(v.timeoutMs);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ElectLeadersRequest', version);
   }
 }
 
@@ -83,6 +85,8 @@ function encodeElectLeadersRequestTopicPartitions(w: Writer, version: number, v:
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ElectLeadersRequestTopicPartitions', version);
   }
 }
 
@@ -206,6 +210,8 @@ export function encodeElectLeadersResponse(w: Writer, version: number, v: ElectL
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ElectLeadersResponse', version);
   }
 }
 
@@ -228,6 +234,8 @@ function encodeElectLeadersResponseReplicaElectionResult(w: Writer, version: num
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ElectLeadersResponseReplicaElectionResult', version);
   }
 }
 
@@ -241,6 +249,8 @@ function encodeElectLeadersResponsePartitionResult(w: Writer, version: number, v
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ElectLeadersResponsePartitionResult', version);
   }
 }
 

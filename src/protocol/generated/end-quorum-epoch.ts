@@ -120,6 +120,8 @@ export function encodeEndQuorumEpochRequest(w: Writer, version: number, v: EndQu
   }
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('EndQuorumEpochRequest', version);
   }
 }
 
@@ -142,6 +144,8 @@ function encodeEndQuorumEpochRequestTopicData(w: Writer, version: number, v: End
   }
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('EndQuorumEpochRequestTopicData', version);
   }
 }
 
@@ -169,6 +173,8 @@ function encodeEndQuorumEpochRequestPartitionData(w: Writer, version: number, v:
   }
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('EndQuorumEpochRequestPartitionData', version);
   }
 }
 
@@ -183,6 +189,8 @@ function encodeEndQuorumEpochRequestReplicaInfo(w: Writer, version: number, v: E
   if (version < 1 && v.candidateDirectoryId !== rt.ZERO_UUID) throw rt.nonDefaultFieldError('EndQuorumEpochRequestReplicaInfo', 'candidateDirectoryId', version);
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('EndQuorumEpochRequestReplicaInfo', version);
   }
 }
 
@@ -201,6 +209,8 @@ function encodeEndQuorumEpochRequestLeaderEndpoint(w: Writer, version: number, v
   if (version < 1 && v.port !== 0) throw rt.nonDefaultFieldError('EndQuorumEpochRequestLeaderEndpoint', 'port', version);
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('EndQuorumEpochRequestLeaderEndpoint', version);
   }
 }
 
@@ -443,6 +453,8 @@ export function encodeEndQuorumEpochResponse(w: Writer, version: number, v: EndQ
       rt.endTaggedField(w, start);
     }
     if (unknown !== undefined) rt.writeUnknownTaggedFieldsBefore(w, unknown, u, Infinity);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('EndQuorumEpochResponse', version);
   }
 }
 
@@ -465,6 +477,8 @@ function encodeEndQuorumEpochResponseTopicData(w: Writer, version: number, v: En
   }
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('EndQuorumEpochResponseTopicData', version);
   }
 }
 
@@ -475,6 +489,8 @@ function encodeEndQuorumEpochResponsePartitionData(w: Writer, version: number, v
   w.int32(v.leaderEpoch);
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('EndQuorumEpochResponsePartitionData', version);
   }
 }
 
@@ -493,6 +509,8 @@ function encodeEndQuorumEpochResponseNodeEndpoint(w: Writer, version: number, v:
   if (version < 1 && v.port !== 0) throw rt.nonDefaultFieldError('EndQuorumEpochResponseNodeEndpoint', 'port', version);
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('EndQuorumEpochResponseNodeEndpoint', version);
   }
 }
 

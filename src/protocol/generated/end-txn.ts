@@ -39,6 +39,8 @@ export function encodeEndTxnRequest(w: Writer, version: number, v: EndTxnRequest
   w.bool(v.committed);
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('EndTxnRequest', version);
   }
 }
 
@@ -90,6 +92,8 @@ export function encodeEndTxnResponse(w: Writer, version: number, v: EndTxnRespon
   }
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('EndTxnResponse', version);
   }
 }
 

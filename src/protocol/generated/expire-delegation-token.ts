@@ -31,6 +31,8 @@ export function encodeExpireDelegationTokenRequest(w: Writer, version: number, v
   w.int64(v.expiryTimePeriodMs);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ExpireDelegationTokenRequest', version);
   }
 }
 
@@ -72,6 +74,8 @@ export function encodeExpireDelegationTokenResponse(w: Writer, version: number, 
   w.int32(v.throttleTimeMs);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ExpireDelegationTokenResponse', version);
   }
 }
 

@@ -206,6 +206,8 @@ export function encodeFetchRequest(w: Writer, version: number, v: FetchRequest):
       rt.endTaggedField(w, start);
     }
     if (unknown !== undefined) rt.writeUnknownTaggedFieldsBefore(w, unknown, u, Infinity);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('FetchRequest', version);
   }
 }
 
@@ -220,6 +222,8 @@ function encodeFetchRequestReplicaState(w: Writer, version: number, v: FetchRequ
   if (version < 15 && v.replicaEpoch !== -1n) throw rt.nonDefaultFieldError('FetchRequestReplicaState', 'replicaEpoch', version);
   if (version >= 12) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('FetchRequestReplicaState', version);
   }
 }
 
@@ -247,6 +251,8 @@ function encodeFetchRequestFetchTopic(w: Writer, version: number, v: FetchReques
   }
   if (version >= 12) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('FetchRequestFetchTopic', version);
   }
 }
 
@@ -278,6 +284,8 @@ function encodeFetchRequestFetchPartition(w: Writer, version: number, v: FetchRe
       rt.endTaggedField(w, start);
     }
     if (unknown !== undefined) rt.writeUnknownTaggedFieldsBefore(w, unknown, u, Infinity);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('FetchRequestFetchPartition', version);
   }
 }
 
@@ -308,6 +316,8 @@ function encodeFetchRequestForgottenTopic(w: Writer, version: number, v: FetchRe
   if (version < 7 && (v.partitions === null || v.partitions.length !== 0)) throw rt.nonDefaultFieldError('FetchRequestForgottenTopic', 'partitions', version);
   if (version >= 12) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('FetchRequestForgottenTopic', version);
   }
 }
 
@@ -738,6 +748,8 @@ export function encodeFetchResponse(w: Writer, version: number, v: FetchResponse
       rt.endTaggedField(w, start);
     }
     if (unknown !== undefined) rt.writeUnknownTaggedFieldsBefore(w, unknown, u, Infinity);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('FetchResponse', version);
   }
 }
 
@@ -765,6 +777,8 @@ function encodeFetchResponseFetchableTopicResponse(w: Writer, version: number, v
   }
   if (version >= 12) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('FetchResponseFetchableTopicResponse', version);
   }
 }
 
@@ -835,6 +849,8 @@ function encodeFetchResponsePartitionData(w: Writer, version: number, v: FetchRe
       rt.endTaggedField(w, start);
     }
     if (unknown !== undefined) rt.writeUnknownTaggedFieldsBefore(w, unknown, u, Infinity);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('FetchResponsePartitionData', version);
   }
 }
 
@@ -849,6 +865,8 @@ function encodeFetchResponseEpochEndOffset(w: Writer, version: number, v: FetchR
   if (version < 12 && v.endOffset !== -1n) throw rt.nonDefaultFieldError('FetchResponseEpochEndOffset', 'endOffset', version);
   if (version >= 12) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('FetchResponseEpochEndOffset', version);
   }
 }
 
@@ -863,6 +881,8 @@ function encodeFetchResponseLeaderIdAndEpoch(w: Writer, version: number, v: Fetc
   if (version < 12 && v.leaderEpoch !== -1) throw rt.nonDefaultFieldError('FetchResponseLeaderIdAndEpoch', 'leaderEpoch', version);
   if (version >= 12) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('FetchResponseLeaderIdAndEpoch', version);
   }
 }
 
@@ -871,6 +891,8 @@ function encodeFetchResponseSnapshotId(w: Writer, version: number, v: FetchRespo
   w.int32(v.epoch);
   if (version >= 12) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('FetchResponseSnapshotId', version);
   }
 }
 
@@ -885,6 +907,8 @@ function encodeFetchResponseAbortedTransaction(w: Writer, version: number, v: Fe
   if (version < 4 && v.firstOffset !== 0n) throw rt.nonDefaultFieldError('FetchResponseAbortedTransaction', 'firstOffset', version);
   if (version >= 12) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('FetchResponseAbortedTransaction', version);
   }
 }
 
@@ -907,6 +931,8 @@ function encodeFetchResponseNodeEndpoint(w: Writer, version: number, v: FetchRes
   if (version < 16 && v.rack !== null) throw rt.nonDefaultFieldError('FetchResponseNodeEndpoint', 'rack', version);
   if (version >= 12) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('FetchResponseNodeEndpoint', version);
   }
 }
 

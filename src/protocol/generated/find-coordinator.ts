@@ -50,6 +50,8 @@ export function encodeFindCoordinatorRequest(w: Writer, version: number, v: Find
   if (version < 4 && (v.coordinatorKeys === null || v.coordinatorKeys.length !== 0)) throw rt.nonDefaultFieldError('FindCoordinatorRequest', 'coordinatorKeys', version);
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('FindCoordinatorRequest', version);
   }
 }
 
@@ -190,6 +192,8 @@ export function encodeFindCoordinatorResponse(w: Writer, version: number, v: Fin
   if (version < 4 && (v.coordinators === null || v.coordinators.length !== 0)) throw rt.nonDefaultFieldError('FindCoordinatorResponse', 'coordinators', version);
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('FindCoordinatorResponse', version);
   }
 }
 
@@ -219,6 +223,8 @@ function encodeFindCoordinatorResponseCoordinator(w: Writer, version: number, v:
   }
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('FindCoordinatorResponseCoordinator', version);
   }
 }
 

@@ -86,6 +86,8 @@ export function encodeGroupMetadataValue(w: Writer, version: number, v: GroupMet
   }
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('GroupMetadataValue', version);
   }
 }
 
@@ -128,6 +130,8 @@ function encodeGroupMetadataValueMemberMetadata(w: Writer, version: number, v: G
   }
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('GroupMetadataValueMemberMetadata', version);
   }
 }
 

@@ -50,6 +50,8 @@ export function encodeHeartbeatRequest(w: Writer, version: number, v: HeartbeatR
   if (version < 3 && v.groupInstanceId !== null) throw rt.nonDefaultFieldError('HeartbeatRequest', 'groupInstanceId', version);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('HeartbeatRequest', version);
   }
 }
 
@@ -96,6 +98,8 @@ export function encodeHeartbeatResponse(w: Writer, version: number, v: Heartbeat
   w.int16(v.errorCode);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('HeartbeatResponse', version);
   }
 }
 

@@ -73,6 +73,8 @@ export function encodeIncrementalAlterConfigsRequest(w: Writer, version: number,
   w.bool(v.validateOnly);
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('IncrementalAlterConfigsRequest', version);
   }
 }
 
@@ -96,6 +98,8 @@ function encodeIncrementalAlterConfigsRequestAlterConfigsResource(w: Writer, ver
   }
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('IncrementalAlterConfigsRequestAlterConfigsResource', version);
   }
 }
 
@@ -113,6 +117,8 @@ function encodeIncrementalAlterConfigsRequestAlterableConfig(w: Writer, version:
   }
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('IncrementalAlterConfigsRequestAlterableConfig', version);
   }
 }
 
@@ -219,6 +225,8 @@ export function encodeIncrementalAlterConfigsResponse(w: Writer, version: number
   }
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('IncrementalAlterConfigsResponse', version);
   }
 }
 
@@ -237,6 +245,8 @@ function encodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(w: Wr
   }
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('IncrementalAlterConfigsResponseAlterConfigsResourceResponse', version);
   }
 }
 

@@ -45,6 +45,8 @@ export function encodeInitProducerIdRequest(w: Writer, version: number, v: InitP
   if (version < 3 && v.producerEpoch !== -1) throw rt.nonDefaultFieldError('InitProducerIdRequest', 'producerEpoch', version);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('InitProducerIdRequest', version);
   }
 }
 
@@ -102,6 +104,8 @@ export function encodeInitProducerIdResponse(w: Writer, version: number, v: Init
   w.int16(v.producerEpoch);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('InitProducerIdResponse', version);
   }
 }
 

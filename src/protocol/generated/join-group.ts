@@ -99,6 +99,8 @@ export function encodeJoinGroupRequest(w: Writer, version: number, v: JoinGroupR
   }
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('JoinGroupRequest', version);
   }
 }
 
@@ -115,6 +117,8 @@ function encodeJoinGroupRequestProtocol(w: Writer, version: number, v: JoinGroup
   }
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('JoinGroupRequestProtocol', version);
   }
 }
 
@@ -273,6 +277,8 @@ export function encodeJoinGroupResponse(w: Writer, version: number, v: JoinGroup
   }
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('JoinGroupResponse', version);
   }
 }
 
@@ -296,6 +302,8 @@ function encodeJoinGroupResponseMember(w: Writer, version: number, v: JoinGroupR
   }
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('JoinGroupResponseMember', version);
   }
 }
 

@@ -172,6 +172,8 @@ export function encodeLeaderAndIsrRequest(w: Writer, version: number, v: LeaderA
   }
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('LeaderAndIsrRequest', version);
   }
 }
 
@@ -241,6 +243,8 @@ function encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w: Writer, version:
   if (version < 6 && v.leaderRecoveryState !== 0) throw rt.nonDefaultFieldError('LeaderAndIsrRequestLeaderAndIsrPartitionState', 'leaderRecoveryState', version);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('LeaderAndIsrRequestLeaderAndIsrPartitionState', version);
   }
 }
 
@@ -272,6 +276,8 @@ function encodeLeaderAndIsrRequestLeaderAndIsrTopicState(w: Writer, version: num
   if (version < 2 && (v.partitionStates === null || v.partitionStates.length !== 0)) throw rt.nonDefaultFieldError('LeaderAndIsrRequestLeaderAndIsrTopicState', 'partitionStates', version);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('LeaderAndIsrRequestLeaderAndIsrTopicState', version);
   }
 }
 
@@ -285,6 +291,8 @@ function encodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(w: Writer, version: num
   w.int32(v.port);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('LeaderAndIsrRequestLeaderAndIsrLiveLeader', version);
   }
 }
 
@@ -553,6 +561,8 @@ export function encodeLeaderAndIsrResponse(w: Writer, version: number, v: Leader
   if (version < 5 && (v.topics === null || v.topics.length !== 0)) throw rt.nonDefaultFieldError('LeaderAndIsrResponse', 'topics', version);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('LeaderAndIsrResponse', version);
   }
 }
 
@@ -568,6 +578,8 @@ function encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w: Writer, version
   w.int16(v.errorCode);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('LeaderAndIsrResponseLeaderAndIsrPartitionError', version);
   }
 }
 
@@ -588,6 +600,8 @@ function encodeLeaderAndIsrResponseLeaderAndIsrTopicError(w: Writer, version: nu
   if (version < 5 && (v.partitionErrors === null || v.partitionErrors.length !== 0)) throw rt.nonDefaultFieldError('LeaderAndIsrResponseLeaderAndIsrTopicError', 'partitionErrors', version);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('LeaderAndIsrResponseLeaderAndIsrTopicError', version);
   }
 }
 

@@ -69,6 +69,8 @@ export function encodeLeaveGroupRequest(w: Writer, version: number, v: LeaveGrou
   if (version < 3 && (v.members === null || v.members.length !== 0)) throw rt.nonDefaultFieldError('LeaveGroupRequest', 'members', version);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('LeaveGroupRequest', version);
   }
 }
 
@@ -94,6 +96,8 @@ function encodeLeaveGroupRequestMemberIdentity(w: Writer, version: number, v: Le
   }
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('LeaveGroupRequestMemberIdentity', version);
   }
 }
 
@@ -212,6 +216,8 @@ export function encodeLeaveGroupResponse(w: Writer, version: number, v: LeaveGro
   if (version < 3 && (v.members === null || v.members.length !== 0)) throw rt.nonDefaultFieldError('LeaveGroupResponse', 'members', version);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('LeaveGroupResponse', version);
   }
 }
 
@@ -238,6 +244,8 @@ function encodeLeaveGroupResponseMemberResponse(w: Writer, version: number, v: L
   if (version < 3 && v.errorCode !== 0) throw rt.nonDefaultFieldError('LeaveGroupResponseMemberResponse', 'errorCode', version);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('LeaveGroupResponseMemberResponse', version);
   }
 }
 

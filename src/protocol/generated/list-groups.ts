@@ -45,6 +45,8 @@ export function encodeListGroupsRequest(w: Writer, version: number, v: ListGroup
   if (version < 5 && (v.typesFilter === null || v.typesFilter.length !== 0)) throw rt.nonDefaultFieldError('ListGroupsRequest', 'typesFilter', version);
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ListGroupsRequest', version);
   }
 }
 
@@ -143,6 +145,8 @@ export function encodeListGroupsResponse(w: Writer, version: number, v: ListGrou
   }
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ListGroupsResponse', version);
   }
 }
 
@@ -165,6 +169,8 @@ function encodeListGroupsResponseListedGroup(w: Writer, version: number, v: List
   }
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ListGroupsResponseListedGroup', version);
   }
 }
 

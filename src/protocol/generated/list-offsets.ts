@@ -86,6 +86,8 @@ export function encodeListOffsetsRequest(w: Writer, version: number, v: ListOffs
   }
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ListOffsetsRequest', version);
   }
 }
 
@@ -108,6 +110,8 @@ function encodeListOffsetsRequestListOffsetsTopic(w: Writer, version: number, v:
   }
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ListOffsetsRequestListOffsetsTopic', version);
   }
 }
 
@@ -123,6 +127,8 @@ function encodeListOffsetsRequestListOffsetsPartition(w: Writer, version: number
   if (version > 0 && v.maxNumOffsets !== 1) throw rt.nonDefaultFieldError('ListOffsetsRequestListOffsetsPartition', 'maxNumOffsets', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ListOffsetsRequestListOffsetsPartition', version);
   }
 }
 
@@ -273,6 +279,8 @@ export function encodeListOffsetsResponse(w: Writer, version: number, v: ListOff
   }
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ListOffsetsResponse', version);
   }
 }
 
@@ -295,6 +303,8 @@ function encodeListOffsetsResponseListOffsetsTopicResponse(w: Writer, version: n
   }
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ListOffsetsResponseListOffsetsTopicResponse', version);
   }
 }
 
@@ -325,6 +335,8 @@ function encodeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, versio
   if (version < 4 && v.leaderEpoch !== -1) throw rt.nonDefaultFieldError('ListOffsetsResponseListOffsetsPartitionResponse', 'leaderEpoch', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ListOffsetsResponseListOffsetsPartitionResponse', version);
   }
 }
 

@@ -71,6 +71,8 @@ export function encodeMetadataRequest(w: Writer, version: number, v: MetadataReq
   if (version < 8 && v.includeTopicAuthorizedOperations !== false) throw rt.nonDefaultFieldError('MetadataRequest', 'includeTopicAuthorizedOperations', version);
   if (version >= 9) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('MetadataRequest', version);
   }
 }
 
@@ -93,6 +95,8 @@ function encodeMetadataRequestTopic(w: Writer, version: number, v: MetadataReque
   }
   if (version >= 9) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('MetadataRequestTopic', version);
   }
 }
 
@@ -301,6 +305,8 @@ export function encodeMetadataResponse(w: Writer, version: number, v: MetadataRe
   if (!(version >= 8 && version <= 10) && v.clusterAuthorizedOperations !== -2147483648) throw rt.nonDefaultFieldError('MetadataResponse', 'clusterAuthorizedOperations', version);
   if (version >= 9) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('MetadataResponse', version);
   }
 }
 
@@ -321,6 +327,8 @@ function encodeMetadataResponseBroker(w: Writer, version: number, v: MetadataRes
   }
   if (version >= 9) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('MetadataResponseBroker', version);
   }
 }
 
@@ -362,6 +370,8 @@ function encodeMetadataResponseTopic(w: Writer, version: number, v: MetadataResp
   if (version < 8 && v.topicAuthorizedOperations !== -2147483648) throw rt.nonDefaultFieldError('MetadataResponseTopic', 'topicAuthorizedOperations', version);
   if (version >= 9) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('MetadataResponseTopic', version);
   }
 }
 
@@ -409,6 +419,8 @@ function encodeMetadataResponsePartition(w: Writer, version: number, v: Metadata
   }
   if (version >= 9) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('MetadataResponsePartition', version);
   }
 }
 

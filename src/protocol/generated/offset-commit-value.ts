@@ -42,6 +42,8 @@ export function encodeOffsetCommitValue(w: Writer, version: number, v: OffsetCom
   }
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('OffsetCommitValue', version);
   }
 }
 

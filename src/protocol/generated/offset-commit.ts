@@ -113,6 +113,8 @@ export function encodeOffsetCommitRequest(w: Writer, version: number, v: OffsetC
   }
   if (version >= 8) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('OffsetCommitRequest', version);
   }
 }
 
@@ -135,6 +137,8 @@ function encodeOffsetCommitRequestTopic(w: Writer, version: number, v: OffsetCom
   }
   if (version >= 8) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('OffsetCommitRequestTopic', version);
   }
 }
 
@@ -155,6 +159,8 @@ function encodeOffsetCommitRequestPartition(w: Writer, version: number, v: Offse
   }
   if (version >= 8) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('OffsetCommitRequestPartition', version);
   }
 }
 
@@ -307,6 +313,8 @@ export function encodeOffsetCommitResponse(w: Writer, version: number, v: Offset
   }
   if (version >= 8) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('OffsetCommitResponse', version);
   }
 }
 
@@ -329,6 +337,8 @@ function encodeOffsetCommitResponseTopic(w: Writer, version: number, v: OffsetCo
   }
   if (version >= 8) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('OffsetCommitResponseTopic', version);
   }
 }
 
@@ -337,6 +347,8 @@ function encodeOffsetCommitResponsePartition(w: Writer, version: number, v: Offs
   w.int16(v.errorCode);
   if (version >= 8) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('OffsetCommitResponsePartition', version);
   }
 }
 

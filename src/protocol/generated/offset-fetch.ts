@@ -120,6 +120,8 @@ export function encodeOffsetFetchRequest(w: Writer, version: number, v: OffsetFe
   if (version < 7 && v.requireStable !== false) throw rt.nonDefaultFieldError('OffsetFetchRequest', 'requireStable', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('OffsetFetchRequest', version);
   }
 }
 
@@ -148,6 +150,8 @@ function encodeOffsetFetchRequestTopic(w: Writer, version: number, v: OffsetFetc
   if (version > 7 && (v.partitionIndexes === null || v.partitionIndexes.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchRequestTopic', 'partitionIndexes', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('OffsetFetchRequestTopic', version);
   }
 }
 
@@ -176,6 +180,8 @@ function encodeOffsetFetchRequestGroup(w: Writer, version: number, v: OffsetFetc
   if (version < 8 && (v.topics === null || v.topics.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchRequestGroup', 'topics', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('OffsetFetchRequestGroup', version);
   }
 }
 
@@ -196,6 +202,8 @@ function encodeOffsetFetchRequestTopics(w: Writer, version: number, v: OffsetFet
   if (version < 8 && (v.partitionIndexes === null || v.partitionIndexes.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchRequestTopics', 'partitionIndexes', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('OffsetFetchRequestTopics', version);
   }
 }
 
@@ -500,6 +508,8 @@ export function encodeOffsetFetchResponse(w: Writer, version: number, v: OffsetF
   if (version < 8 && (v.groups === null || v.groups.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchResponse', 'groups', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('OffsetFetchResponse', version);
   }
 }
 
@@ -528,6 +538,8 @@ function encodeOffsetFetchResponseTopic(w: Writer, version: number, v: OffsetFet
   if (version > 7 && (v.partitions === null || v.partitions.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchResponseTopic', 'partitions', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('OffsetFetchResponseTopic', version);
   }
 }
 
@@ -557,6 +569,8 @@ function encodeOffsetFetchResponsePartition(w: Writer, version: number, v: Offse
   if (version > 7 && v.errorCode !== 0) throw rt.nonDefaultFieldError('OffsetFetchResponsePartition', 'errorCode', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('OffsetFetchResponsePartition', version);
   }
 }
 
@@ -581,6 +595,8 @@ function encodeOffsetFetchResponseGroup(w: Writer, version: number, v: OffsetFet
   if (version < 8 && v.errorCode !== 0) throw rt.nonDefaultFieldError('OffsetFetchResponseGroup', 'errorCode', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('OffsetFetchResponseGroup', version);
   }
 }
 
@@ -601,6 +617,8 @@ function encodeOffsetFetchResponseTopics(w: Writer, version: number, v: OffsetFe
   if (version < 8 && (v.partitions === null || v.partitions.length !== 0)) throw rt.nonDefaultFieldError('OffsetFetchResponseTopics', 'partitions', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('OffsetFetchResponseTopics', version);
   }
 }
 
@@ -626,6 +644,8 @@ function encodeOffsetFetchResponsePartitions(w: Writer, version: number, v: Offs
   if (version < 8 && v.errorCode !== 0) throw rt.nonDefaultFieldError('OffsetFetchResponsePartitions', 'errorCode', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('OffsetFetchResponsePartitions', version);
   }
 }
 

@@ -72,6 +72,8 @@ export function encodeOffsetForLeaderEpochRequest(w: Writer, version: number, v:
   }
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('OffsetForLeaderEpochRequest', version);
   }
 }
 
@@ -94,6 +96,8 @@ function encodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(w: Writer, versio
   }
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('OffsetForLeaderEpochRequestOffsetForLeaderTopic', version);
   }
 }
 
@@ -105,6 +109,8 @@ function encodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(w: Writer, ve
   w.int32(v.leaderEpoch);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('OffsetForLeaderEpochRequestOffsetForLeaderPartition', version);
   }
 }
 
@@ -237,6 +243,8 @@ export function encodeOffsetForLeaderEpochResponse(w: Writer, version: number, v
   }
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('OffsetForLeaderEpochResponse', version);
   }
 }
 
@@ -259,6 +267,8 @@ function encodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(w: Writer,
   }
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('OffsetForLeaderEpochResponseOffsetForLeaderTopicResult', version);
   }
 }
 
@@ -271,6 +281,8 @@ function encodeOffsetForLeaderEpochResponseEpochEndOffset(w: Writer, version: nu
   w.int64(v.endOffset);
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('OffsetForLeaderEpochResponseEpochEndOffset', version);
   }
 }
 

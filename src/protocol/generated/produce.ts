@@ -82,6 +82,8 @@ export function encodeProduceRequest(w: Writer, version: number, v: ProduceReque
   }
   if (version >= 9) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ProduceRequest', version);
   }
 }
 
@@ -104,6 +106,8 @@ function encodeProduceRequestTopicProduceData(w: Writer, version: number, v: Pro
   }
   if (version >= 9) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ProduceRequestTopicProduceData', version);
   }
 }
 
@@ -116,6 +120,8 @@ function encodeProduceRequestPartitionProduceData(w: Writer, version: number, v:
   }
   if (version >= 9) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ProduceRequestPartitionProduceData', version);
   }
 }
 
@@ -328,6 +334,8 @@ export function encodeProduceResponse(w: Writer, version: number, v: ProduceResp
       rt.endTaggedField(w, start);
     }
     if (unknown !== undefined) rt.writeUnknownTaggedFieldsBefore(w, unknown, u, Infinity);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ProduceResponse', version);
   }
 }
 
@@ -350,6 +358,8 @@ function encodeProduceResponseTopicProduceResponse(w: Writer, version: number, v
   }
   if (version >= 9) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ProduceResponseTopicProduceResponse', version);
   }
 }
 
@@ -398,6 +408,8 @@ function encodeProduceResponsePartitionProduceResponse(w: Writer, version: numbe
       rt.endTaggedField(w, start);
     }
     if (unknown !== undefined) rt.writeUnknownTaggedFieldsBefore(w, unknown, u, Infinity);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ProduceResponsePartitionProduceResponse', version);
   }
 }
 
@@ -416,6 +428,8 @@ function encodeProduceResponseBatchIndexAndErrorMessage(w: Writer, version: numb
   if (version < 8 && v.batchIndexErrorMessage !== null) throw rt.nonDefaultFieldError('ProduceResponseBatchIndexAndErrorMessage', 'batchIndexErrorMessage', version);
   if (version >= 9) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ProduceResponseBatchIndexAndErrorMessage', version);
   }
 }
 
@@ -430,6 +444,8 @@ function encodeProduceResponseLeaderIdAndEpoch(w: Writer, version: number, v: Pr
   if (version < 10 && v.leaderEpoch !== -1) throw rt.nonDefaultFieldError('ProduceResponseLeaderIdAndEpoch', 'leaderEpoch', version);
   if (version >= 9) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ProduceResponseLeaderIdAndEpoch', version);
   }
 }
 
@@ -452,6 +468,8 @@ function encodeProduceResponseNodeEndpoint(w: Writer, version: number, v: Produc
   if (version < 10 && v.rack !== null) throw rt.nonDefaultFieldError('ProduceResponseNodeEndpoint', 'rack', version);
   if (version >= 9) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ProduceResponseNodeEndpoint', version);
   }
 }
 

@@ -31,6 +31,8 @@ export function encodeRenewDelegationTokenRequest(w: Writer, version: number, v:
   w.int64(v.renewPeriodMs);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('RenewDelegationTokenRequest', version);
   }
 }
 
@@ -72,6 +74,8 @@ export function encodeRenewDelegationTokenResponse(w: Writer, version: number, v
   w.int32(v.throttleTimeMs);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('RenewDelegationTokenResponse', version);
   }
 }
 

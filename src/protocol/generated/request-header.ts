@@ -37,6 +37,8 @@ export function encodeRequestHeader(w: Writer, version: number, v: RequestHeader
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('RequestHeader', version);
   }
 }
 

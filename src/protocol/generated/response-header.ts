@@ -23,6 +23,8 @@ export function encodeResponseHeader(w: Writer, version: number, v: ResponseHead
   w.int32(v.correlationId);
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('ResponseHeader', version);
   }
 }
 

@@ -27,6 +27,8 @@ export function encodeSaslAuthenticateRequest(w: Writer, version: number, v: Sas
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('SaslAuthenticateRequest', version);
   }
 }
 
@@ -81,6 +83,8 @@ export function encodeSaslAuthenticateResponse(w: Writer, version: number, v: Sa
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('SaslAuthenticateResponse', version);
   }
 }
 

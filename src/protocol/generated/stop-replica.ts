@@ -153,6 +153,8 @@ export function encodeStopReplicaRequest(w: Writer, version: number, v: StopRepl
   if (version < 3 && (v.topicStates === null || v.topicStates.length !== 0)) throw rt.nonDefaultFieldError('StopReplicaRequest', 'topicStates', version);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('StopReplicaRequest', version);
   }
 }
 
@@ -167,6 +169,8 @@ function encodeStopReplicaRequestStopReplicaPartitionV0(w: Writer, version: numb
   if (version > 0 && v.partitionIndex !== 0) throw rt.nonDefaultFieldError('StopReplicaRequestStopReplicaPartitionV0', 'partitionIndex', version);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('StopReplicaRequestStopReplicaPartitionV0', version);
   }
 }
 
@@ -195,6 +199,8 @@ function encodeStopReplicaRequestStopReplicaTopicV1(w: Writer, version: number, 
   if (!(version >= 1 && version <= 2) && (v.partitionIndexes === null || v.partitionIndexes.length !== 0)) throw rt.nonDefaultFieldError('StopReplicaRequestStopReplicaTopicV1', 'partitionIndexes', version);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('StopReplicaRequestStopReplicaTopicV1', version);
   }
 }
 
@@ -215,6 +221,8 @@ function encodeStopReplicaRequestStopReplicaTopicState(w: Writer, version: numbe
   if (version < 3 && (v.partitionStates === null || v.partitionStates.length !== 0)) throw rt.nonDefaultFieldError('StopReplicaRequestStopReplicaTopicState', 'partitionStates', version);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('StopReplicaRequestStopReplicaTopicState', version);
   }
 }
 
@@ -233,6 +241,8 @@ function encodeStopReplicaRequestStopReplicaPartitionState(w: Writer, version: n
   if (version < 3 && v.deletePartition !== false) throw rt.nonDefaultFieldError('StopReplicaRequestStopReplicaPartitionState', 'deletePartition', version);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('StopReplicaRequestStopReplicaPartitionState', version);
   }
 }
 
@@ -455,6 +465,8 @@ export function encodeStopReplicaResponse(w: Writer, version: number, v: StopRep
   }
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('StopReplicaResponse', version);
   }
 }
 
@@ -468,6 +480,8 @@ function encodeStopReplicaResponseStopReplicaPartitionError(w: Writer, version: 
   w.int16(v.errorCode);
   if (version >= 2) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('StopReplicaResponseStopReplicaPartitionError', version);
   }
 }
 

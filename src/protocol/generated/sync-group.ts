@@ -91,6 +91,8 @@ export function encodeSyncGroupRequest(w: Writer, version: number, v: SyncGroupR
   }
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('SyncGroupRequest', version);
   }
 }
 
@@ -107,6 +109,8 @@ function encodeSyncGroupRequestAssignment(w: Writer, version: number, v: SyncGro
   }
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('SyncGroupRequestAssignment', version);
   }
 }
 
@@ -204,6 +208,8 @@ export function encodeSyncGroupResponse(w: Writer, version: number, v: SyncGroup
   }
   if (version >= 4) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('SyncGroupResponse', version);
   }
 }
 

@@ -84,6 +84,8 @@ export function encodeTransactionLogValue(w: Writer, version: number, v: Transac
   if (true && v.clientTransactionVersion !== 0) throw rt.nonDefaultFieldError('TransactionLogValue', 'clientTransactionVersion', version);
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('TransactionLogValue', version);
   }
 }
 
@@ -106,6 +108,8 @@ function encodeTransactionLogValuePartitionsSchema(w: Writer, version: number, v
   }
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('TransactionLogValuePartitionsSchema', version);
   }
 }
 

@@ -114,6 +114,8 @@ export function encodeTxnOffsetCommitRequest(w: Writer, version: number, v: TxnO
   }
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('TxnOffsetCommitRequest', version);
   }
 }
 
@@ -136,6 +138,8 @@ function encodeTxnOffsetCommitRequestTopic(w: Writer, version: number, v: TxnOff
   }
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('TxnOffsetCommitRequestTopic', version);
   }
 }
 
@@ -152,6 +156,8 @@ function encodeTxnOffsetCommitRequestPartition(w: Writer, version: number, v: Tx
   }
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('TxnOffsetCommitRequestPartition', version);
   }
 }
 
@@ -293,6 +299,8 @@ export function encodeTxnOffsetCommitResponse(w: Writer, version: number, v: Txn
   }
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('TxnOffsetCommitResponse', version);
   }
 }
 
@@ -315,6 +323,8 @@ function encodeTxnOffsetCommitResponseTopic(w: Writer, version: number, v: TxnOf
   }
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('TxnOffsetCommitResponseTopic', version);
   }
 }
 
@@ -323,6 +333,8 @@ function encodeTxnOffsetCommitResponsePartition(w: Writer, version: number, v: T
   w.int16(v.errorCode);
   if (version >= 3) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('TxnOffsetCommitResponsePartition', version);
   }
 }
 

@@ -198,6 +198,8 @@ export function encodeUpdateMetadataRequest(w: Writer, version: number, v: Updat
       rt.endTaggedField(w, start);
     }
     if (unknown !== undefined) rt.writeUnknownTaggedFieldsBefore(w, unknown, u, Infinity);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('UpdateMetadataRequest', version);
   }
 }
 
@@ -247,6 +249,8 @@ function encodeUpdateMetadataRequestUpdateMetadataPartitionState(w: Writer, vers
   }
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('UpdateMetadataRequestUpdateMetadataPartitionState', version);
   }
 }
 
@@ -278,6 +282,8 @@ function encodeUpdateMetadataRequestUpdateMetadataTopicState(w: Writer, version:
   if (version < 5 && (v.partitionStates === null || v.partitionStates.length !== 0)) throw rt.nonDefaultFieldError('UpdateMetadataRequestUpdateMetadataTopicState', 'partitionStates', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('UpdateMetadataRequestUpdateMetadataTopicState', version);
   }
 }
 
@@ -311,6 +317,8 @@ function encodeUpdateMetadataRequestUpdateMetadataBroker(w: Writer, version: num
   }
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('UpdateMetadataRequestUpdateMetadataBroker', version);
   }
 }
 
@@ -340,6 +348,8 @@ function encodeUpdateMetadataRequestUpdateMetadataEndpoint(w: Writer, version: n
   if (version < 1 && v.securityProtocol !== 0) throw rt.nonDefaultFieldError('UpdateMetadataRequestUpdateMetadataEndpoint', 'securityProtocol', version);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('UpdateMetadataRequestUpdateMetadataEndpoint', version);
   }
 }
 
@@ -589,6 +599,8 @@ export function encodeUpdateMetadataResponse(w: Writer, version: number, v: Upda
   w.int16(v.errorCode);
   if (version >= 6) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('UpdateMetadataResponse', version);
   }
 }
 

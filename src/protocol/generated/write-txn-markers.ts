@@ -72,6 +72,8 @@ export function encodeWriteTxnMarkersRequest(w: Writer, version: number, v: Writ
   }
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('WriteTxnMarkersRequest', version);
   }
 }
 
@@ -93,6 +95,8 @@ function encodeWriteTxnMarkersRequestWritableTxnMarker(w: Writer, version: numbe
   w.int32(v.coordinatorEpoch);
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('WriteTxnMarkersRequestWritableTxnMarker', version);
   }
 }
 
@@ -115,6 +119,8 @@ function encodeWriteTxnMarkersRequestWritableTxnMarkerTopic(w: Writer, version: 
   }
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('WriteTxnMarkersRequestWritableTxnMarkerTopic', version);
   }
 }
 
@@ -249,6 +255,8 @@ export function encodeWriteTxnMarkersResponse(w: Writer, version: number, v: Wri
   }
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('WriteTxnMarkersResponse', version);
   }
 }
 
@@ -267,6 +275,8 @@ function encodeWriteTxnMarkersResponseWritableTxnMarkerResult(w: Writer, version
   }
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('WriteTxnMarkersResponseWritableTxnMarkerResult', version);
   }
 }
 
@@ -289,6 +299,8 @@ function encodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w: Writer, ve
   }
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('WriteTxnMarkersResponseWritableTxnMarkerTopicResult', version);
   }
 }
 
@@ -297,6 +309,8 @@ function encodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w: Writer
   w.int16(v.errorCode);
   if (version >= 1) {
     rt.writeUnknownTaggedFieldsOnly(w, v._unknownTaggedFields);
+  } else {
+    if (v._unknownTaggedFields !== undefined && v._unknownTaggedFields.length > 0) throw rt.taggedFieldsUnsupportedError('WriteTxnMarkersResponseWritableTxnMarkerPartitionResult', version);
   }
 }
 
