@@ -175,7 +175,11 @@ while running:
     batch = c.poll(timeout_ms=200)
     for tp, msgs in batch.items():
         for m in msgs:
-            c.commit({tp: OffsetAndMetadata(m.offset + 1, '', -1)})
+            try:
+                om = OffsetAndMetadata(m.offset + 1, '', -1)
+            except TypeError:  # kafka-python < 2.1 has no leader epoch
+                om = OffsetAndMetadata(m.offset + 1, '')
+            c.commit({tp: om})
             print(json.dumps({'value': m.value.decode(), 'partition': m.partition, 'offset': m.offset}), flush=True)
 c.close()
 `;
