@@ -1,0 +1,184 @@
+/**
+ * Differential test: the same seeded random request stream against a real ZooKeeper 3.8 and
+ * the keeper must get the same replies — error codes, paths, data, Stat fields (times and
+ * session ids normalised) and the zxid in every reply header (failed writes use a zxid too).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateMode, OpCode } from '../../src/jute/constants.js';
+import * as J from '../../src/jute/generated/records.js';
+import { startKeeper } from '../../src/keeper/index.js';
+import type { Reader, Writer } from '../../src/util/bytes.js';
+import { tempDir } from '../helpers/paths.js';
+import { fourLetterWord, freePort, realZooKeeper } from '../helpers/real-zookeeper.js';
+import { RawZk } from './raw-client.js';
+
+const zk = realZooKeeper();
+const OPEN = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+const PATHS = ['/a', '/a/b', '/a/b/c', '/d', '/d/e', '/a/x'];
+const STEPS = 400;
+
+interface Step {
+  type: number;
+  body: (w: Writer) => void;
+  decode: (r: Reader) => unknown;
+}
+
+function makeSteps(seed: number): Step[] {
+  let s = seed;
+  const rand = (n: number): number => {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    return s % n;
+  };
+  const path = (): string => PATHS[rand(PATHS.length)]!;
+  const version = (): number => (rand(2) === 0 ? -1 : rand(3));
+  const data = (): Buffer | null => (rand(5) === 0 ? null : Buffer.from(`d${rand(100)}`));
+  const steps: Step[] = [];
+  for (let i = 0; i < STEPS; i++) {
+    switch (rand(9)) {
+      case 0:
+      case 1: {
+        const p = path();
+        const flags = [CreateMode.PERSISTENT, CreateMode.PERSISTENT_SEQUENTIAL, CreateMode.EPHEMERAL, CreateMode.EPHEMERAL_SEQUENTIAL][rand(4)]!;
+        const d = data();
+        steps.push({ type: OpCode.create2, body: (w) => J.encodeCreateRequest(w, { path: p, data: d, acl: OPEN, flags }), decode: J.decodeCreate2Response });
+        break;
+      }
+      case 2: {
+        const p = path();
+        const v = version();
+        steps.push({ type: OpCode.delete, body: (w) => J.encodeDeleteRequest(w, { path: p, version: v }), decode: () => null });
+        break;
+      }
+      case 3: {
+        const p = path();
+        const v = version();
+        const d = data();
+        steps.push({ type: OpCode.setData, body: (w) => J.encodeSetDataRequest(w, { path: p, data: d, version: v }), decode: J.decodeSetDataResponse });
+        break;
+      }
+      case 4: {
+        const p = path();
+        steps.push({ type: OpCode.getData, body: (w) => J.encodeGetDataRequest(w, { path: p, watch: false }), decode: J.decodeGetDataResponse });
+        break;
+      }
+      case 5: {
+        const p = path();
+        steps.push({ type: OpCode.getChildren2, body: (w) => J.encodeGetChildren2Request(w, { path: p, watch: false }), decode: (r) => { const x = J.decodeGetChildren2Response(r); x.children.sort(); return x; } });
+        break;
+      }
+      case 6: {
+        const p = path();
+        const v = version();
+        const acl = rand(2) === 0 ? OPEN : [{ perms: 7, id: { scheme: 'world', id: 'anyone' } }];
+        steps.push({ type: OpCode.setACL, body: (w) => J.encodeSetACLRequest(w, { path: p, acl, version: v }), decode: J.decodeSetACLResponse });
+        break;
+      }
+      case 7: {
+        const ops = Array.from({ length: 1 + rand(3) }, () => ({ kind: rand(3), p: path(), v: version() }));
+        steps.push({
+          type: OpCode.multi,
+          body: (w) => {
+            for (const op of ops) {
+              if (op.kind === 0) {
+                J.encodeMultiHeader(w, { type: OpCode.create, done: false, err: -1 });
+                J.encodeCreateRequest(w, { path: op.p, data: null, acl: OPEN, flags: 0 });
+              } else if (op.kind === 1) {
+                J.encodeMultiHeader(w, { type: OpCode.delete, done: false, err: -1 });
+                J.encodeDeleteRequest(w, { path: op.p, version: op.v });
+              } else {
+                J.encodeMultiHeader(w, { type: OpCode.check, done: false, err: -1 });
+                J.encodeCheckVersionRequest(w, { path: op.p, version: op.v });
+              }
+            }
+            J.encodeMultiHeader(w, { type: -1, done: true, err: -1 });
+          },
+          decode: (r) => {
+            const out: unknown[] = [];
+            while (true) {
+              const h = J.decodeMultiHeader(r);
+              if (h.done) return out;
+              if (h.type === OpCode.create) out.push([h.type, J.decodeCreateResponse(r)]);
+              else if (h.type === OpCode.error) out.push([h.type, h.err, J.decodeErrorResponse(r)]);
+              else out.push([h.type, h.err]);
+            }
+          },
+        });
+        break;
+      }
+      default: {
+        const p = path();
+        steps.push({ type: OpCode.exists, body: (w) => J.encodeExistsRequest(w, { path: p, watch: false }), decode: J.decodeExistsResponse });
+      }
+    }
+  }
+  return steps;
+}
+
+/** Times and session ids differ between servers; everything else must not. */
+function normalise(v: unknown, sessionId: bigint): unknown {
+  return JSON.parse(
+    JSON.stringify(v, (k, x) => {
+      if (k === 'ctime' || k === 'mtime') return 't';
+      if (k === 'ephemeralOwner') return x === sessionId ? 'self' : String(x);
+      return typeof x === 'bigint' ? String(x) : Buffer.isBuffer(x) ? x.toString('latin1') : x;
+    }),
+    (_k, x) => (x !== null && typeof x === 'object' && x.type === 'Buffer' && Array.isArray(x.data) ? Buffer.from(x.data).toString('latin1') : x),
+  );
+}
+
+async function runSteps(port: number, steps: Step[]): Promise<unknown[]> {
+  const a = await RawZk.open(port);
+  const cr = await a.handshake();
+  const out: unknown[] = [];
+  let xid = 1;
+  for (const s of steps) {
+    const r = await a.request(xid++, s.type, s.body);
+    out.push({ op: s.type, err: r.err, zxid: String(r.zxid), body: r.err === 0 ? normalise(s.decode(r.body), cr.sessionId) : null });
+  }
+  a.end();
+  return out;
+}
+
+async function startReal(dir: string): Promise<{ port: number; child: ChildProcess }> {
+  const port = await freePort();
+  const data = join(dir, 'data');
+  mkdirSync(data);
+  const cfg = join(dir, 'zoo.cfg');
+  writeFileSync(cfg, `tickTime=2000\ndataDir=${data}\nclientPort=${port}\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n`);
+  const child = spawn('java', ['-Xmx256m', '-XX:+UseSerialGC', '-cp', '/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-nop.jar', 'org.apache.zookeeper.server.ZooKeeperServerMain', cfg], { stdio: 'ignore' });
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if ((await fourLetterWord('127.0.0.1', port, 'srvr', 1000).catch(() => '')).includes('Mode:')) return { port, child };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error('real ZooKeeper did not start');
+}
+
+test('the keeper answers a random request stream exactly as ZooKeeper 3.8 does', { skip: zk.skip }, async () => {
+  process.env.GREGOR_LOG_LEVEL ??= 'silent';
+  const dir = tempDir('keeper-diff-');
+  const steps = makeSteps(Number(process.env.KEEPER_DIFF_SEED ?? 7));
+  const real = await startReal(dir.path);
+  let want: unknown[];
+  try {
+    want = await runSteps(real.port, steps);
+  } finally {
+    const gone = new Promise((r) => real.child.once('exit', r));
+    real.child.kill('SIGTERM');
+    await gone;
+  }
+  const keeper = await startKeeper({ dataDir: join(dir.path, 'keeper'), clientPort: 0, clientPortAddress: '127.0.0.1' });
+  try {
+    const got = await runSteps(keeper.port, steps);
+    for (let i = 0; i < steps.length; i++) assert.deepEqual(got[i], want[i], `step ${i}`);
+    assert.ok(want.some((r) => (r as { err: number }).err === 0) && want.some((r) => (r as { err: number }).err !== 0), 'the stream mixes successes and failures');
+  } finally {
+    await keeper.close();
+    dir.cleanup();
+  }
+});
