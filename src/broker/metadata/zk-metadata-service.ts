@@ -92,7 +92,9 @@ export class ZkMetadataService implements MetadataService {
       host: o.host, port: o.port, rack: o.rack ?? null, endpoints: [`PLAINTEXT://${o.host}:${o.port}`],
       listenerSecurityProtocolMap: { PLAINTEXT: 'PLAINTEXT' }, jmxPort: -1, timestampMs: this.nowMs(),
     });
-    this.brokerEpoch = await registerBroker(session, this.brokerId, registration, (o.sessionTimeoutMs ?? 18_000) + 2000, sleep);
+    this.brokerEpoch = await registerBroker(session, this.brokerId, registration, (o.sessionTimeoutMs ?? 18_000) + 2000, sleep, (owner) => {
+      this.log.warn({ ownerSession: `0x${owner.toString(16)}` }, `broker id ${this.brokerId} is still registered by an earlier session (a previous run?); waiting for it to expire`);
+    });
     this.cache = new ZkMetadataCache(session, this.clusterId, this.log);
     this.cache.onUpdate((m) => {
       for (const l of this.metadataListeners) l(m);

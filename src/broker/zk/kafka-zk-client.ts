@@ -63,6 +63,7 @@ export async function getOrCreateClusterId(session: KeeperSession, newId: string
  */
 export async function registerBroker(
   session: KeeperSession, brokerId: number, data: Buffer, waitMs: number, sleep: (ms: number) => Promise<void>,
+  onWait: (ownerSessionId: bigint) => void = () => undefined,
 ): Promise<bigint> {
   const path = brokerIdPath(brokerId);
   const deadlineSteps = Math.max(1, Math.ceil(waitMs / 250));
@@ -74,6 +75,7 @@ export async function registerBroker(
     }
     const stat = await session.exists(path);
     if (stat !== null && stat.ephemeralOwner === session.sessionId()) return stat.czxid;
+    if (step === 0 && stat !== null) onWait(stat.ephemeralOwner);
     if (step >= deadlineSteps) {
       throw new KafkaError(KafkaErrorCode.UNKNOWN_SERVER_ERROR, `broker id ${brokerId} is already registered at ${path} by another session`);
     }
