@@ -55,7 +55,8 @@ function pairApis(specs: readonly MessageSpec[]): ApiPair[] {
   return pairs;
 }
 
-function moduleText(messages: readonly MessageSpec[]): string {
+/** One generated module (types, creators, codecs) for the given messages. */
+export function moduleText(messages: readonly MessageSpec[]): string {
   const lines: string[] = [HEADER, ''];
   lines.push("import type { Reader, Writer } from '../../util/bytes.js';");
   lines.push("import * as rt from '../codec-runtime.js';");
