@@ -28,20 +28,24 @@ export class CheckpointFormatError extends GregorError {
   }
 }
 
-/** Writes `content` to `path` atomically (tmp + fsync + rename + directory fsync). */
-export function writeFileAtomically(path: string, content: Buffer | string): void {
+/**
+ * Writes `content` to `path` atomically (tmp + fsync + rename + directory fsync). With
+ * `sync: false` the fsyncs are skipped: still atomic against a process crash (rename), not
+ * against power loss — for files rewritten often and made durable later (leader epochs).
+ */
+export function writeFileAtomically(path: string, content: Buffer | string, sync = true): void {
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w');
   try {
     const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     let done = 0;
     while (done < data.length) done += writeSync(fd, data, done, data.length - done);
-    fsyncSync(fd);
+    if (sync) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(tmp, path);
-  fsyncDirectory(dirname(path));
+  if (sync) fsyncDirectory(dirname(path));
 }
 
 export function fsyncDirectory(dir: string): void {
@@ -76,9 +80,9 @@ export function readCheckpointLines(path: string, fieldsPerEntry: number): strin
   return out;
 }
 
-export function writeCheckpointLines(path: string, entries: readonly (readonly (string | number | bigint)[])[]): void {
+export function writeCheckpointLines(path: string, entries: readonly (readonly (string | number | bigint)[])[], sync = true): void {
   const body = [String(CHECKPOINT_VERSION), String(entries.length), ...entries.map((e) => e.join(' '))].join('\n') + '\n';
-  writeFileAtomically(path, body);
+  writeFileAtomically(path, body, sync);
 }
 
 /** `topic partition offset` checkpoints, keyed by "topic-partition". */

@@ -29,6 +29,8 @@ export abstract class IndexFile {
   private loaded = false;
   /** Entries already in the file; a truncation below this forces a rewrite of the tail. */
   private persisted = 0;
+  /** The file content was fsynced after its last change. */
+  private synced = true;
 
   constructor(path: string, baseOffset: bigint, maxIndexBytes: number, protected readonly entrySize: number) {
     this.path = path;
@@ -119,7 +121,14 @@ export abstract class IndexFile {
   /** Writes entries not yet in the file; `sync` also fsyncs. */
   flush(sync: boolean): void {
     if (!this.loaded) return;
-    if (this.persisted === this.count && !sync) return;
+    if (this.persisted === this.count && (!sync || this.synced)) return;
+    // An empty index need not exist (creating files is the slow metadata operation); a missing
+    // index file reads as empty.
+    if (this.count === 0 && this.persisted <= 0 && !existsSync(this.path)) {
+      this.persisted = 0;
+      this.synced = true;
+      return;
+    }
     const fd = openSync(this.path, existsSync(this.path) ? 'r+' : 'w+');
     try {
       if (this.persisted < 0) {
@@ -131,10 +140,19 @@ export abstract class IndexFile {
       if (to > from) writeSync(fd, this.buf, from, to - from, from);
       ftruncateSync(fd, to);
       if (sync) fsyncSync(fd);
+      this.synced = sync;
       this.persisted = this.count;
     } finally {
       closeSync(fd);
     }
+  }
+
+  /** Writes pending entries without fsync and returns the path if it still needs one. */
+  writeForDeferredSync(): string | undefined {
+    this.flush(false);
+    if (!this.loaded || this.synced) return undefined;
+    this.synced = true; // the caller fsyncs it
+    return this.path;
   }
 
   renameTo(path: string): void {

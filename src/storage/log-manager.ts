@@ -16,6 +16,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { open as fsOpen, type FileHandle } from 'node:fs/promises';
 import { KafkaError, ErrorCode } from '../protocol/errors.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -65,6 +66,30 @@ export function parseTopicPartitionDirName(name: string): TopicPartition | undef
   const partition = name.slice(i + 1);
   if (!/^\d+$/.test(partition)) return undefined;
   return { topic: name.slice(0, i), partition: Number(partition) };
+}
+
+/** Parallel fsyncs at shutdown (Kafka closes logs on num.recovery.threads.per.data.dir threads). */
+const SHUTDOWN_FSYNC_CONCURRENCY = 16;
+
+/** fsyncs files (and directories) with bounded concurrency on libuv's thread pool. */
+async function fsyncAll(paths: readonly string[], concurrency: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < paths.length) {
+      const path = paths[next++]!;
+      let handle: FileHandle | undefined;
+      try {
+        handle = await fsOpen(path, 'r');
+        await handle.sync();
+      } catch (e) {
+        // A directory that refuses fsync, or a file deleted meanwhile, is not an error here.
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && (e as NodeJS.ErrnoException).code !== 'EISDIR' && (e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
+      } finally {
+        await handle?.close();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, paths.length) }, () => worker()));
 }
 
 function key(tp: TopicPartition): string {
@@ -315,7 +340,9 @@ export class LogManager {
     this.shutDown = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    for (const log of this.allLogs()) log.close();
+    const paths = new Set<string>();
+    for (const log of this.allLogs()) for (const p of log.closeForDeferredSync()) paths.add(p);
+    await fsyncAll([...paths], SHUTDOWN_FSYNC_CONCURRENCY);
     this.checkpointAll();
     this.files.closeAll();
     for (const dir of this.options.logDirs) {

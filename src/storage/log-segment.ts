@@ -325,6 +325,15 @@ export class LogSegment implements CachedFile {
     this.flushIndexes(true);
   }
 
+  /** Writes everything without fsync; returns the files that need an fsync to be durable. */
+  writeForDeferredSync(): string[] {
+    const out: string[] = [];
+    if (this.unflushed) out.push(this.logPath);
+    this.unflushed = false;
+    for (const p of [this.offsetIndex.writeForDeferredSync(), this.timeIndex.writeForDeferredSync()]) if (p !== undefined) out.push(p);
+    return out;
+  }
+
   /** Writes the indexes and closes the descriptor (Kafka's close; no fsync). */
   close(): void {
     this.flushIndexes(false);

@@ -20,7 +20,7 @@
  *   transaction index, producer state and leader epochs are rebuilt; the first torn or corrupt
  *   batch and everything after it is truncated.
  */
-import { readdirSync, readFileSync, rmSync, mkdirSync, openSync, fsync as fsyncCb, close as closeCb } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, mkdirSync, openSync, fsync as fsyncCb, close as closeCb } from 'node:fs';
 import { join } from 'node:path';
 import { splitBatches, validateBatch, setBaseOffset, setPartitionLeaderEpoch, setLogAppendTime, isControlBatch, isTransactional, timestampTypeOf, type RecordBatchHeader } from '../protocol/records/index.js';
 import { KafkaError, ErrorCode } from '../protocol/errors.js';
@@ -151,6 +151,7 @@ export class UnifiedLog {
   private readonly scheduleDeletion: (segments: LogSegment[], delayMs: number) => void;
   private rollJitterMs: number;
   private closed = false;
+  private lastSnapshotOffset: bigint | undefined;
   /** Cleaner progress: offsets below this have been compacted (cleaner-offset-checkpoint). */
   cleanerCheckpoint = 0n;
 
@@ -717,7 +718,11 @@ export class UnifiedLog {
   /** Writes `<LEO>.snapshot` and keeps the newest few. */
   takeProducerSnapshot(): void {
     if (this.producerState.mapEndOffset !== this._logEndOffset) return;
-    writeFileAtomically(this.snapshotPath(this._logEndOffset), this.producerState.snapshotBytes());
+    if (this.lastSnapshotOffset === this._logEndOffset && existsSync(this.snapshotPath(this._logEndOffset))) return;
+    this.lastSnapshotOffset = this._logEndOffset;
+    // No fsync: a snapshot is derived data with a CRC; one lost or torn by a power failure is
+    // ignored on load and the state is rebuilt from an older snapshot and the log.
+    writeFileAtomically(this.snapshotPath(this._logEndOffset), this.producerState.snapshotBytes(), false);
     const all = this.snapshotOffsets();
     for (const o of all.slice(0, Math.max(0, all.length - MAX_PRODUCER_SNAPSHOTS))) rmSync(this.snapshotPath(o), { force: true });
   }
@@ -787,6 +792,7 @@ export class UnifiedLog {
   /** fsyncs every segment with data at or after the recovery point; the recovery point becomes the log end. */
   flush(): void {
     for (let i = this.segmentIndexFor(this.recoveryPoint); i < this.segments.length; i++) this.segments[i]!.flush();
+    this.leaderEpochCache.sync();
     this.recoveryPoint = this._logEndOffset;
     this.unflushedMessages = 0;
     this.firstUnflushedMs = undefined;
@@ -799,6 +805,26 @@ export class UnifiedLog {
     this.takeProducerSnapshot();
     for (const s of this.segments) s.close();
     this.closed = true;
+  }
+
+  /**
+   * Clean shutdown in two steps so that a LogManager can fsync many logs in parallel: this
+   * writes everything (segments, indexes, snapshot, epochs) without fsync, closes the segments
+   * and returns the files to fsync; the recovery point becomes the log end once they are synced
+   * (the caller writes the recovery-point checkpoint after that).
+   */
+  closeForDeferredSync(): string[] {
+    if (this.closed) return [];
+    const paths: string[] = [];
+    for (let i = this.segmentIndexFor(this.recoveryPoint); i < this.segments.length; i++) paths.push(...this.segments[i]!.writeForDeferredSync());
+    paths.push(...this.leaderEpochCache.deferredSyncPaths());
+    this.takeProducerSnapshot();
+    for (const s of this.segments) s.close();
+    this.recoveryPoint = this._logEndOffset;
+    this.unflushedMessages = 0;
+    this.firstUnflushedMs = undefined;
+    this.closed = true;
+    return paths;
   }
 
   get isClosed(): boolean {
