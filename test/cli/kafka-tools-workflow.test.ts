@@ -1,0 +1,123 @@
+/**
+ * The users' workflow through the CLI against a started cluster, in Kafka's formats:
+ * topics --create/--describe, produce, consume --from-beginning --group, groups --describe,
+ * topics --alter --partitions, groups --reset-offsets, topics --delete.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, before, test } from 'node:test';
+import { startCluster, type EmbeddedCluster } from '../../src/broker/embedded-cluster.js';
+import { cliPath } from '../helpers/paths.js';
+
+let cluster: EmbeddedCluster;
+
+before(async () => {
+  cluster = await startCluster({ brokers: 1, brokerConfig: { 'group.initial.rebalance.delay.ms': 0 } });
+});
+after(async () => {
+  await cluster.stop();
+});
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI asynchronously (the broker runs in this process and must keep serving). */
+function gregor(args: string[], stdin?: string): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, GREGOR_LOG_LEVEL: 'warn' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+test('topics, produce, consume, groups: the kafka-*.sh workflow', async () => {
+  const b = ['--bootstrap-server', cluster.bootstrapServers];
+  let r = await gregor(['topics', ...b, '--create', '--topic', 't01', '--partitions', '3', '--replication-factor', '1']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'Created topic t01.\n');
+
+  r = await gregor(['topics', ...b, '--describe', '--topic', 't01']);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.match(lines[0]!, /^Topic: t01\tTopicId: [A-Za-z0-9_-]{22}\tPartitionCount: 3\tReplicationFactor: 1\tConfigs: /);
+  assert.deepEqual(lines.slice(1), [0, 1, 2].map((p) => `\tTopic: t01\tPartition: ${p}\tLeader: 0\tReplicas: 0\tIsr: 0`));
+
+  r = await gregor(['topics', ...b, '--list']);
+  assert.ok(r.stdout.split('\n').includes('t01'));
+
+  const input = Array.from({ length: 30 }, (_, i) => `key${i}:value${i}`).join('\n') + '\n';
+  r = await gregor(['produce', ...b, '--topic', 't01', '--property', 'parse.key=true', '--property', 'key.separator=:'], input);
+  assert.equal(r.code, 0, r.stderr);
+
+  r = await gregor(['consume', ...b, '--topic', 't01', '--from-beginning', '--group', 'g1', '--max-messages', '30',
+    '--property', 'print.key=true', '--property', 'key.separator=:', '--property', 'print.partition=true']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /Processed a total of 30 messages/);
+  const consumed = r.stdout.trimEnd().split('\n');
+  assert.equal(consumed.length, 30);
+  assert.deepEqual(consumed.map((l) => l.split(':').slice(3).join(':')).sort(), Array.from({ length: 30 }, (_, i) => `value${i}`).sort());
+  for (const l of consumed) assert.match(l, /^Partition:[0-2]:key(\d+):value\1$/);
+
+  r = await gregor(['groups', ...b, '--describe', '--group', 'g1']);
+  assert.equal(r.code, 0, r.stderr);
+  const table = r.stdout.split('\n').filter((l) => l.startsWith('GROUP') || l.startsWith('g1'));
+  assert.match(table[0]!, /^GROUP\s+TOPIC\s+PARTITION\s+CURRENT-OFFSET\s+LOG-END-OFFSET\s+LAG\s+CONSUMER-ID\s+HOST\s+CLIENT-ID$/);
+  assert.equal(table.length, 4);
+  let total = 0n;
+  for (const row of table.slice(1)) {
+    const [group, topic, , current, end, lag] = row.split(/\s+/);
+    assert.equal(group, 'g1');
+    assert.equal(topic, 't01');
+    assert.equal(current, end);
+    assert.equal(lag, '0');
+    total += BigInt(end!);
+  }
+  assert.equal(total, 30n);
+
+  r = await gregor(['groups', ...b, '--list']);
+  assert.ok(r.stdout.split('\n').includes('g1'));
+
+  r = await gregor(['groups', ...b, '--reset-offsets', '--group', 'g1', '--topic', 't01', '--to-earliest', '--execute']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^GROUP\s+TOPIC\s+PARTITION\s+NEW-OFFSET\s*$/m);
+  assert.match(r.stdout, /^g1\s+t01\s+0\s+0\s*$/m);
+
+  r = await gregor(['topics', ...b, '--alter', '--topic', 't01', '--partitions', '2']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^Error while executing topic command : .*3 partition/m);
+  r = await gregor(['topics', ...b, '--alter', '--topic', 't01', '--partitions', '5']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /WARNING: If partitions are increased for a topic that has a key, the partition logic or ordering of the messages will be affected\nAdding partitions succeeded!/);
+  r = await gregor(['topics', ...b, '--describe', '--topic', 't01']);
+  assert.match(r.stdout, /PartitionCount: 5/);
+
+  r = await gregor(['groups', ...b, '--delete', '--group', 'g1']);
+  assert.equal(r.stdout, "Deletion of requested consumer groups ('g1') was successful.\n");
+  r = await gregor(['topics', ...b, '--delete', '--topic', 't01']);
+  assert.equal(r.code, 0, r.stderr);
+  r = await gregor(['topics', ...b, '--list']);
+  assert.ok(!r.stdout.split('\n').includes('t01'));
+  r = await gregor(['topics', ...b, '--create', '--topic', 'x', '--partitions', 'three']);
+  assert.equal(r.code, 1);
+});
+
+test('every tool answers --help with examples', async () => {
+  for (const tool of ['topics', 'produce', 'consume', 'groups', 'perf']) {
+    const r = await gregor([tool, '--help']);
+    assert.equal(r.code, 0, `${tool}: ${r.stderr}`);
+    assert.match(r.stdout, /\nExamples:\n/, tool);
+    assert.ok(r.stdout.split('Examples:')[1]!.includes(`gregor ${tool}`), tool);
+  }
+});
