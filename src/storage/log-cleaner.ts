@@ -18,9 +18,8 @@
  * - Segments are grouped (up to segment.bytes) into `.cleaned` files, renamed `.swap`, the old
  *   ones become `.deleted` (removed after file.delete.delay.ms) and the swap files take their
  *   names. Recovery completes an interrupted swap (log-loader.ts).
- *
- * Not done: Kafka also keeps the last (empty) batch of each idempotent producer so that its
- * sequence state survives compaction; here an emptied batch is dropped entirely.
+ * - A batch emptied by cleaning is dropped, except the last batch of an idempotent producer,
+ *   kept with no records (its offsets and sequence range intact) as Kafka does.
  */
 import { encodeRecordBatch, type RecordInput } from '../protocol/records/batch.js';
 import { compressionOf, hasDeleteHorizon, isControlBatch, isTransactional, readBatchHeader, timestampTypeOf } from '../protocol/records/index.js';
@@ -195,7 +194,8 @@ export class LogCleaner {
       for (const b of seg.batchesFrom(0)) {
         stats.batchesRead++;
         stats.bytesRead += b.size;
-        const out = this.cleanBatch(b, map, aborted, txnDataRetained, log.config.deleteRetentionMs, nowMs, stats);
+        const isLast = (pid: bigint, lastOffset: bigint): boolean => pid >= 0n && log.producerState.lastEntry(pid)?.batches.at(-1)?.lastOffset === lastOffset;
+        const out = this.cleanBatch(b, map, aborted, txnDataRetained, isLast, log.config.deleteRetentionMs, nowMs, stats);
         if (out !== undefined) {
           cleaned.append(out, [{ header: readBatchHeader(out, 0), size: out.length }]);
           stats.bytesWritten += out.length;
@@ -220,6 +220,7 @@ export class LogCleaner {
     map: Map<string, bigint>,
     aborted: Map<bigint, { first: bigint; last: bigint }[]>,
     txnDataRetained: Map<bigint, boolean>,
+    isLastBatchOfProducer: (producerId: bigint, lastOffset: bigint) => boolean,
     deleteRetentionMs: number,
     nowMs: number,
     stats: CleanerStats,
@@ -251,7 +252,11 @@ export class LogCleaner {
     }
     stats.recordsRetained += kept.length;
     if (kept.length > 0 && isTransactional(h.attributes)) txnDataRetained.set(h.producerId, true);
-    if (kept.length === 0) return undefined;
+    if (kept.length === 0) {
+      // Kafka keeps an emptied batch when it is its producer's last one, so the producer's
+      // sequence and epoch survive compaction (duplicate detection after a restart).
+      return isLastBatchOfProducer(h.producerId, b.lastOffset) ? this.reencode(b, [], undefined) : undefined;
+    }
     const needsHorizon = hasTombstone && !hasDeleteHorizon(h.attributes);
     if (kept.length === records.length && !needsHorizon) return b.bytes;
     const horizon = hasDeleteHorizon(h.attributes) ? h.baseTimestamp : needsHorizon ? BigInt(nowMs + deleteRetentionMs) : undefined;

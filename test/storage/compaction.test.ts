@@ -114,3 +114,30 @@ test('compaction removes aborted transactions, keeps committed ones and markers;
     d.cleanup();
   }
 });
+
+test("an idempotent producer's last batch survives compaction empty, keeping its sequence", () => {
+  const d = tempDir();
+  try {
+    const clock = new ManualClock(T0);
+    const t = openTestLog(d.path, { 'cleanup.policy': 'compact' }, clock);
+    const log = t.log;
+    log.append(makeBatch({ keys: ['x', 'y'], values: ['1', '2'], producerId: 9n, producerEpoch: 0, baseSequence: 0, timestampMs: T0 }), { leaderEpoch: 0, origin: 'client' });
+    log.append(makeBatch({ keys: ['x', 'y'], values: ['3', '4'], timestampMs: T0 }), { leaderEpoch: 0, origin: 'client' });
+    log.roll();
+    log.highWatermark = log.logEndOffset;
+    new LogCleaner({ clock, logger: quietLogger }).clean(log);
+    const batches = splitBatches(log.read(0n, { maxBytes: 1 << 20 }).records).batches.map((b) => decodeRecordBatch(b));
+    assert.equal(batches.length, 2);
+    assert.equal(batches[0]!.records.length, 0, 'emptied but kept');
+    assert.equal(batches[0]!.header.producerId, 9n);
+    assert.equal(batches[0]!.header.lastOffsetDelta, 1);
+    log.close();
+    // After a restart rebuilt from the log, the producer continues at sequence 2.
+    const again = t.reopen({ clean: false, recoveryPoint: 0n });
+    assert.equal(again.producerState.lastEntry(9n)?.batches.at(-1)?.lastSeq, 1);
+    again.append(makeBatch({ keys: ['z'], values: ['5'], producerId: 9n, producerEpoch: 0, baseSequence: 2, timestampMs: T0 }), { leaderEpoch: 0, origin: 'client' });
+    again.close();
+  } finally {
+    d.cleanup();
+  }
+});

@@ -150,3 +150,27 @@ test('config table: Kafka names, defaults, validation', () => {
   assert.throws(() => buildLogConfig({ 'cleanup.policy': 'shred' }), (e: unknown) => e instanceof KafkaError && e.errorCode === ErrorCode.INVALID_CONFIG);
   assert.equal(buildLogConfig({ 'flush.messages': '9223372036854775807' }).flushMessages, Number.MAX_SAFE_INTEGER);
 });
+
+test('the cleaner runs from the LogManager and its progress is checkpointed', async () => {
+  const d = tempDir();
+  try {
+    const clock = new ManualClock(T0);
+    let m = await open(d.path, clock);
+    const log = m.getOrCreateLog({ topic: 'cmp', partition: 0 }, { 'cleanup.policy': 'compact', 'segment.bytes': 4096, 'file.delete.delay.ms': 0 });
+    for (let i = 0; i < 100; i++) log.append(makeBatch({ keys: [`k${i % 5}`], values: [`v${i}`], timestampMs: T0 }), { leaderEpoch: 0, origin: 'client' });
+    log.highWatermark = log.logEndOffset;
+    const before = log.size;
+    assert.equal(m.runCleaner(), true);
+    assert.ok(log.size < before);
+    const checkpointed = log.cleanerCheckpoint;
+    assert.ok(checkpointed > 0n);
+    await m.shutdown();
+    assert.equal(readFileSync(join(d.path, 'cleaner-offset-checkpoint'), 'utf8'), `0\n1\ncmp 0 ${checkpointed}\n`);
+    m = await open(d.path, clock);
+    assert.equal(m.getLog({ topic: 'cmp', partition: 0 })!.cleanerCheckpoint, checkpointed);
+    assert.equal(m.runCleaner(), false, 'nothing dirty after a restart');
+    await m.shutdown();
+  } finally {
+    d.cleanup();
+  }
+});
