@@ -10,6 +10,7 @@
  * state and feeds `partition-states-loaded`, which re-evaluates that partition.
  */
 import { assert } from '../../util/assert.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import type { PartitionState } from '../zk/codecs.js';
 import type { LeadershipChange } from '../metadata/metadata-service.js';
 import { initialPartitionState, nextPartitionState, NO_LEADER } from './leader-election.js';
@@ -76,6 +77,16 @@ export type ControllerEvent =
   | { readonly type: 'partition-states-loaded'; readonly states: readonly LoadedPartitionState[] }
   /** /config/topics/<t> changed (only unclean.leader.election.enable matters here). */
   | { readonly type: 'topic-unclean-override'; readonly topic: string; readonly value: boolean | null };
+
+/** ElectLeaders' election types (Kafka's ElectionType). */
+export type ElectionType = 'preferred' | 'unclean';
+
+export interface ElectionResult {
+  readonly topic: string;
+  readonly partition: number;
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+}
 
 /** LeaderAndIsr / StopReplica for one broker. */
 export interface BrokerRequest {
@@ -200,6 +211,94 @@ export class ControllerCore {
       }
     }
     return actions;
+  }
+
+  /**
+   * ElectLeaders (Kafka's ReplicaLeaderElection event). Preferred: move leadership to the first
+   * assigned replica if it is live and in the ISR. Unclean: only for partitions without a live
+   * leader — a clean choice first, else any live replica. `partitions` null = every partition.
+   */
+  electLeaders(type: ElectionType, partitions: ReadonlyArray<readonly [string, number]> | null): { actions: ControllerAction[]; results: ElectionResult[] } {
+    const actions: ControllerAction[] = [];
+    const results: ElectionResult[] = [];
+    const live = new Set(this.liveBrokers.keys());
+    const result = (topic: string, partition: number, errorCode: number, errorMessage: string | null = null): void => {
+      results.push({ topic, partition, errorCode, errorMessage });
+    };
+    for (const [topic, partition] of partitions ?? this.allPartitions()) {
+      const entry = this.topics.get(topic);
+      const replicas = entry?.partitions.get(partition);
+      const current = this.states.get(key(topic, partition));
+      if (entry === undefined || replicas === undefined || current === undefined) {
+        result(topic, partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'The partition does not exist.');
+        continue;
+      }
+      if (this.topicsToDelete.has(topic)) {
+        result(topic, partition, ErrorCode.INVALID_TOPIC_EXCEPTION, 'The topic is queued for deletion.');
+        continue;
+      }
+      const s = current.state;
+      let next: PartitionState | null = null;
+      if (type === 'preferred') {
+        const preferred = replicas[0]!;
+        if (s.leader === preferred) {
+          result(topic, partition, ErrorCode.ELECTION_NOT_NEEDED, 'Leader election not needed for topic partition.');
+          continue;
+        }
+        if (!live.has(preferred) || !s.isr.includes(preferred)) {
+          result(topic, partition, ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, `Failed to elect leader for partition ${topic}-${partition} under strategy PreferredReplicaPartitionLeaderElectionStrategy`);
+          continue;
+        }
+        next = { leader: preferred, leaderEpoch: s.leaderEpoch + 1, isr: s.isr.filter((r) => live.has(r)), controllerEpoch: this.epoch };
+      } else {
+        if (s.leader !== NO_LEADER && live.has(s.leader)) {
+          result(topic, partition, ErrorCode.ELECTION_NOT_NEEDED, 'Leader election not needed for topic partition.');
+          continue;
+        }
+        next = nextPartitionState(s, replicas, live, true, this.epoch);
+        if (next === null || next.leader === NO_LEADER) {
+          result(topic, partition, ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, `Failed to elect leader for partition ${topic}-${partition} under strategy UncleanLeaderElectionStrategy`);
+          continue;
+        }
+      }
+      this.states.set(key(topic, partition), { state: next, zkVersion: current.zkVersion + 1 });
+      const notify = this.leaderAndIsr(topic, entry.topicId, partition, replicas, next, current.zkVersion + 1, false, live);
+      actions.push({ kind: 'write-partition-state', topic, partition, state: next, expectedVersion: current.zkVersion, notify });
+      result(topic, partition, ErrorCode.NONE);
+    }
+    return { actions, results };
+  }
+
+  /**
+   * Kafka's checkAndTriggerAutoLeaderRebalance: for each broker, the share of the partitions
+   * it prefers (first replica) that someone else leads; above `imbalancePercentage`, those whose
+   * preferred replica is live and in the ISR are returned for a preferred election.
+   */
+  imbalancedPartitions(imbalancePercentage: number): Array<[string, number]> {
+    const byPreferred = new Map<number, Array<[string, number]>>();
+    const totals = new Map<number, number>();
+    for (const [topic, entry] of this.topics) {
+      if (this.topicsToDelete.has(topic)) continue;
+      for (const [partition, replicas] of entry.partitions) {
+        const preferred = replicas[0];
+        const s = this.states.get(key(topic, partition));
+        if (preferred === undefined || s === undefined) continue;
+        totals.set(preferred, (totals.get(preferred) ?? 0) + 1);
+        if (s.state.leader === preferred) continue;
+        let list = byPreferred.get(preferred);
+        if (list === undefined) byPreferred.set(preferred, (list = []));
+        list.push([topic, partition]);
+      }
+    }
+    const out: Array<[string, number]> = [];
+    for (const [broker, list] of [...byPreferred].sort((a, b) => a[0] - b[0])) {
+      if (!this.liveBrokers.has(broker)) continue;
+      if ((list.length * 100) / totals.get(broker)! <= imbalancePercentage) continue;
+      for (const [topic, partition] of list) {
+        if (this.states.get(key(topic, partition))!.state.isr.includes(broker)) out.push([topic, partition]);
+      }
+    }
+    return out;
   }
 
   // --- accessors (tests, the shell's logging) -------------------------------------------

@@ -14,6 +14,7 @@
  */
 import type { Logger } from '../../util/logger.js';
 import { ZkErrorCode } from '../../jute/constants.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import {
   decodeConfigChangeNotification, decodeConfigEntity, decodeController, decodeIsrChangeNotification, encodeController, encodeControllerEpoch, encodePartitionState,
   encodeTopicAssignment,
@@ -25,7 +26,7 @@ import {
 import { randomUuid } from '../zk/uuid.js';
 import { ZkPaths, deleteTopicPath, partitionStatePath, topicConfigPath, topicPartitionPath, topicPath } from '../zk/paths.js';
 import {
-  ControllerCore, type BrokerRequest, type ControllerAction, type ControllerBroker, type ControllerSettings, type ControllerTopic, type LoadedPartitionState,
+  ControllerCore, type BrokerRequest, type ControllerAction, type ElectionResult, type ElectionType, type ControllerBroker, type ControllerSettings, type ControllerTopic, type LoadedPartitionState,
 } from './controller-core.js';
 
 /** Where leadership requests go (in-process today; the replication work adds the network form). */
@@ -42,12 +43,24 @@ export interface KafkaControllerOptions {
   readonly nowMs: () => number;
   /** Called when this broker becomes or stops being the controller. */
   readonly onControllerChange?: (isController: boolean, epoch: number) => void;
+  /**
+   * auto.leader.rebalance.enable: every `checkIntervalMs` (leader.imbalance.check.interval.seconds)
+   * move leadership back to preferred replicas on brokers whose share of non-preferred leaders
+   * exceeds `imbalancePercentage` (leader.imbalance.per.broker.percentage). Null = off.
+   */
+  readonly autoLeaderRebalance?: { readonly checkIntervalMs: number; readonly imbalancePercentage: number } | null;
+}
+
+interface PendingElection {
+  readonly type: ElectionType;
+  readonly partitions: ReadonlyArray<readonly [string, number]> | null;
+  readonly resolve: (results: ElectionResult[] | null) => void;
 }
 
 /** Bound on re-read/re-write rounds after conflicting partition-state writes in one pass. */
 const MAX_CONFLICT_ROUNDS = 10;
 
-type Dirty = 'brokers' | 'topics' | 'deletions' | 'isr' | 'configs';
+type Dirty = 'brokers' | 'topics' | 'deletions' | 'isr' | 'configs' | 'rebalance';
 
 export class KafkaController {
   private core: ControllerCore | null = null;
@@ -57,6 +70,8 @@ export class KafkaController {
   private readonly dirty = new Set<Dirty>();
   private running: Promise<void> | null = null;
   private electPending = false;
+  private readonly elections: PendingElection[] = [];
+  private rebalanceTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private readonly log: Logger;
 
@@ -94,7 +109,7 @@ export class KafkaController {
     if (this.running !== null || this.stopped) return;
     this.running = (async () => {
       try {
-        while (!this.stopped && (this.electPending || (this.core !== null && this.dirty.size > 0))) await this.pass();
+        while (!this.stopped && (this.electPending || this.elections.length > 0 || (this.core !== null && this.dirty.size > 0))) await this.pass();
       } finally {
         this.running = null;
       }
@@ -126,6 +141,7 @@ export class KafkaController {
       const dirty = [...this.dirty];
       this.dirty.clear();
       for (const d of dirty) await this.process(d);
+      while (this.elections.length > 0) await this.runElection(this.elections.shift()!);
     } catch (err) {
       if (err instanceof ControllerMovedError) {
         this.log.info('controller epoch moved on: resigning');
@@ -147,7 +163,40 @@ export class KafkaController {
     }
   }
 
+  /**
+   * ElectLeaders, run by the controller between its other events. Resolves null when this broker
+   * is not (or stops being) the controller — the handler answers NOT_CONTROLLER.
+   */
+  electLeaders(type: ElectionType, partitions: ReadonlyArray<readonly [string, number]> | null): Promise<ElectionResult[] | null> {
+    if (this.core === null || this.stopped) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      this.elections.push({ type, partitions, resolve });
+      this.schedule();
+    });
+  }
+
+  private async runElection(e: PendingElection): Promise<void> {
+    const core = this.core;
+    if (core === null) {
+      e.resolve(null);
+      return;
+    }
+    try {
+      const { actions, results } = core.electLeaders(e.type, e.partitions);
+      const conflicted = await this.execute(actions);
+      e.resolve(results.map((r) => (conflicted.has(`${r.topic}\u0000${r.partition}`)
+        ? { ...r, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: 'The partition state changed concurrently; retry.' }
+        : r)));
+    } catch (err) {
+      e.resolve(null);
+      throw err;
+    }
+  }
+
   private resign(): void {
+    for (const e of this.elections.splice(0)) e.resolve(null);
+    if (this.rebalanceTimer !== null) clearInterval(this.rebalanceTimer);
+    this.rebalanceTimer = null;
     if (this.core === null) return;
     const epoch = this.core.epoch;
     this.core = null;
@@ -218,6 +267,12 @@ export class KafkaController {
     }
     this.core = new ControllerCore(this.options.settings, { epoch, brokers, topics, partitionStates, topicsToDelete, topicUncleanOverrides });
     this.options.onControllerChange?.(true, epoch);
+    const rebalance = this.options.autoLeaderRebalance;
+    if (rebalance !== null && rebalance !== undefined) {
+      if (this.rebalanceTimer !== null) clearInterval(this.rebalanceTimer);
+      this.rebalanceTimer = setInterval(this.mark('rebalance'), Math.max(1, rebalance.checkIntervalMs));
+      this.rebalanceTimer.unref();
+    }
     await this.execute(this.core.startup());
     this.dirty.add('isr');
   }
@@ -243,6 +298,14 @@ export class KafkaController {
       case 'deletions':
         await this.execute(core.step({ type: 'topic-deletion-requested', topics: await session.getChildren(ZkPaths.deleteTopics, this.mark('deletions')) }));
         return;
+      case 'rebalance': {
+        const imbalance = this.options.autoLeaderRebalance?.imbalancePercentage ?? 10;
+        const partitions = core.imbalancedPartitions(imbalance);
+        if (partitions.length === 0) return;
+        this.log.info({ partitions: partitions.length }, 'auto leader rebalance: preferred replica election');
+        await this.execute(core.electLeaders('preferred', partitions).actions);
+        return;
+      }
       case 'configs': {
         // Kafka's TopicUncleanLeaderElectionEnable: a topic config change may allow an election now
         const children = await session.getChildren(ZkPaths.configChanges, this.mark('configs'));
@@ -336,9 +399,10 @@ export class KafkaController {
    * Carries out the core's actions in order; consecutive partition-state writes go out
    * together. Conflicting writes are re-read and fed back (bounded rounds).
    */
-  private async execute(actions: ControllerAction[], round = 0): Promise<void> {
+  private async execute(actions: ControllerAction[], round = 0): Promise<Set<string>> {
+    const conflictedKeys = new Set<string>();
     const core = this.core;
-    if (core === null) return;
+    if (core === null) return conflictedKeys;
     let i = 0;
     while (i < actions.length) {
       const a = actions[i]!;
@@ -353,6 +417,7 @@ export class KafkaController {
           else conflicts.push({ topic: batch[j]!.topic, partition: batch[j]!.partition, state: await readPartitionState(this.options.session, batch[j]!.topic, batch[j]!.partition) });
         }
         this.deliver(mergeRequests(requests), core.epoch);
+        for (const c of conflicts) conflictedKeys.add(`${c.topic}\u0000${c.partition}`);
         if (conflicts.length > 0) {
           if (round >= MAX_CONFLICT_ROUNDS) this.log.warn({ conflicts: conflicts.length }, 'partition state writes keep conflicting; giving up for now');
           else await this.execute(core.step({ type: 'partition-states-loaded', states: conflicts }), round + 1);
@@ -375,6 +440,7 @@ export class KafkaController {
           break;
       }
     }
+    return conflictedKeys;
   }
 
   /** True when written; false on a version conflict; throws ControllerMovedError when fenced. */

@@ -230,6 +230,15 @@ export interface IsrUpdateResult {
   readonly partition: PartitionMetadata | null;
 }
 
+/** ElectLeaders (KIP-460). */
+export type ElectionType = 'preferred' | 'unclean';
+
+export interface ElectLeadersResult {
+  /** NONE, or NOT_CONTROLLER when this broker is not the controller (a top-level error, as Kafka). */
+  readonly errorCode: number;
+  readonly partitions: ReadonlyArray<{ readonly topic: string; readonly partition: number; readonly errorCode: number; readonly errorMessage: string | null }>;
+}
+
 export interface MetadataService {
   /** This broker's id (`broker.id`). */
   readonly brokerId: number;
@@ -273,6 +282,15 @@ export interface MetadataService {
   /** A fresh block of producer ids through `/latest_producer_id_block` (conditional write, retried on conflict). */
   allocateProducerIdBlock(): Promise<ProducerIdBlock>;
 
+  /**
+   * ElectLeaders: only the controller runs it (others answer NOT_CONTROLLER). Preferred moves
+   * leadership to the first assigned replica when it is live and in the ISR (else
+   * PREFERRED_LEADER_NOT_AVAILABLE; ELECTION_NOT_NEEDED when it leads already); unclean elects
+   * any live replica for partitions without a live leader (ELIGIBLE_LEADERS_NOT_AVAILABLE when
+   * none). `partitions` null = all partitions. Optional so that test doubles need not have it.
+   */
+  electLeaders?(type: ElectionType, partitions: ReadonlyArray<{ readonly topic: string; readonly partition: number }> | null): Promise<ElectLeadersResult>;
+
   /** The partition leader's ISR write (conditional on partitionEpoch) plus `/isr_change_notification`. */
   updateIsr(update: IsrUpdate): Promise<IsrUpdateResult>;
 
@@ -313,4 +331,10 @@ export interface MetadataServiceConfig {
   readonly deleteTopicEnable?: boolean;
   /** `unclean.leader.election.enable` (default false); a topic override wins. */
   readonly uncleanLeaderElectionEnable?: boolean;
+  /** `auto.leader.rebalance.enable` (default true). */
+  readonly autoLeaderRebalanceEnable?: boolean;
+  /** `leader.imbalance.check.interval.seconds` (default 300). */
+  readonly leaderImbalanceCheckIntervalSeconds?: number;
+  /** `leader.imbalance.per.broker.percentage` (default 10). */
+  readonly leaderImbalancePerBrokerPercentage?: number;
 }

@@ -29,7 +29,7 @@ import { validateTopicName, unifyCollisionChars } from './topic-validation.js';
 import { ZkMetadataCache } from './zk-metadata-cache.js';
 import type {
   AdminOptions, AlterConfigOp, AlterConfigResult, ClusterMetadata, ConfigChange, ConfigResource, CreatableTopic, CreatePartitionsResult, CreatePartitionsTopic,
-  CreateTopicResult, DeletableTopic, DeleteTopicResult, IsrUpdate, IsrUpdateResult, LeadershipChange, MetadataService, MetadataServiceConfig,
+  CreateTopicResult, DeletableTopic, DeleteTopicResult, ElectionType, ElectLeadersResult, IsrUpdate, IsrUpdateResult, LeadershipChange, MetadataService, MetadataServiceConfig,
   ProducerIdBlock, Unsubscribe,
 } from './metadata-service.js';
 
@@ -103,6 +103,9 @@ export class ZkMetadataService implements MetadataService {
     this.controller = new KafkaController({
       session, brokerId: this.brokerId, channel: inProcessChannel(this.clusterId), logger: this.log, nowMs: this.nowMs,
       settings: { deleteTopicEnable: o.deleteTopicEnable ?? true, uncleanLeaderElectionEnable: o.uncleanLeaderElectionEnable ?? false },
+      autoLeaderRebalance: (o.autoLeaderRebalanceEnable ?? true)
+        ? { checkIntervalMs: (o.leaderImbalanceCheckIntervalSeconds ?? 300) * 1000, imbalancePercentage: o.leaderImbalancePerBrokerPercentage ?? 10 }
+        : null,
     });
     this.controller.start();
     // so that a started broker knows its controller (and a restarted one its leaders) before serving
@@ -465,6 +468,12 @@ export class ZkMetadataService implements MetadataService {
       if (!isKeeperError(err, ZkErrorCode.NODEEXISTS)) throw err;
       await this.session.setData(path, data, -1);
     }
+  }
+
+  async electLeaders(type: ElectionType, partitions: ReadonlyArray<{ readonly topic: string; readonly partition: number }> | null): Promise<ElectLeadersResult> {
+    const results = await this.controller.electLeaders(type, partitions === null ? null : partitions.map((p) => [p.topic, p.partition] as const));
+    if (results === null) return { errorCode: ErrorCode.NOT_CONTROLLER, partitions: [] };
+    return { errorCode: ErrorCode.NONE, partitions: results };
   }
 
   // --- producer ids, ISR ---------------------------------------------------------------------

@@ -158,3 +158,24 @@ test('seeded broker churn keeps the invariants (leader live and in ISR, epochs o
     }
   }
 });
+
+test('ElectLeaders in the core: preferred and unclean, with Kafka\'s per-partition errors; imbalance detection', () => {
+  const core = new ControllerCore(settings, load([1, 2, 3], [topic('t', [[0, [1, 2]], [1, [3, 2]], [2, [1, 3]]])]));
+  core.step({ type: 'partition-states-loaded', states: [
+    { topic: 't', partition: 0, state: { state: { leader: 2, leaderEpoch: 4, isr: [2, 1], controllerEpoch: 5 }, zkVersion: 7 } },
+    { topic: 't', partition: 1, state: { state: { leader: 2, leaderEpoch: 1, isr: [2], controllerEpoch: 5 }, zkVersion: 1 } },
+    { topic: 't', partition: 2, state: { state: { leader: 1, leaderEpoch: 0, isr: [1, 3], controllerEpoch: 5 }, zkVersion: 0 } },
+  ] });
+  assert.deepEqual(core.imbalancedPartitions(10), [['t', 0]], 'broker 1 prefers 2 partitions and leads 1 (50%); broker 3 is not in its ISR');
+  const { actions, results } = core.electLeaders('preferred', null);
+  assert.deepEqual(results.map((r) => [r.partition, r.errorCode]), [[0, ErrorCode.NONE], [1, ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE], [2, ErrorCode.ELECTION_NOT_NEEDED]]);
+  assert.deepEqual(writes(actions).map((w) => [w.partition, w.state.leader, w.state.leaderEpoch, w.expectedVersion]), [[0, 1, 5, 7]]);
+  const unclean = core.electLeaders('unclean', [['t', 1], ['x', 0]]);
+  assert.deepEqual(unclean.results.map((r) => r.errorCode), [ErrorCode.ELECTION_NOT_NEEDED, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+  core.step({ type: 'brokers-changed', brokers: [broker(1), broker(3)] });
+  const after = core.partitionState('t', 1)!.state;
+  assert.equal(after.leader, -1, 'only 2 was in the ISR');
+  const forced = core.electLeaders('unclean', [['t', 1]]);
+  assert.equal(forced.results[0]!.errorCode, ErrorCode.NONE);
+  assert.deepEqual(writes(forced.actions)[0]!.state, { leader: 3, leaderEpoch: after.leaderEpoch + 1, isr: [3], controllerEpoch: 5 });
+});

@@ -88,3 +88,39 @@ test('ISR shrink by the leader, then unclean election once the topic allows it; 
     await b1.service.close();
   }
 });
+
+test('ElectLeaders (preferred, unclean) on the controller only, and the automatic leader rebalance', async () => {
+  const keeper = new SimKeeper();
+  const h: Harness = { reader: keeper.connect(), factory: async () => keeper.connect(), connect: 'sim' };
+  const rebalance = { autoLeaderRebalanceEnable: true, leaderImbalanceCheckIntervalSeconds: 0.05 };
+  const b1 = await startBroker(h, 1, { autoLeaderRebalanceEnable: false });
+  const b2 = await startBroker(h, 2, rebalance);
+  try {
+    await until(() => b1.service.isController() && b1.service.snapshot().brokers.size === 2);
+    const [r] = await b1.service.createTopics([{ name: 'p', numPartitions: -1, replicationFactor: -1, assignments: new Map([[0, [1, 2]], [1, [2, 1]]]), configs: {} }], { timeoutMs: 5000 });
+    assert.equal(r!.errorCode, ErrorCode.NONE, r!.errorMessage ?? '');
+    const notController = await b2.service.electLeaders('preferred', null);
+    assert.equal(notController.errorCode, ErrorCode.NOT_CONTROLLER);
+    const noop = await b1.service.electLeaders('preferred', [{ topic: 'p', partition: 0 }, { topic: 'p', partition: 9 }]);
+    assert.deepEqual(noop.partitions.map((p) => p.errorCode), [ErrorCode.ELECTION_NOT_NEEDED, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+
+    // broker 1 bounces: broker 2 (now controller, with auto rebalance) leads both; 1 is out of the ISR
+    keeper.expire(b1.service.keeperSession().sessionId());
+    await until(() => b2.service.isController() && b2.service.snapshot().brokers.size === 2
+      && b2.service.snapshot().topics.get('p')!.partitions.every((p) => p.leader === 2));
+    const unavailable = await b2.service.electLeaders('preferred', [{ topic: 'p', partition: 0 }]);
+    assert.equal(unavailable.partitions[0]!.errorCode, ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE);
+    const unclean = await b2.service.electLeaders('unclean', [{ topic: 'p', partition: 0 }]);
+    assert.equal(unclean.partitions[0]!.errorCode, ErrorCode.ELECTION_NOT_NEEDED);
+    // the leader takes 1 back into the ISR; the rebalance moves partition 0 home to broker 1
+    const p0 = b2.service.snapshot().topics.get('p')!.partitions[0]!;
+    const grown = await b2.service.updateIsr({ topic: 'p', partition: 0, leaderEpoch: p0.leaderEpoch, isr: [2, 1], partitionEpoch: p0.partitionEpoch });
+    assert.equal(grown.errorCode, ErrorCode.NONE);
+    await until(() => b2.service.snapshot().topics.get('p')!.partitions[0]!.leader === 1);
+    assert.equal(b2.service.snapshot().topics.get('p')!.partitions[1]!.leader, 2);
+    await until(() => b1.events.some((e) => e.kind === 'become-leader' && e.topic === 'p' && e.partition === 0 && e.leaderEpoch > p0.leaderEpoch));
+  } finally {
+    await b2.service.close();
+    await b1.service.close();
+  }
+});

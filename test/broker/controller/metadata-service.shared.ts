@@ -7,7 +7,7 @@ import { createLogger } from '../../../src/util/logger.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { startMetadataService } from '../../../src/broker/metadata/start-metadata-service.js';
 import type { ZkMetadataService } from '../../../src/broker/metadata/zk-metadata-service.js';
-import type { LeadershipChange } from '../../../src/broker/metadata/metadata-service.js';
+import type { LeadershipChange, MetadataServiceConfig } from '../../../src/broker/metadata/metadata-service.js';
 import type { KeeperSession, KeeperSessionFactory } from '../../../src/broker/zk/keeper-port.js';
 
 export const quietLogger = createLogger({ level: process.env.GREGOR_LOG_LEVEL ?? 'silent' });
@@ -19,7 +19,7 @@ export interface Harness {
   connect: string;
 }
 
-export async function startBroker(h: Harness, brokerId: number, extra: { deleteTopicEnable?: boolean } = {}): Promise<{ service: ZkMetadataService; events: LeadershipChange[] }> {
+export async function startBroker(h: Harness, brokerId: number, extra: Partial<MetadataServiceConfig> = {}): Promise<{ service: ZkMetadataService; events: LeadershipChange[] }> {
   const service = await startMetadataService({
     keeperConnect: h.connect, brokerId, host: '127.0.0.1', port: 9090 + brokerId, sessionFactory: h.factory, logger: quietLogger,
     sessionTimeoutMs: 4000, ...extra,
