@@ -5,7 +5,7 @@
  * shell can be driven by a test as well as by a terminal.
  */
 import { CreateMode, KeeperError, ZkErrorCode, type ACL } from '../../jute/index.js';
-import { ZooKeeperClient, OPEN_ACL_UNSAFE, type WatchedEvent } from '../../keeper/client/index.js';
+import { ZooKeeperClient, OPEN_ACL_UNSAFE, op, type WatchedEvent } from '../../keeper/client/index.js';
 import { cliErrorMessage, formatAcl, formatStat, formatWatchedEvent, parseAcl } from './format.js';
 import { parseOptions, tokenizeCommandLine, type ParsedOptions } from './tokenize.js';
 
@@ -108,7 +108,18 @@ const commandSpecs: Record<string, CommandSpec> = {
     valued: ['b'],
     args: [1, 1],
     async run(sh, o) {
-      await sh.zk().deleteAll(o.args[0]!);
+      const batch = o.values.get('b') === undefined ? 1000 : Number(o.values.get('b'));
+      if (!Number.isInteger(batch) || batch <= 0) throw new CliError('batch size must be a positive integer');
+      const zk = sh.zk();
+      zk.checkPath(o.args[0]!);
+      // ZKUtil.deleteRecursive: the subtree breadth first, deleted deepest first in multi batches.
+      const tree = await listSubTreeBFS(zk, o.args[0]!);
+      let ok = true;
+      for (let end = tree.length; end > 0 && ok; end -= batch) {
+        const ops = tree.slice(Math.max(0, end - batch), end).reverse().map((p) => op.delete(p));
+        ok = await zk.multi(ops).then(() => true, () => false);
+      }
+      if (!ok) sh.io.err('Failed to delete some node(s) in the subtree!\n');
     },
   },
   get: {
@@ -287,6 +298,16 @@ function versionOption(o: ParsedOptions): number {
   const n = Number(v);
   if (!Number.isInteger(n)) throw new CliError(`-v argument must be an int value`);
   return n;
+}
+
+/** ZKUtil.listSubTreeBFS: the path and its descendants, breadth first. */
+async function listSubTreeBFS(zk: ZooKeeperClient, root: string): Promise<string[]> {
+  const out = [root];
+  for (let i = 0; i < out.length; i++) {
+    const p = out[i]!;
+    for (const c of await zk.getChildren(p)) out.push(p === '/' ? `/${c}` : `${p}/${c}`);
+  }
+  return out;
 }
 
 /**

@@ -20,7 +20,8 @@ export interface ParsedOptions {
 
 /**
  * commons-cli's PosixParser as zkCli uses it: options may come anywhere; `valued` options
- * take the next word. Throws with commons-cli's messages on an unknown or incomplete option.
+ * take the next word. Throws with what zkCli prints for an unknown or incomplete option
+ * (commons-cli's exception, class name included).
  */
 export function parseOptions(words: string[], flags: string[], valued: string[]): ParsedOptions {
   const out: ParsedOptions = { flags: new Set(), values: new Map(), args: [] };
@@ -31,10 +32,10 @@ export function parseOptions(words: string[], flags: string[], valued: string[])
       if (flags.includes(name)) out.flags.add(name);
       else if (valued.includes(name)) {
         const v = words[i + 1];
-        if (v === undefined) throw new Error(`Missing argument for option: ${name}`);
+        if (v === undefined) throw new Error(`org.apache.commons.cli.MissingArgumentException: Missing argument for option: ${name}`);
         out.values.set(name, v);
         i++;
-      } else throw new Error(`Unrecognized option: ${w}`);
+      } else throw new Error(`org.apache.commons.cli.UnrecognizedOptionException: Unrecognized option: ${w}`);
     } else out.args.push(w);
   }
   return out;
