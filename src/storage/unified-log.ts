@@ -150,6 +150,7 @@ export class UnifiedLog {
   firstUnflushedMs: number | undefined;
   private readonly scheduleDeletion: (segments: LogSegment[], delayMs: number) => void;
   private rollJitterMs: number;
+  private readonly jitter: () => number;
   private closed = false;
   private lastSnapshotOffset: bigint | undefined;
   /** Cleaner progress: offsets below this have been compacted (cleaner-offset-checkpoint). */
@@ -165,7 +166,8 @@ export class UnifiedLog {
     this.scheduleDeletion = p.scheduleDeletion;
     this.tailCache = new TailCache(p.tailCacheBytes);
     this.leaderEpochCache = new LeaderEpochFileCache(join(p.dir, LEADER_EPOCH_CHECKPOINT_FILE));
-    this.rollJitterMs = Math.floor((p.jitter ?? Math.random)() * p.config.segmentJitterMs);
+    this.jitter = p.jitter ?? Math.random;
+    this.rollJitterMs = Math.floor(this.jitter() * p.config.segmentJitterMs);
   }
 
   /** Opens (creating if needed) and recovers the log in `p.dir`. */
@@ -392,7 +394,7 @@ export class UnifiedLog {
     this.segments.push(seg);
     this.tailCache.reset();
     this.takeProducerSnapshot();
-    this.rollJitterMs = Math.floor(Math.random() * this.config.segmentJitterMs);
+    this.rollJitterMs = Math.floor(this.jitter() * this.config.segmentJitterMs);
     if (old.size > 0) this.flushSegmentInBackground(old, newBaseOffset);
     return seg;
   }

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { encodeRecordBatch, decodeRecordBatch, type RecordInput } from '../../src/protocol/records/batch.js';
 import { splitBatches, isControlBatch } from '../../src/protocol/records/index.js';
@@ -137,6 +138,34 @@ test("an idempotent producer's last batch survives compaction empty, keeping its
     assert.equal(again.producerState.lastEntry(9n)?.batches.at(-1)?.lastSeq, 1);
     again.append(makeBatch({ keys: ['z'], values: ['5'], producerId: 9n, producerEpoch: 0, baseSequence: 2, timestampMs: T0 }), { leaderEpoch: 0, origin: 'client' });
     again.close();
+  } finally {
+    d.cleanup();
+  }
+});
+
+test('recovery completes an interrupted swap and drops unfinished .cleaned files', async () => {
+  const { readdirSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const d = tempDir();
+  try {
+    const clock = new ManualClock(T0);
+    const t = openTestLog(d.path, { 'cleanup.policy': 'compact', 'segment.bytes': 2048 }, clock);
+    for (let i = 0; i < 40; i++) t.log.append(makeBatch({ keys: [`k${i}`], values: [`v${i}`], timestampMs: T0 }), { leaderEpoch: 0, origin: 'client' });
+    const before = readAll(t.log);
+    const first = t.log.segments[0]!;
+    const second = t.log.segments[1]!;
+    t.log.close();
+    // A swap segment covering the first two segments (their concatenation), as the cleaner would leave it.
+    const swap = join(d.path, '00000000000000000000.log.swap');
+    writeFileSync(swap, Buffer.concat([readFileSync(first.logPath), readFileSync(second.logPath)]));
+    writeFileSync(join(d.path, '00000000000000000099.log.cleaned'), 'junk');
+    const log = t.reopen({ clean: false, recoveryPoint: 0n });
+    const files = readdirSync(d.path);
+    assert.ok(!files.some((f) => f.endsWith('.swap') || f.endsWith('.cleaned')), files.join(','));
+    assert.equal(log.segments[0]!.baseOffset, 0n);
+    assert.ok(log.segments.every((s) => s.baseOffset !== second.baseOffset), 'the covered segment is gone');
+    assert.deepEqual(readAll(log), before);
+    log.close();
   } finally {
     d.cleanup();
   }
