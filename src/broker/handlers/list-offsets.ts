@@ -48,7 +48,12 @@ function lookup(ctx: RequestContext, req: ListOffsetsRequest, topic: string, p: 
         }
       }
     }
-    if (ctx.apiVersion === 0) out.oldStyleOffsets = out.offset >= 0n ? [out.offset] : [];
+    if (ctx.apiVersion === 0) {
+      // v0 answers with a list of offsets instead of one offset and timestamp.
+      out.oldStyleOffsets = out.offset >= 0n ? [out.offset] : [];
+      out.offset = -1n;
+      out.timestamp = -1n;
+    }
     if (ctx.apiVersion < 4) out.leaderEpoch = -1;
   } catch (err) {
     out.errorCode = kafkaCodeOf(err, ctx.broker.logger, `ListOffsets ${topic}-${p.partitionIndex}`).code;
@@ -62,7 +67,8 @@ function epochOf(e: number | null | undefined): number {
 
 export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsResponse>({
   apiKey: 2,
-  minVersion: 1,
+  // v0 (removed by Kafka 4.0, KIP-896) is kept: tools still in use send it, e.g. Burrow 1.2's lag checks.
+  minVersion: 0,
   maxVersion: 10,
   handle(ctx, req) {
     return createListOffsetsResponse({
