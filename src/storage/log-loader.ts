@@ -19,12 +19,14 @@ import type { UnifiedLog, UnifiedLogParams } from './unified-log.js';
 
 const SEGMENT_LOG_RE = /^(\d{20})\.log$/;
 
-function cleanLeftovers(dir: string, p: UnifiedLogParams): void {
-  for (const f of readdirSync(dir)) {
-    if (f.endsWith('.tmp') || f.endsWith(CLEANED_FILE_SUFFIX) || f.endsWith(DELETED_FILE_SUFFIX)) rmSync(join(dir, f), { force: true });
-  }
+/** Removes and completes leftovers; returns the directory listing afterwards (one readdir when clean). */
+function cleanLeftovers(dir: string, p: UnifiedLogParams): string[] {
+  let listing = readdirSync(dir);
+  const leftovers = listing.filter((f) => f.endsWith('.tmp') || f.endsWith(CLEANED_FILE_SUFFIX) || f.endsWith(DELETED_FILE_SUFFIX));
+  for (const f of leftovers) rmSync(join(dir, f), { force: true });
+  if (leftovers.length > 0) listing = listing.filter((f) => !leftovers.includes(f));
   // Complete interrupted swaps: the swapped-in segment replaces the segments it covers.
-  const swaps = readdirSync(dir).filter((f) => f.endsWith(LOG_FILE_SUFFIX + SWAP_FILE_SUFFIX));
+  const swaps = listing.filter((f) => f.endsWith(LOG_FILE_SUFFIX + SWAP_FILE_SUFFIX));
   for (const f of swaps) {
     const base = BigInt(f.slice(0, 20));
     const swapSeg = new LogSegment(dir, base, p.files, p.config.indexIntervalBytes, p.config.segmentIndexBytes, p.clock.nowMs(), SWAP_FILE_SUFFIX);
@@ -44,17 +46,18 @@ function cleanLeftovers(dir: string, p: UnifiedLogParams): void {
     }
     p.logger.info({ dir, base: base.toString() }, 'completed an interrupted segment swap');
   }
+  if (swaps.length > 0) listing = readdirSync(dir);
   // Index files without a log file are orphans.
-  const logs = new Set(readdirSync(dir).filter((f) => SEGMENT_LOG_RE.test(f)).map((f) => f.slice(0, 20)));
-  for (const f of readdirSync(dir)) {
-    if (/^\d{20}\.(index|timeindex|txnindex)$/.test(f) && !logs.has(f.slice(0, 20))) rmSync(join(dir, f), { force: true });
-  }
+  const logs = new Set(listing.filter((f) => SEGMENT_LOG_RE.test(f)).map((f) => f.slice(0, 20)));
+  const orphans = listing.filter((f) => /^\d{20}\.(index|timeindex|txnindex)$/.test(f) && !logs.has(f.slice(0, 20)));
+  for (const f of orphans) rmSync(join(dir, f), { force: true });
+  return orphans.length > 0 ? listing.filter((f) => !orphans.includes(f)) : listing;
 }
 
 export function loadLog(log: UnifiedLog, p: UnifiedLogParams): void {
   const dir = p.dir;
-  cleanLeftovers(dir, p);
-  const bases = readdirSync(dir)
+  const listing = cleanLeftovers(dir, p);
+  const bases = listing
     .map((f) => SEGMENT_LOG_RE.exec(f))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => BigInt(m[1]!))

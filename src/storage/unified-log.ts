@@ -20,7 +20,7 @@
  *   transaction index, producer state and leader epochs are rebuilt; the first torn or corrupt
  *   batch and everything after it is truncated.
  */
-import { existsSync, readdirSync, readFileSync, rmSync, mkdirSync, openSync, fsync as fsyncCb, close as closeCb } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, mkdirSync, openSync, fsync as fsyncCb, close as closeCb } from 'node:fs';
 import { join } from 'node:path';
 import { splitBatches, validateBatch, setBaseOffset, setPartitionLeaderEpoch, setLogAppendTime, isControlBatch, isTransactional, timestampTypeOf, type RecordBatchHeader } from '../protocol/records/index.js';
 import { KafkaError, ErrorCode } from '../protocol/errors.js';
@@ -153,6 +153,7 @@ export class UnifiedLog {
   private readonly jitter: () => number;
   private closed = false;
   private lastSnapshotOffset: bigint | undefined;
+  private snapshotList: bigint[] | undefined;
   /** Cleaner progress: offsets below this have been compacted (cleaner-offset-checkpoint). */
   cleanerCheckpoint = 0n;
 
@@ -706,11 +707,18 @@ export class UnifiedLog {
 
   // ---- producer snapshots --------------------------------------------------------------
 
+  /** Offsets of the `<offset>.snapshot` files, ascending (listed once, then kept in memory). */
   snapshotOffsets(): bigint[] {
-    return readdirSync(this.dir)
-      .filter((f) => f.endsWith(SNAPSHOT_FILE_SUFFIX) && /^\d{20}\.snapshot$/.test(f))
+    this.snapshotList ??= readdirSync(this.dir)
+      .filter((f) => /^\d{20}\.snapshot$/.test(f))
       .map((f) => BigInt(f.slice(0, 20)))
       .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return this.snapshotList.slice();
+  }
+
+  private deleteSnapshot(offset: bigint): void {
+    rmSync(this.snapshotPath(offset), { force: true });
+    if (this.snapshotList !== undefined) this.snapshotList = this.snapshotList.filter((o) => o !== offset);
   }
 
   snapshotPath(offset: bigint): string {
@@ -720,23 +728,26 @@ export class UnifiedLog {
   /** Writes `<LEO>.snapshot` and keeps the newest few. */
   takeProducerSnapshot(): void {
     if (this.producerState.mapEndOffset !== this._logEndOffset) return;
-    if (this.lastSnapshotOffset === this._logEndOffset && existsSync(this.snapshotPath(this._logEndOffset))) return;
+    if (this.lastSnapshotOffset === this._logEndOffset && this.snapshotOffsets().includes(this._logEndOffset)) return;
     this.lastSnapshotOffset = this._logEndOffset;
     // No fsync: a snapshot is derived data with a CRC; one lost or torn by a power failure is
     // ignored on load and the state is rebuilt from an older snapshot and the log.
     writeFileAtomically(this.snapshotPath(this._logEndOffset), this.producerState.snapshotBytes(), false);
+    const list = this.snapshotOffsets().filter((o) => o !== this._logEndOffset);
+    list.push(this._logEndOffset);
+    this.snapshotList = list.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const all = this.snapshotOffsets();
-    for (const o of all.slice(0, Math.max(0, all.length - MAX_PRODUCER_SNAPSHOTS))) rmSync(this.snapshotPath(o), { force: true });
+    for (const o of all.slice(0, Math.max(0, all.length - MAX_PRODUCER_SNAPSHOTS))) this.deleteSnapshot(o);
   }
 
   private deleteSnapshotsFrom(offset: bigint): void {
-    for (const o of this.snapshotOffsets()) if (o >= offset) rmSync(this.snapshotPath(o), { force: true });
+    for (const o of this.snapshotOffsets()) if (o >= offset) this.deleteSnapshot(o);
   }
 
   private deleteSnapshotsBelow(offset: bigint): void {
     const all = this.snapshotOffsets();
     // Keep the newest snapshot at or below the start too: it is where a rebuild begins.
-    for (const o of all) if (o < offset && all.some((x) => x > o && x <= offset)) rmSync(this.snapshotPath(o), { force: true });
+    for (const o of all) if (o < offset && all.some((x) => x > o && x <= offset)) this.deleteSnapshot(o);
   }
 
   /**
@@ -755,7 +766,7 @@ export class UnifiedLog {
         break;
       } catch (e) {
         this.logger.warn({ tp: topicPartitionDirName(this.topicPartition), snapshot: o.toString(), err: (e as Error).message }, 'ignoring unreadable producer snapshot');
-        rmSync(this.snapshotPath(o), { force: true });
+        this.deleteSnapshot(o);
       }
     }
     this.replayProducerState(from, this._logEndOffset);
