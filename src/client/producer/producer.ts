@@ -244,6 +244,8 @@ export class Producer {
       this.inFlightByNode.set(req.leader, (this.inFlightByNode.get(req.leader) ?? 0) + 1);
       void this.produce(req);
     }
+    // Keep draining (a request holds one batch per partition) until max.in.flight is reached.
+    if (requests.size > 0) this.scheduleDrain();
     if (needMetadata) void this.cluster.refreshMetadata().catch(() => undefined).then(() => setTimeout(() => this.scheduleDrain(), 50));
     if (lingering) this.armLinger();
   }

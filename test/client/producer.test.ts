@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ClientError } from '../../src/client/errors.js';
+import { Producer } from '../../src/client/producer/producer.js';
+import { ErrorCode } from '../../src/protocol/errors.js';
+import { decodeRecordBatch } from '../../src/protocol/records/batch.js';
+import { readBatchHeader } from '../../src/protocol/records/header.js';
+import { startFakeBroker, type ProducePartitionResult } from './fake-broker.js';
+
+/** A seeded generator (mulberry32) so a failing run can be replayed. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The broker's idempotent append: in-sequence batches are appended; the rest rejected as Kafka does. */
+function idempotentLog(random: () => number, faultRate: number) {
+  const log: string[] = [];
+  let expectedSequence = 0;
+  let faults = 0;
+  const handler = (_topic: string, _partition: number, records: Buffer): ProducePartitionResult => {
+    const header = readBatchHeader(records);
+    if (random() < faultRate) {
+      faults++;
+      return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, baseOffset: -1n };
+    }
+    if (header.baseSequence === expectedSequence) {
+      const base = BigInt(log.length);
+      for (const r of decodeRecordBatch(records).records) log.push(r.value!.toString());
+      expectedSequence += header.recordCount;
+      return { errorCode: 0, baseOffset: base };
+    }
+    if (header.baseSequence < expectedSequence) return { errorCode: ErrorCode.DUPLICATE_SEQUENCE_NUMBER, baseOffset: -1n };
+    return { errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, baseOffset: -1n };
+  };
+  return { log, handler, faults: () => faults };
+}
+
+for (const seed of [1, 2, 3]) {
+  test(`idempotent, max.in.flight=5: order and exactly-once survive NOT_LEADER_OR_FOLLOWER retries (seed ${seed})`, async () => {
+    const model = idempotentLog(seeded(seed), 0.15);
+    const broker = await startFakeBroker({ t: 1 }, model.handler);
+    const producer = new Producer({ bootstrapServers: broker.bootstrap, maxInFlightRequestsPerConnection: 5, batchSize: 200, lingerMs: 0, retryBackoffMs: 1, retryBackoffMaxMs: 5 });
+    try {
+      assert.equal(producer.idempotent, true);
+      const n = 1500;
+      const acks = await Promise.all(Array.from({ length: n }, (_, i) => producer.send({ topic: 't', value: `m${i}` })));
+      assert.ok(model.faults() > 0, 'faults were injected');
+      assert.deepEqual(model.log, Array.from({ length: n }, (_, i) => `m${i}`));
+      assert.deepEqual(acks.map((a) => a.offset), Array.from({ length: n }, (_, i) => BigInt(i)));
+      assert.ok(broker.metadataRequests > 1, 'NOT_LEADER_OR_FOLLOWER refreshed the metadata');
+    } finally {
+      await producer.close();
+      await broker.close();
+    }
+  });
+}
+
+test('a non-retriable error fails the records of that batch with the Kafka code', async () => {
+  const broker = await startFakeBroker({ t: 1 }, () => ({ errorCode: ErrorCode.RECORD_LIST_TOO_LARGE, baseOffset: -1n }));
+  const producer = new Producer({ bootstrapServers: broker.bootstrap, acks: 1 });
+  try {
+    await assert.rejects(producer.send({ topic: 't', value: 'x' }), (e: unknown) => (e as { errorName?: string }).errorName === 'RECORD_LIST_TOO_LARGE');
+  } finally {
+    await producer.close();
+    await broker.close();
+  }
+});
+
+test('buffer.memory back-pressure: enqueue waits while the buffer is full and max.block.ms bounds the wait', async () => {
+  const held: (() => void)[] = [];
+  let offset = 0n;
+  const broker = await startFakeBroker({ t: 1 }, () => new Promise<ProducePartitionResult>((resolve) => held.push(() => resolve({ errorCode: 0, baseOffset: offset++ }))));
+  const producer = new Producer({ bootstrapServers: broker.bootstrap, acks: 1, bufferMemory: 10_000, batchSize: 2_000, lingerMs: 0, maxBlockMs: 400 });
+  try {
+    const value = Buffer.alloc(900);
+    const delivered: Promise<unknown>[] = [];
+    let accepted = 0;
+    // Fill the buffer: each record is charged ~920 bytes, so about ten fit.
+    for (let i = 0; i < 10; i++) {
+      await producer.enqueue({ topic: 't', value }, () => undefined);
+      accepted++;
+    }
+    assert.equal(accepted, 10);
+    assert.ok(producer.bufferedBytes > 9_000);
+    // The next append waits; nothing acknowledges, so max.block.ms expires.
+    await assert.rejects(producer.enqueue({ topic: 't', value }), (e: unknown) => e instanceof ClientError && e.code === 'GREGOR_ERR_BUFFER_EXHAUSTED');
+    // A waiting append resumes as soon as acknowledgements free memory.
+    let resumed = false;
+    const waiting = producer.enqueue({ topic: 't', value }).then(() => (resumed = true));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(resumed, false);
+    while (held.length > 0) held.shift()!();
+    await waiting;
+    assert.equal(resumed, true);
+    const flushing = producer.flush();
+    const release = setInterval(() => {
+      while (held.length > 0) held.shift()!();
+    }, 5);
+    await flushing;
+    clearInterval(release);
+    await Promise.all(delivered);
+    assert.equal(producer.bufferedBytes, 0);
+  } finally {
+    const release = setInterval(() => {
+      while (held.length > 0) held.shift()!();
+    }, 5);
+    await producer.close({ timeoutMs: 2000 });
+    clearInterval(release);
+    await broker.close();
+  }
+});
+
+test('configuration follows the Java client: idempotence needs acks=all', () => {
+  assert.throws(() => new Producer({ bootstrapServers: 'localhost:1', acks: 1, enableIdempotence: true }), /enable.idempotence/);
+  const p = new Producer({ bootstrapServers: 'localhost:1', acks: 1 });
+  assert.equal(p.idempotent, false);
+  void p.close();
+});
