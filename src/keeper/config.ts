@@ -63,7 +63,13 @@ function bool(v: string | undefined, dflt: boolean): boolean {
   return v === undefined ? dflt : v.trim().toLowerCase() === 'true';
 }
 
-export function keeperConfigFrom(props: Map<string, string>, baseDir = '.'): KeeperConfig {
+export function keeperConfigFrom(input: Map<string, string>, baseDir = '.'): KeeperConfig {
+  // ZooKeeper reads many settings as system properties named `zookeeper.<key>` (and zoo.cfg
+  // keys it does not know become such properties): accept both spellings.
+  const props = new Map(input);
+  for (const [k, v] of input) {
+    if (k.startsWith('zookeeper.') && !props.has(k.slice('zookeeper.'.length))) props.set(k.slice('zookeeper.'.length), v);
+  }
   const dataDirRaw = props.get('dataDir');
   if (dataDirRaw === undefined || dataDirRaw === '') throw new KeeperConfigError('dataDir is not set');
   const tickTimeMs = int(props, 'tickTime', 3000);
@@ -97,8 +103,8 @@ export function keeperConfigFrom(props: Map<string, string>, baseDir = '.'): Kee
     autopurgePurgeIntervalHours: int(props, 'autopurge.purgeInterval', 0),
     fourLetterWordWhitelist: whitelist,
     juteMaxBufferBytes: int(props, 'jute.maxbuffer', DEFAULT_JUTE_MAX_BUFFER_BYTES),
-    extendedTypesEnabled: bool(props.get('zookeeper.extendedTypesEnabled') ?? props.get('extendedTypesEnabled'), false),
-    superDigest: props.get('zookeeper.DigestAuthenticationProvider.superDigest') ?? props.get('DigestAuthenticationProvider.superDigest'),
+    extendedTypesEnabled: bool(props.get('extendedTypesEnabled'), false),
+    superDigest: props.get('DigestAuthenticationProvider.superDigest'),
     containerCheckIntervalMs: int(props, 'znode.container.checkIntervalMs', 60000),
     containerMaxPerMinute: int(props, 'znode.container.maxPerMinute', 10000),
     globalOutstandingLimit: Math.max(1, int(props, 'globalOutstandingLimit', 1000)),

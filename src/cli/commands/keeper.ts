@@ -7,7 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseZooCfg, startKeeper } from '../../keeper/index.js';
+import { keeperConfigFrom, parseProperties } from '../../keeper/config.js';
+import { startKeeper } from '../../keeper/index.js';
 import { rootLogger } from '../../util/logger.js';
 
 const HELP = `Usage: gregor keeper --config <zoo.cfg>
@@ -16,15 +17,26 @@ Runs a standalone keeper (a ZooKeeper-compatible server) configured by zoo.cfg.
 
 Options:
   --config <file>   zoo.cfg (properties: tickTime, dataDir, clientPort, ...)
+  -D<key>=<value>   a system property as ZooKeeper takes them (jute.maxbuffer,
+                    zookeeper.extendedTypesEnabled, zookeeper.DigestAuthenticationProvider.superDigest);
+                    overrides zoo.cfg. SERVER_JVMFLAGS / JVMFLAGS -D flags are read too.
   --help            this text
 
 Examples:
   gregor keeper --config conf/zoo.cfg
+  gregor keeper --config conf/zoo.cfg -Djute.maxbuffer=4194304 -Dzookeeper.extendedTypesEnabled=true
   printf 'tickTime=2000\\ndataDir=./data/keeper\\nclientPort=2181\\n4lw.commands.whitelist=*\\n' > zoo.cfg && gregor keeper --config zoo.cfg
 `;
 
 export async function run(args: string[]): Promise<number> {
   let configPath: string | undefined;
+  const systemProperties = new Map<string, string>();
+  const envFlags = `${process.env.JVMFLAGS ?? ''} ${process.env.SERVER_JVMFLAGS ?? ''}`.split(/\s+/).filter((f) => f.startsWith('-D'));
+  for (const a of [...envFlags, ...args.filter((x) => x.startsWith('-D'))]) {
+    const eq = a.indexOf('=');
+    if (eq > 2) systemProperties.set(a.slice(2, eq), a.slice(eq + 1));
+  }
+  args = args.filter((x) => !x.startsWith('-D'));
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--help' || a === '-h') {
@@ -43,7 +55,9 @@ export async function run(args: string[]): Promise<number> {
     console.error(`gregor keeper: --config is required\n\n${HELP}`);
     return 1;
   }
-  const config = parseZooCfg(readFileSync(configPath, 'utf8'), dirname(configPath));
+  const props = parseProperties(readFileSync(configPath, 'utf8'));
+  for (const [k, v] of systemProperties) props.set(k, v);
+  const config = keeperConfigFrom(props, dirname(configPath));
   if (config.servers.size > 0) {
     console.error(`gregor keeper: ${configPath} lists ${config.servers.size} server.N entries: ensemble (quorum) mode is not implemented yet; remove them to run standalone`);
     return 2;
