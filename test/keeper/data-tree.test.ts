@@ -246,3 +246,12 @@ test('session tracker: tick buckets, expiry, ZooKeeper-compatible passwords', ()
   // java.util.Random(42).nextInt() == -1170105035
   assert.equal(javaRandomBytes(42n, 4).readInt32LE(0), -1170105035);
 });
+
+test('sequence suffix formats like Java %010d, negative counters included', async () => {
+  const { formatSequence } = await import('../../src/keeper/server/prep-request-processor.js');
+  assert.equal(formatSequence(0), '0000000000');
+  assert.equal(formatSequence(42), '0000000042');
+  assert.equal(formatSequence(2147483647), '2147483647');
+  assert.equal(formatSequence(-1), '-000000001');
+  assert.equal(formatSequence(-2147483648), '-2147483648');
+});

@@ -42,6 +42,11 @@ export interface PrepOptions {
   extendedTypesEnabled: boolean;
 }
 
+/** Java's String.format("%010d", n): zero-padded to 10 characters, sign included. */
+export function formatSequence(n: number): string {
+  return n < 0 ? `-${String(-n).padStart(9, '0')}` : String(n).padStart(10, '0');
+}
+
 export class PrepRequestProcessor {
   private readonly outstanding: ChangeRecord[] = [];
   private readonly byPath = new Map<string, ChangeRecord>();
@@ -109,7 +114,7 @@ export class PrepRequestProcessor {
 
   private static checkAndIncVersion(current: number, expected: number, path: string): number {
     if (expected !== -1 && expected !== current) throw new KeeperError(ZkErrorCode.BADVERSION, path);
-    return current === 0x7fffffff ? 1 : current + 1;
+    return (current + 1) | 0; // Java int arithmetic: wraps at 2^31
   }
 
   private prepOne(req: PrepRequest, zxid: bigint, body: RequestBody): TxnBody {
@@ -176,14 +181,14 @@ export class PrepRequestProcessor {
     const parent = this.record(parentPath);
     checkACL(parent.acl, req.authInfo, Perms.CREATE, parentPath);
     const parentCVersion = parent.stat!.cversion;
-    const path = mode.sequential ? r.path + String(parentCVersion).padStart(10, '0') : r.path;
+    const path = mode.sequential ? r.path + formatSequence(parentCVersion) : r.path;
     const problem = pathProblem(path);
     if (problem !== null) throw new KeeperError(ZkErrorCode.BADARGUMENTS, path, { detail: problem });
     if (this.exists(path)) throw new KeeperError(ZkErrorCode.NODEEXISTS, path);
     if (ephemeralKind(parent.stat!.ephemeralOwner, this.options.extendedTypesEnabled) === 'ephemeral') {
       throw new KeeperError(ZkErrorCode.NOCHILDRENFOREPHEMERALS, path);
     }
-    const newCversion = parentCVersion + 1;
+    const newCversion = (parentCVersion + 1) | 0;
     const owner = isContainer ? CONTAINER_EPHEMERAL_OWNER : isTTL ? ttlToEphemeralOwner(ttl) : mode.ephemeral ? req.sessionId : 0n;
     this.addChange({ ...parent, zxid, childCount: parent.childCount + 1, stat: { ...parent.stat!, cversion: newCversion, pzxid: zxid } });
     this.addChange({
