@@ -20,7 +20,7 @@ export class ShardDriver {
   /** Appends not completed yet (when holdAppends). */
   readonly held: Append[] = [];
   holdAppends = false;
-  failAppendsWith = ErrorCode.NONE;
+  failAppendsWith: number = ErrorCode.NONE;
   private requestSeq = 0;
   private memberSeq = 0;
 
@@ -55,7 +55,7 @@ export class ShardDriver {
     this.apply(this.shard.appendCompleted(a.appendId, a.records, errorCode, this.nowMs));
   }
 
-  releaseHeld(errorCode = ErrorCode.NONE): void {
+  releaseHeld(errorCode: number = ErrorCode.NONE): void {
     const held = this.held.splice(0);
     for (const a of held) this.complete(a, errorCode);
   }
