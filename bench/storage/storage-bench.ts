@@ -3,7 +3,7 @@
  * next to a raw sequential write of the same bytes (same run, same directory), and read
  * throughput from the tail cache and from segment files next to a raw sequential read.
  *
- *   node --import tsx bench/storage/storage-bench.ts [--mb 256] [--dir /tmp]
+ *   node --import tsx bench/storage/storage-bench.ts [--mb 256] [--partitions 10000] [--dir /tmp]
  *
  * Prints kafka-producer-perf-test style lines and the ratios to the raw references.
  */
@@ -11,7 +11,8 @@ import { closeSync, fsyncSync, mkdtempSync, openSync, readSync, rmSync, writeSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeRecordBatch } from '../../src/protocol/records/batch.js';
-import { systemClock } from '../../src/util/clock.js';
+import { ManualClock, systemClock } from '../../src/util/clock.js';
+import { LogManager } from '../../src/storage/log-manager.js';
 import { createLogger } from '../../src/util/logger.js';
 import { FileHandleCache, alignedSlab } from '../../src/storage/file-handle-cache.js';
 import { buildLogConfig } from '../../src/storage/log-config.js';
@@ -160,9 +161,39 @@ function benchRead(): { tail: number; disk: number; raw: number } {
   }
 }
 
+/** Many partitions: create + one append each, clean shutdown, clean open, descriptors in use. */
+async function benchPartitions(n: number): Promise<void> {
+  const dir = mkdtempSync(join(baseDir, 'gregor-bench-'));
+  try {
+    const clock = new ManualClock(Date.now());
+    const opts = { logDirs: [dir], clock, logger, backgroundTasks: false, maxOpenFiles: 1024 };
+    const batch = makeBatch(1);
+    let t = Date.now();
+    let m = await LogManager.open(opts);
+    for (let p = 0; p < n; p++) m.getOrCreateLog({ topic: 'many', partition: p }).append(batch, { leaderEpoch: 0, origin: 'client' });
+    const createMs = Date.now() - t;
+    t = Date.now();
+    await m.shutdown();
+    const shutdownMs = Date.now() - t;
+    t = Date.now();
+    m = await LogManager.open(opts);
+    const openMs = Date.now() - t;
+    let readable = 0;
+    for (const log of m.allLogs()) {
+      log.highWatermark = log.logEndOffset;
+      if (log.read(0n, { maxBytes: 1 << 20 }).records.length > 0) readable++;
+    }
+    console.log(`${n} partitions: create+append ${createMs} ms, clean shutdown ${shutdownMs} ms, clean open ${openMs} ms, ${readable} read back, ${m.files.size} descriptors open (bound ${opts.maxOpenFiles}, ${m.files.evictions} LRU evictions)`);
+    m.abandon();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const a16 = benchAppend(16);
 const a1m = benchAppend(1024);
 const r = benchRead();
+await benchPartitions(Number(arg('partitions', '10000')));
 console.log('\nratios (log / raw reference, same run):');
 console.log(`  append 16 KiB batches: ${(a16.log / a16.raw).toFixed(2)} (${a16.log.toFixed(1)} vs ${a16.raw.toFixed(1)} MB/s)`);
 console.log(`  append 1 MiB batches:  ${(a1m.log / a1m.raw).toFixed(2)} (${a1m.log.toFixed(1)} vs ${a1m.raw.toFixed(1)} MB/s)`);

@@ -102,7 +102,6 @@ export class LogManager {
   private readonly pendingDeletes: { segments: LogSegment[]; dueMs: number }[] = [];
   private timers: NodeJS.Timeout[] = [];
   private readonly cleaner: LogCleaner;
-  private highWatermarks = new Map<string, bigint>();
   private shutDown = false;
 
   private constructor(readonly options: LogManagerOptions) {
@@ -126,10 +125,22 @@ export class LogManager {
     return this.options.defaultConfig ?? {};
   }
 
+  /** The tail-cache budget split evenly: 32 KiB .. 8 MiB per log. */
   private tailCacheBytesPerLog(): number {
     const total = this.options.tailCacheTotalBytes ?? 256 * 1024 * 1024;
     const n = Math.max(1, this.logs.size + 1);
-    return Math.max(64 * 1024, Math.min(8 * 1024 * 1024, Math.floor(total / n)));
+    return Math.max(32 * 1024, Math.min(8 * 1024 * 1024, Math.floor(total / n)));
+  }
+
+  private logsAtLastRebalance = 0;
+
+  /** Re-splits the tail-cache budget when the number of logs has doubled or halved since the last split. */
+  private maybeRebalanceTailCaches(): void {
+    const n = this.logs.size;
+    if (n < this.logsAtLastRebalance * 2 && n * 2 > this.logsAtLastRebalance) return;
+    this.logsAtLastRebalance = n;
+    const per = this.tailCacheBytesPerLog();
+    for (const { log } of this.logs.values()) log.tailCache.setMaxBytes(per);
   }
 
   private loadLogs(): void {
@@ -176,6 +187,7 @@ export class LogManager {
       scheduleDeletion: (segments, delayMs) => this.pendingDeletes.push({ segments, dueMs: this.clock.nowMs() + delayMs }),
     });
     this.logs.set(key(tp), { log, logDir, overrides });
+    this.maybeRebalanceTailCaches();
     return log;
   }
 
@@ -218,7 +230,7 @@ export class LogManager {
     if (entry === undefined) return;
     this.logs.delete(key(tp));
     entry.log.deleteDirectory();
-    this.highWatermarks.delete(key(tp));
+    this.maybeRebalanceTailCaches();
   }
 
   // ---- background work -----------------------------------------------------------------
