@@ -259,7 +259,10 @@ function readRequest(tree: DataTree, req: FinalRequest, clientIp: string): BodyW
       removeOrCheckWatches(tree, req, b.record, b.type === OpCode.removeWatches);
       return null;
     case OpCode.whoAmI: {
-      const clientInfo = [{ authScheme: 'ip', user: clientIp }, ...req.authInfo.filter((i) => i.scheme !== 'ip').map((i) => ({ authScheme: i.scheme, user: i.id }))];
+      // AuthenticationProvider.getUserName: a digest id shows its user name only. ZooKeeper
+      // lists the ids in hash-set order; clients must not rely on the order.
+      const ids = [{ scheme: 'ip', id: clientIp }, ...req.authInfo.filter((i) => i.scheme !== 'ip')];
+      const clientInfo = ids.map((i) => ({ authScheme: i.scheme, user: i.scheme === 'digest' ? i.id.replace(/:.*/, '') : i.id }));
       return (w) => J.encodeWhoAmIResponse(w, { clientInfo });
     }
     case OpCode.ping:
