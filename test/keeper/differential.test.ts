@@ -283,3 +283,73 @@ test('three sessions (cross-session watches, ephemerals on close, digest and sup
     dir.cleanup();
   }
 });
+
+/** addWatch (persistent, recursive), removeWatches / checkWatches, setWatches2 after a reconnect. */
+async function persistentWatchScenario(port: number): Promise<unknown[]> {
+  const a = await RawZk.open(port);
+  const ca = await a.handshake();
+  const out: unknown[] = [];
+  let xid = 1;
+  const rec = async (type: number, body?: (w: Writer) => void): Promise<void> => {
+    const r = await a.request(xid++, type, body);
+    out.push([type, r.err, String(r.zxid)]);
+  };
+  const create = (path: string) => (w: Writer) => J.encodeCreateRequest(w, { path, data: null, acl: OPEN, flags: 0 });
+  await rec(OpCode.create, create('/pw'));
+  await rec(OpCode.addWatch, (w) => J.encodeAddWatchRequest(w, { path: '/pw', mode: 0 }));
+  await rec(OpCode.addWatch, (w) => J.encodeAddWatchRequest(w, { path: '/', mode: 1 }));
+  await rec(OpCode.create, create('/pw/a'));
+  await rec(OpCode.create, create('/pw/a/b'));
+  await rec(OpCode.setData, (w) => J.encodeSetDataRequest(w, { path: '/pw', data: Buffer.from('1'), version: -1 }));
+  // WatcherType 1-3 only: ZooKeeper 3.8.0 answers 4/5 (Persistent, PersistentRecursive; 3.9) with MARSHALLINGERROR.
+  await rec(OpCode.checkWatches, (w) => J.encodeCheckWatchesRequest(w, { path: '/pw', type: 2 }));
+  await rec(OpCode.checkWatches, (w) => J.encodeCheckWatchesRequest(w, { path: '/pw/a', type: 1 }));
+  await rec(OpCode.removeWatches, (w) => J.encodeRemoveWatchesRequest(w, { path: '/pw', type: 3 }));
+  await rec(OpCode.removeWatches, (w) => J.encodeRemoveWatchesRequest(w, { path: '/pw', type: 3 }));
+  await rec(OpCode.getData, (w) => J.encodeGetDataRequest(w, { path: '/pw/a', watch: true }));
+  await rec(OpCode.checkWatches, (w) => J.encodeCheckWatchesRequest(w, { path: '/pw/a', type: 2 }));
+  await rec(OpCode.removeWatches, (w) => J.encodeRemoveWatchesRequest(w, { path: '/pw/a', type: 3 }));
+  await rec(OpCode.delete, (w) => J.encodeDeleteRequest(w, { path: '/pw/a/b', version: -1 }));
+  await rec(OpCode.setData, (w) => J.encodeSetDataRequest(w, { path: '/pw', data: Buffer.from('2'), version: -1 }));
+  const seen = (await a.request(xid++, OpCode.exists, (w) => J.encodeExistsRequest(w, { path: '/pw', watch: false }))).zxid;
+  a.end();
+  // A second connection of the same session re-registers watches the way clients do after a reconnect.
+  const b = await RawZk.open(port);
+  await b.handshake({ sessionId: ca.sessionId, passwd: ca.passwd! });
+  const c = await RawZk.open(port);
+  await c.handshake();
+  await c.request(1, OpCode.setData, (w) => J.encodeSetDataRequest(w, { path: '/pw/a', data: Buffer.from('3'), version: -1 }));
+  await b.request(xid++, OpCode.setWatches2, (w) =>
+    J.encodeSetWatches2(w, { relativeZxid: seen, dataWatches: ['/pw/a'], existWatches: ['/none'], childWatches: ['/pw'], persistentWatches: ['/pw'], persistentRecursiveWatches: [] }),
+  );
+  await c.request(2, OpCode.create, create('/pw/c'));
+  await b.request(xid++, OpCode.sync, (w) => J.encodeSyncRequest(w, { path: '/' }));
+  const frames = (cl: RawZk) => cl.frames.map((f) => (f.xid === -1 ? ['event', String(f.zxid), J.decodeWatcherEvent(f.body)] : ['reply', f.xid, f.err]));
+  out.push(['a', frames(a)], ['b', frames(b)]);
+  b.end();
+  c.end();
+  return out;
+}
+
+test('persistent and recursive watches, removeWatches/checkWatches and setWatches2 match ZooKeeper 3.8', { skip: zk.skip }, async () => {
+  process.env.GREGOR_LOG_LEVEL ??= 'silent';
+  const dir = tempDir('keeper-diffpw-');
+  const real = await startReal(join(dir.path, 'real'));
+  let want: unknown[];
+  try {
+    want = await persistentWatchScenario(real.port);
+  } finally {
+    const gone = new Promise((r) => real.child.once('exit', r));
+    real.child.kill('SIGTERM');
+    await gone;
+  }
+  const keeper = await startKeeper({ dataDir: join(dir.path, 'keeper'), clientPort: 0, clientPortAddress: '127.0.0.1' });
+  try {
+    const got = await persistentWatchScenario(keeper.port);
+    for (let i = 0; i < want.length; i++) assert.deepEqual(got[i], want[i], `entry ${i}`);
+    assert.equal(got.length, want.length);
+  } finally {
+    await keeper.close();
+    dir.cleanup();
+  }
+});
