@@ -5,7 +5,7 @@
  * (OffsetForLeaderEpoch) and truncate to it, instead of to the high watermark.
  */
 import { dirname } from 'node:path';
-import { readCheckpointLines, writeCheckpointLines } from './checkpoint-file.js';
+import { CheckpointFormatError, readCheckpointLines, writeCheckpointLines } from './checkpoint-file.js';
 
 export interface EpochEntry {
   epoch: number;
@@ -19,9 +19,21 @@ export class LeaderEpochFileCache {
   private epochs: EpochEntry[] = [];
   private unsynced = false;
 
+  /** True when the file existed but could not be read: the log must re-derive epochs from its batches. */
+  readonly unreadable: boolean = false;
+
   constructor(readonly path: string) {
-    const lines = readCheckpointLines(path, 2) ?? [];
-    for (const [epoch, offset] of lines) this.epochs.push({ epoch: Number(epoch), startOffset: BigInt(offset!) });
+    try {
+      const lines = readCheckpointLines(path, 2) ?? [];
+      for (const [epoch, offset] of lines) {
+        if (!/^-?\d+$/.test(epoch!) || !/^-?\d+$/.test(offset!)) throw new CheckpointFormatError(path, `bad entry ${epoch} ${offset}`);
+        this.epochs.push({ epoch: Number(epoch), startOffset: BigInt(offset!) });
+      }
+    } catch (e) {
+      if (!(e instanceof CheckpointFormatError)) throw e;
+      this.epochs = [];
+      this.unreadable = true;
+    }
   }
 
   entries(): readonly EpochEntry[] {

@@ -73,7 +73,12 @@ export function loadLog(log: UnifiedLog, p: UnifiedLogParams): void {
   const firstBase = log.segments[0]!.baseOffset;
   log.setOffsets({ logStartOffset: checkpointStart > firstBase ? checkpointStart : firstBase });
 
-  const recoveryPoint = p.hadCleanShutdown ? undefined : (p.recoveryPoint ?? 0n);
+  let recoveryPoint = p.hadCleanShutdown ? undefined : (p.recoveryPoint ?? 0n);
+  if (log.leaderEpochCache.unreadable) {
+    // Epochs are re-derived from the batches: recover every segment.
+    p.logger.warn({ dir }, 'unreadable leader-epoch-checkpoint; rebuilding it from the log');
+    recoveryPoint = 0n;
+  }
   let recoverFrom = log.segments.length;
   if (recoveryPoint !== undefined) {
     recoverFrom = log.segmentIndexFor(recoveryPoint);

@@ -20,7 +20,7 @@ import { open as fsOpen, type FileHandle } from 'node:fs/promises';
 import { KafkaError, ErrorCode } from '../protocol/errors.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import { OffsetCheckpointFile, fsyncDirectory } from './checkpoint-file.js';
+import { CheckpointFormatError, OffsetCheckpointFile, fsyncDirectory } from './checkpoint-file.js';
 import { FileHandleCache } from './file-handle-cache.js';
 import { buildLogConfig, type ConfigOverrides, type LogConfig } from './log-config.js';
 import type { LogSegment } from './log-segment.js';
@@ -148,10 +148,22 @@ export class LogManager {
     for (const logDir of this.options.logDirs) {
       mkdirSync(logDir, { recursive: true });
       const cleanShutdown = existsSync(join(logDir, CLEAN_SHUTDOWN_FILE));
-      const recoveryPoints = new OffsetCheckpointFile(join(logDir, RECOVERY_POINT_CHECKPOINT_FILE)).read();
-      const logStarts = new OffsetCheckpointFile(join(logDir, LOG_START_OFFSET_CHECKPOINT_FILE)).read();
-      const hws = new OffsetCheckpointFile(join(logDir, REPLICATION_OFFSET_CHECKPOINT_FILE)).read();
-      const cleanerPoints = new OffsetCheckpointFile(join(logDir, CLEANER_OFFSET_CHECKPOINT_FILE)).read();
+      const read = (name: string): Map<string, bigint> | undefined => {
+        try {
+          return new OffsetCheckpointFile(join(logDir, name)).read();
+        } catch (e) {
+          if (!(e instanceof CheckpointFormatError)) throw e;
+          this.options.logger.warn({ logDir, err: e.message }, 'ignoring a malformed checkpoint file');
+          return undefined;
+        }
+      };
+      const recoveryPointsRead = read(RECOVERY_POINT_CHECKPOINT_FILE);
+      // Without trustworthy recovery points every log is recovered from its start.
+      const cleanShutdownTrusted = cleanShutdown && recoveryPointsRead !== undefined;
+      const recoveryPoints = recoveryPointsRead ?? new Map<string, bigint>();
+      const logStarts = read(LOG_START_OFFSET_CHECKPOINT_FILE) ?? new Map<string, bigint>();
+      const hws = read(REPLICATION_OFFSET_CHECKPOINT_FILE) ?? new Map<string, bigint>();
+      const cleanerPoints = read(CLEANER_OFFSET_CHECKPOINT_FILE) ?? new Map<string, bigint>();
       for (const name of readdirSync(logDir)) {
         const path = join(logDir, name);
         if (!statSync(path).isDirectory()) continue;
@@ -161,7 +173,7 @@ export class LogManager {
         }
         const tp = parseTopicPartitionDirName(name);
         if (tp === undefined) continue;
-        const log = this.openLog(tp, logDir, {}, { cleanShutdown, recoveryPoint: recoveryPoints.get(name), logStartOffset: logStarts.get(name) });
+        const log = this.openLog(tp, logDir, {}, { cleanShutdown: cleanShutdownTrusted, recoveryPoint: recoveryPoints.get(name), logStartOffset: logStarts.get(name) });
         const hw = hws.get(name);
         if (hw !== undefined) log.highWatermark = hw;
         log.cleanerCheckpoint = cleanerPoints.get(name) ?? log.logStartOffset;

@@ -174,3 +174,24 @@ test('the cleaner runs from the LogManager and its progress is checkpointed', as
     d.cleanup();
   }
 });
+
+test('malformed checkpoint or leader-epoch files are logged and recovered from, not fatal', async () => {
+  const { writeFileSync } = await import('node:fs');
+  const d = tempDir();
+  try {
+    const clock = new ManualClock(T0);
+    let m = await open(d.path, clock);
+    const log = m.getOrCreateLog({ topic: 'bad', partition: 0 });
+    for (let i = 0; i < 5; i++) log.append(makeBatch({ count: 2, timestampMs: T0 }), { leaderEpoch: 3, origin: 'client' });
+    await m.shutdown();
+    writeFileSync(join(d.path, 'recovery-point-offset-checkpoint'), '0\n7\ngarbage');
+    writeFileSync(join(d.path, 'bad-0', 'leader-epoch-checkpoint'), '0\n1\nx y\n');
+    m = await open(d.path, clock);
+    const again = m.getLog({ topic: 'bad', partition: 0 })!;
+    assert.equal(again.logEndOffset, 10n);
+    assert.deepEqual(again.endOffsetForEpoch(3), { leaderEpoch: 3, endOffset: 10n }, 'epochs rebuilt from the batches');
+    await m.shutdown();
+  } finally {
+    d.cleanup();
+  }
+});
