@@ -115,3 +115,27 @@ test('purge keeps the newest snapRetainCount snapshots and the logs they need', 
     dir.cleanup();
   }
 });
+
+test('dataLogDir apart from dataDir: logs in one, snapshots in the other, restart reads both', async () => {
+  const { startKeeper } = await import('../../src/keeper/index.js');
+  const { RawZk } = await import('./raw-client.js');
+  const J = await import('../../src/jute/generated/records.js');
+  const dir = tempDir('keeper-logdir-');
+  const cfg = { dataDir: join(dir.path, 'snaps'), dataLogDir: join(dir.path, 'logs'), clientPort: 0, clientPortAddress: '127.0.0.1' };
+  try {
+    let k = await startKeeper(cfg, { logger: log });
+    const a = await RawZk.open(k.port);
+    await a.handshake();
+    await a.request(1, OpCode.create, (w) => J.encodeCreateRequest(w, { path: '/sep', data: Buffer.from('x'), acl: [...OPEN_ACL_UNSAFE], flags: 0 }));
+    a.end();
+    await k.close();
+    assert.ok(readdirSync(join(dir.path, 'logs', 'version-2')).some((f) => f.startsWith('log.')));
+    assert.ok(readdirSync(join(dir.path, 'snaps', 'version-2')).some((f) => f.startsWith('snapshot.')));
+    assert.ok(!readdirSync(join(dir.path, 'snaps', 'version-2')).some((f) => f.startsWith('log.')));
+    k = await startKeeper(cfg, { logger: log });
+    assert.equal(k.server.tree.getNode('/sep')?.data?.toString(), 'x');
+    await k.close();
+  } finally {
+    dir.cleanup();
+  }
+});

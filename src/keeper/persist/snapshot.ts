@@ -14,7 +14,7 @@
  * present. A snapshot is valid when it ends with the 5 bytes of ustring "/"
  * (SnapStream.isValidSnapshot). Written to a temp name, fsynced, then renamed.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { PERSISTENCE_VERSION, SNAP_MAGIC } from '../../jute/constants.js';
 import * as J from '../../jute/generated/records.js';
@@ -108,6 +108,7 @@ export function isValidSnapshotFile(path: string): boolean {
 
 export function writeSnapshot(dataDir: string, zxid: bigint, tree: DataTree, sessions: ReadonlyMap<bigint, number>): string {
   const dir = versionDir(dataDir);
+  mkdirSync(dir, { recursive: true });
   const name = makeSnapshotName(zxid);
   const bytes = serializeSnapshot(tree, sessions);
   const tmp = join(dir, `.${name}.tmp`);
