@@ -20,7 +20,7 @@ import {
 import { resolveConsumerConfig, type ConsumerConfig, type ResolvedConsumerConfig } from './config.js';
 import { FetchSessionHandler, type FetchPartitionState } from './fetch-session.js';
 import { GroupMember } from './group-member.js';
-import { parseFetchedRecords, type ConsumerRecord } from './records.js';
+import { nextFetchOffsetOf, parseFetchedRecords, type ConsumerRecord } from './records.js';
 
 export type { ConsumerRecord } from './records.js';
 
@@ -45,6 +45,8 @@ interface PartitionState {
   /** The next offset to fetch (ahead of position by what is buffered). */
   fetchPosition: bigint | null;
   buffered: ConsumerRecord[];
+  /** Fetched bytes not decoded yet (decoded when poll() reaches them, after the next fetch is out). */
+  raw: { bytes: Buffer; fetchOffset: bigint; aborted: { producerId: bigint; firstOffset: bigint }[] | null }[];
   paused: boolean;
   /** Bumped by seek: a fetch answered for an older epoch is dropped. */
   seekEpoch: number;
@@ -114,7 +116,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     const k = tpKey(tp.topic, tp.partition);
     if (this.partitions.has(k)) return;
     this.partitions.set(k, {
-      topic: tp.topic, partition: tp.partition, position: null, fetchPosition: null, buffered: [], paused: false, seekEpoch: 0,
+      topic: tp.topic, partition: tp.partition, position: null, fetchPosition: null, buffered: [], raw: [], paused: false, seekEpoch: 0,
       inFlight: false, reset: null, highWatermark: -1n, leaderEpoch: -1,
     });
     this.needPositions = true;
@@ -132,6 +134,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     s.position = BigInt(offset);
     s.fetchPosition = s.position;
     s.buffered = [];
+    s.raw = [];
     s.reset = null;
     s.seekEpoch++;
   }
@@ -148,6 +151,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     s.position = null;
     s.fetchPosition = null;
     s.buffered = [];
+    s.raw = [];
     s.reset = to;
     s.seekEpoch++;
     this.needPositions = true;
@@ -288,8 +292,10 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     const out: ConsumerRecord[] = [];
     for (const s of this.partitions.values()) {
       if (s.paused) continue;
+      while (s.buffered.length === 0 && s.raw.length > 0) this.decodeRaw(s);
       if (s.buffered.length === 0) {
-        if (s.fetchPosition !== null && !s.inFlight) s.position = s.fetchPosition;
+        // Only control records or aborted data were fetched: the position still moves on.
+        if (s.fetchPosition !== null && !s.inFlight && s.raw.length === 0) s.position = s.fetchPosition;
         continue;
       }
       const room = this.config.maxPollRecords - out.length;
@@ -298,9 +304,18 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       s.buffered = s.buffered.length <= room ? [] : s.buffered.slice(room);
       for (const r of take) out.push(r);
       s.position = take[take.length - 1]!.offset + 1n;
-      if (s.buffered.length === 0 && s.fetchPosition !== null && s.fetchPosition > s.position) s.position = s.fetchPosition;
+      if (s.buffered.length === 0 && s.raw.length === 0 && s.fetchPosition !== null && s.fetchPosition > s.position) s.position = s.fetchPosition;
     }
     return out;
+  }
+
+  private decodeRaw(s: PartitionState): void {
+    const chunk = s.raw.shift()!;
+    const parsed = parseFetchedRecords(s.topic, s.partition, chunk.bytes, chunk.fetchOffset, this.config.isolationLevel === 'read_committed', chunk.aborted);
+    if (parsed.records.length > 0) {
+      s.buffered = parsed.records;
+      s.leaderEpoch = parsed.records[parsed.records.length - 1]!.leaderEpoch;
+    }
   }
 
   /** Positions for partitions without one: the committed offset, else auto.offset.reset. */
@@ -347,7 +362,8 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     const md = this.cluster.current;
     let refresh = false;
     for (const s of this.partitions.values()) {
-      if (s.paused || s.fetchPosition === null || s.inFlight || s.buffered.length >= this.config.maxPollRecords) continue;
+      // Prefetch: at most one undecoded response ahead of what poll() is handing out.
+      if (s.paused || s.fetchPosition === null || s.inFlight || s.raw.length > 1 || s.buffered.length >= this.config.maxPollRecords) continue;
       const leader = md.topics.get(s.topic)?.partitions[s.partition]?.leader ?? -1;
       if (leader < 0) {
         refresh = true;
@@ -358,7 +374,11 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     }
     if (refresh) void this.cluster.refreshMetadata().catch(() => undefined);
     for (const [leader, states] of byLeader) {
-      const p = this.fetchFrom(leader, states).finally(() => this.fetches.delete(leader));
+      const p = this.fetchFrom(leader, states).finally(() => {
+        this.fetches.delete(leader);
+        // The next fetch goes out before the application decodes this one.
+        if (!this.closed) this.sendFetches();
+      });
       this.fetches.set(leader, p);
     }
   }
@@ -435,12 +455,9 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
           continue;
         }
         s.highWatermark = p.highWatermark;
-        const parsed = parseFetchedRecords(topic, p.partitionIndex, p.records, entry.fetchOffset, this.config.isolationLevel === 'read_committed', p.abortedTransactions);
-        if (parsed.records.length > 0) {
-          s.buffered = s.buffered.length === 0 ? parsed.records : s.buffered.concat(parsed.records);
-          s.leaderEpoch = parsed.records[parsed.records.length - 1]!.leaderEpoch;
-        }
-        s.fetchPosition = parsed.nextFetchOffset;
+        const next = nextFetchOffsetOf(p.records, entry.fetchOffset);
+        if (next > entry.fetchOffset) s.raw.push({ bytes: p.records!, fetchOffset: entry.fetchOffset, aborted: p.abortedTransactions });
+        s.fetchPosition = next;
       }
     }
     if (refresh) {

@@ -11,7 +11,7 @@ import { decodeRecordBatch } from '../../protocol/records/batch.js';
 import { ControlRecordType, decodeControlRecordKey } from '../../protocol/records/control.js';
 import { nextOffsetOf, readBatchHeader } from '../../protocol/records/header.js';
 import type { RecordHeader } from '../../protocol/records/record.js';
-import { splitBatches } from '../../protocol/records/split.js';
+import { batchPositions, splitBatches } from '../../protocol/records/split.js';
 
 export interface ConsumerRecord {
   topic: string;
@@ -29,6 +29,21 @@ export interface ParsedFetch {
   records: ConsumerRecord[];
   /** The offset to fetch next (past the last whole batch, or unchanged). */
   nextFetchOffset: bigint;
+}
+
+/**
+ * The offset after the last whole batch ending past `fetchOffset` (headers only: cheap, so the
+ * next fetch can be sent before the records are decoded).
+ */
+export function nextFetchOffsetOf(bytes: Buffer | null, fetchOffset: bigint): bigint {
+  let next = fetchOffset;
+  if (bytes === null || bytes.length === 0) return next;
+  const it = batchPositions(bytes);
+  for (let r = it.next(); r.done !== true; r = it.next()) {
+    const n = nextOffsetOf(readBatchHeader(bytes, r.value[0]));
+    if (n > next) next = n;
+  }
+  return next;
 }
 
 export function parseFetchedRecords(
