@@ -248,6 +248,7 @@ async function consumePerf(o: ParsedOptions): Promise<number> {
       const records = await consumer.poll({ timeoutMs: 1000 });
       if (records.length > 0) lastRecordMs = performance.now();
       for (const r of records) {
+        if (count >= messages) break;
         count++;
         bytes += (r.value?.length ?? 0) + (r.key?.length ?? 0);
       }

@@ -44,13 +44,17 @@ export interface SendOptions {
   signal?: AbortSignal;
 }
 
+const RESOLVED: Promise<void> = Promise.resolve();
+
 function toBuffer(v: Buffer | string | null | undefined): Buffer | null {
   if (v === null || v === undefined) return null;
   return typeof v === 'string' ? Buffer.from(v) : v;
 }
 
+const NO_HEADERS: RecordHeader[] = [];
+
 function toHeaders(h: ProducerRecord['headers']): RecordHeader[] {
-  if (h === undefined) return [];
+  if (h === undefined) return NO_HEADERS;
   const entries = Array.isArray(h) ? h : Object.entries(h);
   return entries.map(([key, value]) => ({ key, value: toBuffer(value) }));
 }
@@ -104,9 +108,9 @@ export class Producer {
    * Appends a record and resolves once it is in the buffer (waiting for buffer.memory space up to
    * max.block.ms: the back-pressure point). The outcome goes to `callback`.
    */
-  async enqueue(record: ProducerRecord, callback?: DeliveryCallback, options: SendOptions = {}): Promise<void> {
-    if (this.closed) throw new ClientError('GREGOR_ERR_CLOSED', 'producer is closed');
-    if (this.fatal !== null) throw this.fatal;
+  enqueue(record: ProducerRecord, callback?: DeliveryCallback, options: SendOptions = {}): Promise<void> {
+    if (this.closed) return Promise.reject(new ClientError('GREGOR_ERR_CLOSED', 'producer is closed'));
+    if (this.fatal !== null) return Promise.reject(this.fatal);
     const input: RecordInput = {
       key: toBuffer(record.key),
       value: toBuffer(record.value),
@@ -115,13 +119,29 @@ export class Producer {
     };
     const bytes = estimateRecordBytes(input);
     if (bytes + 61 > this.config.maxRequestSize) {
-      throw new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, `record of ${bytes} bytes exceeds max.request.size ${this.config.maxRequestSize}`);
+      return Promise.reject(new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, `record of ${bytes} bytes exceeds max.request.size ${this.config.maxRequestSize}`));
     }
-    const wait = this.pool.reserve(bytes, this.config.maxBlockMs, options.signal);
-    if (wait !== null) {
+    let wait: Promise<void> | null;
+    try {
+      wait = this.pool.reserve(bytes, this.config.maxBlockMs, options.signal);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    // Fast path (buffer space and metadata at hand): append now, no extra ticks per record.
+    if (wait === null) {
+      const partition = this.cachedPartition(record, input.key);
+      if (partition !== null) {
+        this.append(record.topic, partition, input, bytes, callback);
+        return RESOLVED;
+      }
+    } else {
       this.scheduleDrain(); // a waiting appender makes every batch ready (Java: "exhausted")
-      await wait;
     }
+    return this.enqueueSlow(record, input, bytes, wait, callback, options);
+  }
+
+  private async enqueueSlow(record: ProducerRecord, input: RecordInput, bytes: number, wait: Promise<void> | null, callback: DeliveryCallback | undefined, options: SendOptions): Promise<void> {
+    if (wait !== null) await wait;
     let partition: number;
     try {
       partition = await this.choosePartition(record, input.key, options.signal);
@@ -130,6 +150,17 @@ export class Producer {
       throw err;
     }
     this.append(record.topic, partition, input, bytes, callback);
+  }
+
+  /** The partition from cached metadata, or null when the topic is not cached yet (or the partition is invalid). */
+  private cachedPartition(record: ProducerRecord, key: Buffer | null): number | null {
+    const topic = this.cluster.current.topics.get(record.topic);
+    if (topic === undefined || topic.errorCode !== 0 || topic.partitions.length === 0) return null;
+    const n = topic.partitions.length;
+    if (record.partition !== undefined) {
+      return Number.isInteger(record.partition) && record.partition >= 0 && record.partition < n ? record.partition : null;
+    }
+    return this.partitioner.partition(record.topic, key, n);
   }
 
   private async choosePartition(record: ProducerRecord, key: Buffer | null, signal?: AbortSignal): Promise<number> {
