@@ -353,3 +353,64 @@ test('persistent and recursive watches, removeWatches/checkWatches and setWatche
     dir.cleanup();
   }
 });
+
+/** Odd and malformed requests: each gets ZooKeeper's code, zxid use and connection fate. */
+async function oddRequests(port: number): Promise<unknown[]> {
+  const cases: Array<[string, number, (w: Writer) => void]> = [
+    ['CONTAINER mode sent as create', OpCode.create, (w) => J.encodeCreateRequest(w, { path: '/c4', data: null, acl: OPEN, flags: 4 })],
+    ['unknown create mode', OpCode.create, (w) => J.encodeCreateRequest(w, { path: '/c99', data: null, acl: OPEN, flags: 99 })],
+    ['createTTL without extended types', OpCode.createTTL, (w) => J.encodeCreateTTLRequest(w, { path: '/t', data: null, acl: OPEN, flags: 5, ttl: 100n })],
+    ['TTL mode sent as create', OpCode.create, (w) => J.encodeCreateRequest(w, { path: '/c5', data: null, acl: OPEN, flags: 5 })],
+    ['createContainer with PERSISTENT', OpCode.createContainer, (w) => J.encodeCreateRequest(w, { path: '/cc0', data: null, acl: OPEN, flags: 0 })],
+    ['getData of a relative path', OpCode.getData, (w) => J.encodeGetDataRequest(w, { path: 'bad', watch: false })],
+    ['exists //x', OpCode.exists, (w) => J.encodeExistsRequest(w, { path: '//x', watch: false })],
+    ['delete /zookeeper', OpCode.delete, (w) => J.encodeDeleteRequest(w, { path: '/zookeeper', version: -1 })],
+    ['delete /', OpCode.delete, (w) => J.encodeDeleteRequest(w, { path: '/', version: -1 })],
+    ['create under /zookeeper', OpCode.create, (w) => J.encodeCreateRequest(w, { path: '/zookeeper/x', data: null, acl: OPEN, flags: 0 })],
+    ['setData /zookeeper/config', OpCode.setData, (w) => J.encodeSetDataRequest(w, { path: '/zookeeper/config', data: null, version: -1 })],
+    ['empty ACL', OpCode.create, (w) => J.encodeCreateRequest(w, { path: '/noacl', data: null, acl: [], flags: 0 })],
+    ['addWatch with an unknown mode', OpCode.addWatch, (w) => J.encodeAddWatchRequest(w, { path: '/', mode: 7 })],
+    ['sync of a bad path', OpCode.sync, (w) => J.encodeSyncRequest(w, { path: 'nope' })],
+    ['create body that does not decode', OpCode.create, (w) => w.int32(1000)],
+    ['getData body that does not decode', OpCode.getData, (w) => w.int32(1000)],
+    ['deleteContainer from a client', OpCode.deleteContainer, (w) => w.utf8('/c4')],
+    ['sasl without a SASL server', OpCode.sasl, (w) => J.encodeGetSASLRequest(w, { token: Buffer.from('x') })],
+    ['unknown op code', 77, () => undefined],
+  ];
+  const out: unknown[] = [];
+  let xid = 1;
+  let a = await RawZk.open(port);
+  await a.handshake();
+  for (const [name, type, body] of cases) {
+    if (a.closed) {
+      a = await RawZk.open(port);
+      await a.handshake();
+    }
+    const r = await a.request(xid++, type, body);
+    await new Promise((res) => setTimeout(res, 50));
+    out.push([name, r.err, String(r.zxid), r.body.remaining, a.closed ? 'closed' : 'open']);
+  }
+  a.end();
+  return out;
+}
+
+test('odd and malformed requests get the same answers as from ZooKeeper 3.8', { skip: zk.skip }, async () => {
+  process.env.GREGOR_LOG_LEVEL ??= 'silent';
+  const dir = tempDir('keeper-diffodd-');
+  const real = await startReal(join(dir.path, 'real'));
+  let want: unknown[];
+  try {
+    want = await oddRequests(real.port);
+  } finally {
+    const gone = new Promise((r) => real.child.once('exit', r));
+    real.child.kill('SIGTERM');
+    await gone;
+  }
+  const keeper = await startKeeper({ dataDir: join(dir.path, 'keeper'), clientPort: 0, clientPortAddress: '127.0.0.1' });
+  try {
+    assert.deepEqual(await oddRequests(keeper.port), want);
+  } finally {
+    await keeper.close();
+    dir.cleanup();
+  }
+});

@@ -60,8 +60,10 @@ export interface ZooKeeperClientOptions {
   readOnly?: boolean;
   /** Try servers in the given order instead of shuffling them (tests). */
   shuffleServers?: boolean;
-  /** Requests that may wait for a connection at most. Default 100 000. */
+  /** Requests that may wait (for a connection, or for room in flight) at most. Default 100 000. */
   maxQueuedRequests?: number;
+  /** Requests sent and not yet answered at most; more wait in the queue. Default 10 000. */
+  maxInFlightRequests?: number;
 }
 
 export type SessionState = 'Connecting' | 'SyncConnected' | 'Disconnected' | 'Expired' | 'AuthFailed' | 'Closed';
@@ -112,6 +114,7 @@ export class ClientCnxn extends EventEmitter {
   private readonly maxBufferBytes: number;
   private readonly readOnly: boolean;
   private readonly maxQueuedRequests: number;
+  private readonly maxInFlightRequests: number;
 
   private stateValue: SessionState = 'Connecting';
   private started = false;
@@ -120,7 +123,9 @@ export class ClientCnxn extends EventEmitter {
   private handshakeDone = false;
   private decoder: FrameDecoder | null = null;
   private pending = new PendingRequests<InFlight>();
+  /** Requests not sent yet, oldest first from `queuedHead`. */
   private queued: Queued[] = [];
+  private queuedHead = 0;
   private readonly authInfo: Array<{ scheme: string; auth: Buffer }> = [];
   private authWaiters: Array<{ resolve(): void; reject(err: Error): void }> = [];
   private readonly watches = new WatchRegistry();
@@ -151,6 +156,7 @@ export class ClientCnxn extends EventEmitter {
     this.maxBufferBytes = options.maxBufferBytes ?? DEFAULT_JUTE_MAX_BUFFER_BYTES;
     this.readOnly = options.readOnly ?? false;
     this.maxQueuedRequests = options.maxQueuedRequests ?? 100_000;
+    this.maxInFlightRequests = options.maxInFlightRequests ?? 10_000;
     if (options.sessionId !== undefined) {
       this.sessionId = options.sessionId;
       this.sessionPassword = options.sessionPassword ?? Buffer.alloc(16);
@@ -197,11 +203,11 @@ export class ClientCnxn extends EventEmitter {
         this.started = true;
         this.openNext();
       }
-      if (this.stateValue === 'SyncConnected' && this.queued.length === 0) {
+      if (this.stateValue === 'SyncConnected' && this.queuedCount() === 0 && this.pending.size < this.maxInFlightRequests) {
         this.send(entry);
         return;
       }
-      if (this.queued.length >= this.maxQueuedRequests) {
+      if (this.queuedCount() >= this.maxQueuedRequests) {
         reject(new KeeperError(ZkErrorCode.CONNECTIONLOSS, spec.path));
         return;
       }
@@ -341,9 +347,28 @@ export class ClientCnxn extends EventEmitter {
   private primeConnection(): void {
     for (const a of this.authInfo) this.writeFrame(this.authPacket(a.scheme, a.auth));
     for (const packet of this.setWatchesPackets()) this.writeFrame(packet);
-    const queued = this.queued;
-    this.queued = [];
-    for (const q of queued) this.send(q);
+    this.sendQueued();
+  }
+
+  private queuedCount(): number {
+    return this.queued.length - this.queuedHead;
+  }
+
+  /** Sends waiting requests, oldest first, while connected and there is room in flight. */
+  private sendQueued(): void {
+    while (this.stateValue === 'SyncConnected' && this.queuedHead < this.queued.length && this.pending.size < this.maxInFlightRequests) {
+      const q = this.queued[this.queuedHead]!;
+      this.queued[this.queuedHead] = undefined as unknown as Queued;
+      this.queuedHead++;
+      this.send(q);
+    }
+    if (this.queuedHead === this.queued.length) {
+      this.queued = [];
+      this.queuedHead = 0;
+    } else if (this.queuedHead > 1024 && this.queuedHead * 2 > this.queued.length) {
+      this.queued = this.queued.slice(this.queuedHead);
+      this.queuedHead = 0;
+    }
   }
 
   private authPacket(scheme: string, auth: Buffer): Buffer {
@@ -470,8 +495,9 @@ export class ClientCnxn extends EventEmitter {
     this.socket = null;
     socket?.destroy();
     this.failInFlight(code);
-    const queued = this.queued;
+    const queued = this.queued.slice(this.queuedHead);
     this.queued = [];
+    this.queuedHead = 0;
     for (const q of queued) q.reject(new KeeperError(code, q.spec.path));
     this.emitState(state, this.watches.clearAll());
     const first = this.firstConnect;
@@ -527,6 +553,7 @@ export class ClientCnxn extends EventEmitter {
     if (header.xid === Xid.setWatches) return;
     if (header.zxid > 0n) this.lastZxidSeen = header.zxid;
     const done = this.pending.complete(header.xid);
+    if (this.queuedHead < this.queued.length) queueMicrotask(() => this.sendQueued());
     const { spec, resolve, reject } = done.value;
     const err = header.err;
     if (spec.watch !== undefined && (err === 0 || (spec.watchOnError ?? []).includes(err))) {

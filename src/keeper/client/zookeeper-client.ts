@@ -156,8 +156,11 @@ export class ZooKeeperClient extends ClientCnxn {
     });
   }
 
-  /** Child names (unsorted, as the server returns them). */
-  async getChildren(path: string, options: WatchOptions = {}): Promise<string[]> {
+  /** Child names (unsorted, as the server returns them); with `stat: true`, getChildren2's names and Stat. */
+  getChildren(path: string, options: WatchOptions & { stat: true }): Promise<{ children: string[]; stat: Stat }>;
+  getChildren(path: string, options?: WatchOptions & { stat?: false }): Promise<string[]>;
+  async getChildren(path: string, options: WatchOptions & { stat?: boolean } = {}): Promise<string[] | { children: string[]; stat: Stat }> {
+    if (options.stat === true) return this.getChildren2(path, options);
     this.checkPath(path);
     const watch = this.registration('child', path, options.watch);
     return this.request({

@@ -11,7 +11,6 @@ import type { Id } from '../../jute/generated/records.js';
 import { Writer } from '../../util/bytes.js';
 import { aclAllows, checkACL } from './acl.js';
 import { DataTree, type ProcessTxnResult } from './data-tree.js';
-import { pathProblem } from './path-utils.js';
 import type { MultiOp, RequestBody } from './requests.js';
 import type { Txn } from './txn.js';
 import { WatchMode, type WatcherId } from './watch-manager.js';
@@ -41,10 +40,6 @@ export function encodeReply(xid: number, zxid: bigint, err: number, body: BodyWr
   J.encodeReplyHeader(w, { xid, zxid, err });
   if (body !== null && err === 0) body(w);
   return Buffer.from(w.finish());
-}
-
-function validate(path: string): void {
-  if (pathProblem(path) !== null) throw new KeeperError(ZkErrorCode.BADARGUMENTS, path);
 }
 
 function node(tree: DataTree, path: string) {
@@ -186,13 +181,11 @@ function readRequest(tree: DataTree, req: FinalRequest, clientIp: string): BodyW
   const b = req.body;
   switch (b.type) {
     case OpCode.exists: {
-      validate(b.record.path);
       if (b.record.watch) tree.addDataWatch(b.record.path, req.watcher);
       const stat = tree.copyStat(node(tree, b.record.path));
       return (w) => J.encodeExistsResponse(w, { stat });
     }
     case OpCode.getData: {
-      validate(b.record.path);
       const n = node(tree, b.record.path);
       checkACL(tree.aclOf(n), req.authInfo, Perms.READ, b.record.path);
       if (b.record.watch) tree.addDataWatch(b.record.path, req.watcher);
@@ -201,7 +194,6 @@ function readRequest(tree: DataTree, req: FinalRequest, clientIp: string): BodyW
     }
     case OpCode.getChildren:
     case OpCode.getChildren2: {
-      validate(b.record.path);
       const n = node(tree, b.record.path);
       checkACL(tree.aclOf(n), req.authInfo, Perms.READ, b.record.path);
       if (b.record.watch) tree.addChildWatch(b.record.path, req.watcher);
@@ -211,7 +203,6 @@ function readRequest(tree: DataTree, req: FinalRequest, clientIp: string): BodyW
       return (w) => J.encodeGetChildren2Response(w, { children, stat });
     }
     case OpCode.getACL: {
-      validate(b.record.path);
       const n = node(tree, b.record.path);
       const acl = tree.aclOf(n);
       checkACL(acl, req.authInfo, Perms.READ | Perms.ADMIN, b.record.path);
@@ -222,7 +213,6 @@ function readRequest(tree: DataTree, req: FinalRequest, clientIp: string): BodyW
       return (w) => J.encodeGetACLResponse(w, resp);
     }
     case OpCode.getAllChildrenNumber: {
-      validate(b.record.path);
       const n = node(tree, b.record.path);
       checkACL(tree.aclOf(n), req.authInfo, Perms.READ, b.record.path);
       const totalNumber = tree.getAllChildrenNumber(b.record.path);
@@ -247,9 +237,8 @@ function readRequest(tree: DataTree, req: FinalRequest, clientIp: string): BodyW
       setWatches(tree, req, b.record);
       return null;
     case OpCode.addWatch:
-      validate(b.record.path);
       if (b.record.mode !== AddWatchMode.persistent && b.record.mode !== AddWatchMode.persistentRecursive) {
-        throw new KeeperError(ZkErrorCode.BADARGUMENTS, b.record.path);
+        throw new KeeperError(ZkErrorCode.MARSHALLINGERROR, b.record.path, { detail: `unknown AddWatchMode ${b.record.mode}` });
       }
       tree.addPersistentWatch(b.record.path, req.watcher, b.record.mode === AddWatchMode.persistentRecursive);
       // ZooKeeper answers addWatch with an ErrorResponse(0) body; the Java client reads it and drops the connection without it.
@@ -279,8 +268,8 @@ function readRequest(tree: DataTree, req: FinalRequest, clientIp: string): BodyW
 export function finalRequest(tree: DataTree, req: FinalRequest, clientIp: string): Reply {
   if (req.txn !== null) {
     const rc = tree.processTxn(req.txn.hdr, req.txn.body);
-    const err = req.type === OpCode.multi ? 0 : rc.err;
-    return { err, zxid: req.txn.hdr.zxid, bytes: encodeReply(req.xid, req.txn.hdr.zxid, err, txnResponse(rc, req.type)) };
+    const err = req.type === OpCode.multi && req.txn.hdr.type === OpCode.multi ? 0 : rc.err;
+    return { err, zxid: req.txn.hdr.zxid, bytes: encodeReply(req.xid, req.txn.hdr.zxid, err, err === 0 ? txnResponse(rc, req.type) : null) };
   }
   const zxid = tree.lastProcessedZxid;
   try {

@@ -43,6 +43,9 @@ export interface PrepOptions {
 }
 
 /** Java's String.format("%010d", n): zero-padded to 10 characters, sign included. */
+/** DataTree.isSpecialPath: nodes the server owns; deleting them is BADARGUMENTS. */
+const SPECIAL_PATHS: ReadonlySet<string> = new Set(['/', '/zookeeper', '/zookeeper/quota', '/zookeeper/config']);
+
 export function formatSequence(n: number): string {
   return n < 0 ? `-${String(-n).padStart(9, '0')}` : String(n).padStart(10, '0');
 }
@@ -70,12 +73,24 @@ export class PrepRequestProcessor {
     const hdr: J.TxnHeader = { clientId: req.sessionId, cxid: req.cxid, zxid, time: BigInt(req.timeMs), type: req.type };
     try {
       const body = req.body.type === OpCode.multi ? this.prepMulti(req, zxid, req.body.ops) : this.prepOne(req, zxid, req.body);
+      // A create's txn type follows its mode (a CONTAINER create sent as op create is logged
+      // as createContainer), so the log decodes by header type as ZooKeeper's readers do.
+      hdr.type = body.type;
       return { hdr, body };
     } catch (e) {
       if (!(e instanceof KeeperError)) throw e;
       hdr.type = OpCode.error;
       return { hdr, body: { type: OpCode.error, record: { err: e.errorCode } } };
     }
+  }
+
+  /** A write whose body did not decode: ZooKeeper still logs it, as an ErrorTxn. */
+  prepareFailure(req: { sessionId: bigint; cxid: number; timeMs: number }, err: number): Txn {
+    const zxid = ++this.zxid;
+    return {
+      hdr: { clientId: req.sessionId, cxid: req.cxid, zxid, time: BigInt(req.timeMs), type: OpCode.error },
+      body: { type: OpCode.error, record: { err } },
+    };
   }
 
   /** The final stage applied `zxid`: change records up to it now live in the tree. */
@@ -172,9 +187,6 @@ export class PrepRequestProcessor {
     if (isTTL && !this.options.extendedTypesEnabled) throw new KeeperError(ZkErrorCode.UNIMPLEMENTED, r.path);
     if (isTTL !== (type === OpCode.createTTL)) throw new KeeperError(ZkErrorCode.BADARGUMENTS, r.path, { detail: 'TTL mode needs createTTL' });
     if (isTTL && (ttl <= 0n || ttl > MAX_TTL_MS)) throw new KeeperError(ZkErrorCode.BADARGUMENTS, r.path, { detail: `invalid ttl ${ttl}` });
-    if (isContainer !== (type === OpCode.createContainer)) {
-      throw new KeeperError(ZkErrorCode.BADARGUMENTS, r.path, { detail: 'CONTAINER mode needs createContainer' });
-    }
     if (r.path.lastIndexOf('/') < 0 || r.path.includes('\0')) throw new KeeperError(ZkErrorCode.BADARGUMENTS, r.path);
     const listACL = fixupACL(r.path, req.authInfo, r.acl);
     const parentPath = parentOf(r.path);
@@ -205,7 +217,7 @@ export class PrepRequestProcessor {
 
   private prepDelete(req: PrepRequest, zxid: bigint, path: string, version: number): TxnBody {
     PrepRequestProcessor.validate(path);
-    if (path === '/') throw new KeeperError(ZkErrorCode.BADARGUMENTS, path);
+    if (SPECIAL_PATHS.has(path)) throw new KeeperError(ZkErrorCode.BADARGUMENTS, path);
     const parentPath = parentOf(path);
     const parent = this.record(parentPath);
     const node = this.record(path);

@@ -264,21 +264,30 @@ export class ZooKeeperServer {
       return;
     }
     if (h.type === OpCode.sasl) {
-      cnxn.send(encodeReply(h.xid, 0n, ZkErrorCode.AUTHFAILED, null));
+      // No SASL server is configured: ZooKeeper then answers OK with an empty token.
+      cnxn.send(encodeReply(h.xid, 0n, 0, (w) => J.encodeSetSASLResponse(w, { token: null })));
       return;
     }
     let body: RequestBody | null;
     try {
-      body = decodeRequestBody(h.type, r);
+      // deleteContainer is the container manager's own request; ZooKeeper reads its path from
+      // the whole request buffer, so one sent by a client fails path validation (BADARGUMENTS).
+      body = h.type === OpCode.deleteContainer ? { type: OpCode.deleteContainer, path: frame.toString('latin1') } : decodeRequestBody(h.type, r);
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
       this.log.warn({ cnxn: cnxn.id, type: h.type, err: e.message }, 'failed to decode request: MARSHALLINGERROR');
-      cnxn.send(encodeReply(h.xid, this.tree.lastProcessedZxid, ZkErrorCode.MARSHALLINGERROR, null));
+      if (isWriteOp(h.type)) {
+        // As ZooKeeper: a write that cannot be read still takes a zxid, as a logged ErrorTxn.
+        const txn = this.prep.prepareFailure({ sessionId: cnxn.sessionId, cxid: h.xid, timeMs: this.clock.nowMs() }, ZkErrorCode.MARSHALLINGERROR);
+        this.submit({ cnxn, sessionId: cnxn.sessionId, xid: h.xid, type: h.type, body: { type: OpCode.ping }, txn, receivedMs: now });
+      } else {
+        cnxn.send(encodeReply(h.xid, this.tree.lastProcessedZxid, ZkErrorCode.MARSHALLINGERROR, null));
+      }
       return;
     }
     if (body === null) {
       this.log.warn({ cnxn: cnxn.id, type: h.type }, 'unknown request type: UNIMPLEMENTED, closing connection');
-      cnxn.send(encodeReply(h.xid, this.tree.lastProcessedZxid, ZkErrorCode.UNIMPLEMENTED, null));
+      cnxn.send(encodeReply(h.xid, -1n, ZkErrorCode.UNIMPLEMENTED, null));
       cnxn.close();
       return;
     }
@@ -302,7 +311,7 @@ export class ZooKeeperServer {
 
   /** Entry to the pipeline: prep now (in arrival order), persist and apply in the next flush. */
   private submit(req: QueuedRequest): void {
-    if (isWriteOp(req.type)) {
+    if (req.txn === null && isWriteOp(req.type)) {
       req.txn = this.prep.prepare({
         sessionId: req.sessionId, cxid: req.xid, type: req.type, body: req.body,
         authInfo: req.cnxn?.authInfo ?? [{ scheme: 'super', id: '' }], timeMs: this.clock.nowMs(),

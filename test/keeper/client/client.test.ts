@@ -90,6 +90,13 @@ function suite(target: ServerTarget): void {
         const c2 = await zk.getChildren2('/crud');
         assert.equal(c2.stat.numChildren, 4);
         assert.equal(await zk.getAllChildrenNumber('/crud'), 4);
+        assert.equal((await zk.getChildren('/crud', { stat: true })).stat.numChildren, 4);
+        // More requests than may be in flight: the rest wait, and all answer in order.
+        const narrow = new ZooKeeperClient(server.connectString, { maxInFlightRequests: 2 });
+        clients.push(narrow);
+        await narrow.connect();
+        const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => narrow.exists(i % 2 === 0 ? '/crud' : '/crud/none')));
+        assert.deepEqual(answers.map((a) => a !== null), Array.from({ length: 50 }, (_, i) => i % 2 === 0));
         assert.equal(await zk.sync('/crud'), '/crud');
         await assert.rejects(zk.getData('no-slash'), (e: unknown) => e instanceof KeeperError && e.errorCode === ZkErrorCode.BADARGUMENTS);
         await zk.deleteAll('/crud');
