@@ -108,7 +108,8 @@ export interface CoordinatorEndpoint {
 
 export class GroupCoordinator {
   private readonly slots = new Map<number, ShardSlot>();
-  private readonly waiting = new Map<number, (response: object) => void>();
+  /** Requests waiting for their reply: the resolver, and how to answer if the coordinator stops first. */
+  private readonly waiting = new Map<number, { resolve: (response: object) => void; errorReply: (errorCode: number) => object }>();
   private requestSeq = 0;
   private unsubscribe: Unsubscribe | null = null;
   private creatingTopic: Promise<void> | null = null;
@@ -125,7 +126,7 @@ export class GroupCoordinator {
     this.stopped = true;
     this.unsubscribe?.();
     for (const slot of [...this.slots.values()]) this.unloadSlot(slot);
-    for (const resolve of this.waiting.values()) resolve({ errorCode: ErrorCode.NOT_COORDINATOR });
+    for (const w of this.waiting.values()) w.resolve(w.errorReply(ErrorCode.NOT_COORDINATOR));
     this.waiting.clear();
   }
 
@@ -195,7 +196,7 @@ export class GroupCoordinator {
     if (this.stopped || slot === undefined) return Promise.resolve(errorReply(ErrorCode.NOT_COORDINATOR));
     if (slot.loading) return Promise.resolve(errorReply(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS));
     const requestId = ++this.requestSeq;
-    const promise = new Promise<R>((resolve) => this.waiting.set(requestId, resolve as (r: object) => void));
+    const promise = new Promise<R>((resolve) => this.waiting.set(requestId, { resolve: resolve as (r: object) => void, errorReply }));
     this.process(slot, op(slot.shard, requestId, this.o.clock.nowMs()));
     return promise;
   }
@@ -279,14 +280,18 @@ export class GroupCoordinator {
   // ------------------------------------------------------------------ carrying out outputs
 
   private process(slot: ShardSlot, out: ShardOutput): void {
-    for (const r of out.replies) {
-      const resolve = this.waiting.get(r.requestId);
-      if (resolve === undefined) continue;
-      this.waiting.delete(r.requestId);
-      resolve(r.response);
-    }
+    this.release(out.replies);
     for (const a of out.appends) this.appendToLog(slot, a);
     this.armTimer(slot);
+  }
+
+  private release(replies: readonly { requestId: number; response: object }[]): void {
+    for (const r of replies) {
+      const w = this.waiting.get(r.requestId);
+      if (w === undefined) continue;
+      this.waiting.delete(r.requestId);
+      w.resolve(r.response);
+    }
   }
 
   private appendToLog(slot: ShardSlot, append: Append): void {
@@ -353,12 +358,7 @@ export class GroupCoordinator {
     if (this.slots.get(slot.partition) === slot) this.slots.delete(slot.partition);
     if (slot.timer !== null) clearTimeout(slot.timer);
     slot.timer = null;
-    const out = slot.shard.unload();
-    for (const r of out.replies) {
-      const resolve = this.waiting.get(r.requestId);
-      this.waiting.delete(r.requestId);
-      resolve?.(r.response);
-    }
+    this.release(slot.shard.unload().replies);
     this.o.logger.info({ partition: slot.partition }, 'unloaded group coordinator partition');
   }
 
