@@ -89,6 +89,7 @@ class Simulation {
   private readonly ackedCommits = new Map<number, bigint>();
   private commitSeq = 0n;
   ackedCommitCount = 0;
+  private readonly staleSinceMs = new Map<Client, number>();
   private readonly instanceAssignment = new Map<number, Map<string, number[]>>();
   private readonly instanceOf = new Map<string, string>();
 
@@ -334,6 +335,14 @@ class Simulation {
           owners.set(p, c.name);
         }
       }
+    }
+    // A member of an older generation learns it must rejoin within a few heartbeats (or its
+    // session ends): it must not keep consuming a stale assignment.
+    for (const c of this.clients) {
+      const stale = c.alive && c.phase === 'stable' && c.generationId < generation;
+      if (!stale) this.staleSinceMs.delete(c);
+      else if (!this.staleSinceMs.has(c)) this.staleSinceMs.set(c, this.nowMs);
+      else assert.ok(this.nowMs - this.staleSinceMs.get(c)! <= SESSION_MS + 3 * HEARTBEAT_MS, `seed ${this.seed}: ${c.name} kept generation ${c.generationId} while the group is at ${generation}`);
     }
     for (const [partition, offset] of this.ackedCommits) {
       const got = this.shard.fetchOffsets(GROUP, [{ name: TOPIC, partitionIndexes: [partition] }], false)[0]!.partitions[0]!.committedOffset;
