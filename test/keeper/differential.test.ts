@@ -243,6 +243,27 @@ async function scenario(port: number): Promise<unknown[]> {
   await rec('a', a, OpCode.getChildren2, (w) => J.encodeGetChildren2Request(w, { path: '/s', watch: false }), (r) => { const x = J.decodeGetChildren2Response(r); x.children.sort(); return x; });
   await rec('a', a, OpCode.create2, create('/s/later', 0), J.decodeCreate2Response);
   await rec('a', a, OpCode.getAllChildrenNumber, (w) => J.encodeGetAllChildrenNumberRequest(w, { path: '/' }), J.decodeGetAllChildrenNumberResponse);
+  await rec('a', a, OpCode.multiRead, (w) => {
+    J.encodeMultiHeader(w, { type: OpCode.getData, done: false, err: -1 });
+    J.encodeGetDataRequest(w, { path: '/s/p', watch: true });
+    J.encodeMultiHeader(w, { type: OpCode.getChildren, done: false, err: -1 });
+    J.encodeGetChildrenRequest(w, { path: '/s', watch: false });
+    J.encodeMultiHeader(w, { type: OpCode.getData, done: false, err: -1 });
+    J.encodeGetDataRequest(w, { path: '/s/missing', watch: false });
+    J.encodeMultiHeader(w, { type: OpCode.getChildren, done: false, err: -1 });
+    J.encodeGetChildrenRequest(w, { path: '/s/secret', watch: false });
+    J.encodeMultiHeader(w, { type: -1, done: true, err: -1 });
+  }, (r) => {
+    const results: unknown[] = [];
+    while (true) {
+      const h = J.decodeMultiHeader(r);
+      if (h.done) return [h, results];
+      if (h.type === OpCode.getData) results.push([h, J.decodeGetDataResponse(r)]);
+      else if (h.type === OpCode.getChildren) results.push([h, J.decodeGetChildrenResponse(r).children.sort()]);
+      else results.push([h, J.decodeErrorResponse(r)]);
+    }
+  });
+  await rec('c', c, OpCode.setData, (w) => J.encodeSetDataRequest(w, { path: '/s/p', data: Buffer.from('fires the multiRead watch'), version: -1 }), J.decodeSetDataResponse);
   const frames = (cl: RawZk) => cl.frames.map((f) => (f.xid === -1 ? ['event', String(f.zxid), J.decodeWatcherEvent(f.body)] : ['reply', f.xid, f.err]));
   out.push(['a frames', frames(a)], ['c frames', frames(c)]);
   a.end();

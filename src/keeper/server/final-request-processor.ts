@@ -84,6 +84,7 @@ function encodeMultiResults(w: Writer, results: readonly ProcessTxnResult[]): vo
   J.encodeMultiHeader(w, { type: -1, done: true, err: -1 });
 }
 
+/** multiRead: each op answers on its own (no rollback); like ZooKeeper, the ops' watch flags are ignored. */
 function multiRead(tree: DataTree, req: FinalRequest, ops: readonly MultiOp[]): BodyWriter {
   const parts: Array<(w: Writer) => void> = [];
   for (const op of ops) {
@@ -91,7 +92,6 @@ function multiRead(tree: DataTree, req: FinalRequest, ops: readonly MultiOp[]): 
       if (op.type === OpCode.getData) {
         const n = node(tree, op.record.path);
         checkACL(tree.aclOf(n), req.authInfo, Perms.READ, op.record.path);
-        if (op.record.watch) tree.addDataWatch(op.record.path, req.watcher);
         const resp = { data: n.data, stat: tree.copyStat(n) };
         parts.push((w) => {
           J.encodeMultiHeader(w, { type: OpCode.getData, done: false, err: 0 });
@@ -100,7 +100,6 @@ function multiRead(tree: DataTree, req: FinalRequest, ops: readonly MultiOp[]): 
       } else if (op.type === OpCode.getChildren) {
         const n = node(tree, op.record.path);
         checkACL(tree.aclOf(n), req.authInfo, Perms.READ, op.record.path);
-        if (op.record.watch) tree.addChildWatch(op.record.path, req.watcher);
         const children = [...n.children];
         parts.push((w) => {
           J.encodeMultiHeader(w, { type: OpCode.getChildren, done: false, err: 0 });

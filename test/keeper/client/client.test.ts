@@ -212,6 +212,11 @@ function suite(target: ServerTarget): void {
           const events: WatchedEvent[] = [];
           await zk.getData('/rc', { watch: (e) => events.push(e) });
           await zk.getChildren('/rc', { watch: (e) => events.push(e) });
+          // (on another path: a server keeps one watch per connection and path, so a recursive
+          // watch on /rc would take over the child watch there, in ZooKeeper as in the keeper)
+          await zk.create('/rcp');
+          const persistent: WatchedEvent[] = [];
+          await zk.addWatch('/rcp', 'persistentRecursive', (e) => persistent.push(e));
 
           proxy.pause();
           proxy.cut();
@@ -219,6 +224,7 @@ function suite(target: ServerTarget): void {
           const waiting = zk.getData('/rc'); // made while disconnected: waits for the reconnect
           // Changed while this client is away: setWatches with the last zxid seen makes the server tell it.
           await other.setData('/rc', 'changed-while-away');
+          await other.setData('/rcp', 'changed-while-away');
           proxy.resume();
           await until('SyncConnected again', () => states.lastIndexOf('SyncConnected') > states.indexOf('Disconnected'));
           assert.equal(zk.sessionId, sessionId);
@@ -227,12 +233,18 @@ function suite(target: ServerTarget): void {
           assert.ok((await other.exists('/rc/eph')) !== null, 'the ephemeral node survived the reconnect');
           await other.create('/rc/new');
           await until('child watch still registered', () => events.some((e) => e.type === 'NodeChildrenChanged'));
+          // The persistent watch came back with setWatches2: it saw the missed change and the new node.
+          await until('missed change seen by the persistent watch', () => persistent.some((e) => e.type === 'NodeDataChanged' && e.path === '/rcp'));
+          await other.create('/rcp/new');
+          await until('persistent watch re-registered', () => persistent.some((e) => e.type === 'NodeCreated' && e.path === '/rcp/new'));
+          assert.ok(persistent.some((e) => e.type === 'None' && e.state === 'Disconnected'), 'watchers hear Disconnected');
           // Requests queued while reconnecting are sent once connected.
           proxy.cut();
           const queued = zk.getData('/rc');
           assert.equal((await queued.catch(() => zk.getData('/rc'))).data?.toString(), 'changed-while-away');
           await zk.delete('/rc/eph');
           await zk.deleteAll('/rc');
+          await zk.deleteAll('/rcp');
         } finally {
           await proxy.close();
         }
@@ -284,6 +296,16 @@ function suite(target: ServerTarget): void {
         } finally {
           await proxy.close();
         }
+      });
+
+      await t.test('an unknown auth scheme: AUTHFAILED, state AuthFailed, the client is finished', async () => {
+        const zk = await open();
+        const states: string[] = [];
+        zk.on('state', (s: string) => states.push(s));
+        await rejectsWith(zk.addAuth('no-such-scheme', 'x'), ZkErrorCode.AUTHFAILED);
+        await until('AuthFailed', () => states.includes('AuthFailed'));
+        assert.equal(zk.state, 'AuthFailed');
+        await rejectsWith(zk.exists('/'), ZkErrorCode.AUTHFAILED);
       });
 
       await t.test('close removes ephemerals at once and finishes the client', async () => {
