@@ -177,8 +177,13 @@ export class Broker {
         logger: logger.child({ component: 'replica' }),
         metrics,
         minInSyncReplicas: (topic) => {
-          const override = md.snapshot().topics.get(topic)?.configs['min.insync.replicas'];
-          return override !== undefined ? Number(override) : config.int('min.insync.replicas');
+          // Topic override, then dynamic per-broker, then dynamic cluster default, then server.properties.
+          const snap = md.snapshot();
+          const value =
+            snap.topics.get(topic)?.configs['min.insync.replicas'] ??
+            snap.brokerConfigs.get(String(brokerId))?.['min.insync.replicas'] ??
+            snap.brokerConfigs.get('<default>')?.['min.insync.replicas'];
+          return value !== undefined && /^\d+$/.test(value) ? Number(value) : config.int('min.insync.replicas');
         },
         topicConfigs: (topic) => md.snapshot().topics.get(topic)?.configs ?? {},
         topicPartitionExists: (topic, partition) => {

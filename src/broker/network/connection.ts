@@ -29,6 +29,8 @@ import { requestHeaderVersion, responseHeaderVersion } from '../../protocol/head
 import { ResponseOrder } from './response-order.js';
 
 const API_VERSIONS_KEY = 18;
+/** Responses written but not yet taken by the client beyond which reading pauses. */
+const MAX_UNSENT_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 interface PendingRequest {
   header: RequestHeader;
@@ -57,6 +59,7 @@ export class Connection {
   private running = false;
   private closed = false;
   private closeAfterFlush: string | null = null;
+  private drainArmed = false;
   private readonly log: Logger;
 
   constructor(private readonly o: ConnectionOptions) {
@@ -235,10 +238,23 @@ export class Connection {
     for (const f of frames) this.o.socket.write(f);
   }
 
+  /**
+   * Reading pauses while `queued.max.requests` responses are outstanding or while more than
+   * MAX_UNSENT_RESPONSE_BYTES of responses wait for a slow reader (so a client that fetches
+   * but does not read cannot make the broker buffer without bound).
+   */
   private applyBackpressure(): void {
     if (this.closed) return;
     const s = this.o.socket;
-    const full = this.order.outstanding >= this.o.maxQueuedRequests;
+    const unsent = s.writableLength > MAX_UNSENT_RESPONSE_BYTES;
+    if (unsent && !this.drainArmed) {
+      this.drainArmed = true;
+      s.once('drain', () => {
+        this.drainArmed = false;
+        this.applyBackpressure();
+      });
+    }
+    const full = this.order.outstanding >= this.o.maxQueuedRequests || unsent;
     if (full && !s.isPaused()) s.pause();
     else if (!full && s.isPaused()) s.resume();
   }
