@@ -322,7 +322,14 @@ export class ClientCnxn extends EventEmitter {
   }
 
   private onConnectResponse(f: Buffer): void {
-    const resp = decodeConnectResponse(new Reader(f));
+    let resp;
+    try {
+      resp = decodeConnectResponse(new Reader(f));
+    } catch (err) {
+      // Servers before 3.4 end the response before the readOnly flag (ClientCnxnSocket reads it optionally).
+      if (f.length === 0) throw err;
+      resp = decodeConnectResponse(new Reader(Buffer.concat([f, Buffer.from([0])])));
+    }
     this.clearTimers();
     if (resp.timeOut <= 0) {
       // The server no longer knows this session.

@@ -1,6 +1,7 @@
 /** The client's pure parts: connect strings, paths, frames (byte at a time), xids, the watch registry. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { parseConnectString, prependChroot, stripChroot, validatePath } from '../../../src/keeper/client/connect-string.js';
 import { FrameDecoder, frame } from '../../../src/keeper/client/frame-decoder.js';
 import { PendingRequests } from '../../../src/keeper/client/pending-requests.js';
@@ -103,4 +104,48 @@ test('watch registry: one-shot watches fire once, persistent ones stay, recursiv
   assert.equal(parentPath('/a/b'), '/a');
   assert.equal(parentPath('/a'), '/');
   assert.equal(parentPath('/'), null);
+});
+
+test('frames survive any chunking (property)', () => {
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 8 }), fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 20 }), (bodies, cuts) => {
+      const stream = Buffer.concat(bodies.map((b) => frame(Buffer.from(b))));
+      const dec = new FrameDecoder(64);
+      const got: Buffer[] = [];
+      let at = 0;
+      for (let i = 0; at < stream.length; i++) {
+        const n = cuts[i % cuts.length]!;
+        got.push(...dec.push(stream.subarray(at, at + n)));
+        at += n;
+      }
+      assert.deepEqual(got.map((b) => b.toString('hex')), bodies.map((b) => Buffer.from(b).toString('hex')));
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('a ConnectResponse without the readOnly byte (servers before 3.4) still connects', async () => {
+  const { createServer } = await import('node:net');
+  const { Writer } = await import('../../../src/util/bytes.js');
+  const { encodeConnectResponse } = await import('../../../src/jute/index.js');
+  const { ZooKeeperClient } = await import('../../../src/keeper/client/index.js');
+  const server = createServer((sock) => {
+    sock.once('data', () => {
+      const w = new Writer();
+      encodeConnectResponse(w, { protocolVersion: 0, timeOut: 4000, sessionId: 0x1234n, passwd: Buffer.alloc(16, 1), readOnly: false });
+      sock.write(frame(w.finish().subarray(0, w.offset - 1)));
+    });
+    sock.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const zk = new ZooKeeperClient(`127.0.0.1:${port}`, { sessionTimeoutMs: 4000 });
+  try {
+    await zk.connect();
+    assert.equal(zk.sessionId, 0x1234n);
+    assert.equal(zk.negotiatedTimeoutMs, 4000);
+  } finally {
+    await zk.close();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
 });
