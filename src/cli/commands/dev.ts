@@ -23,6 +23,8 @@ Options:
   --partitions N      num.partitions for auto-created topics (default 1)
   -h, --help          this help
 
+Logs (JSON, pino) go to stdout at level warn; set GREGOR_LOG_LEVEL=info (or debug) for more.
+
 Examples:
   gregor dev
   gregor dev --data-dir /tmp/kafka --port 19092 --keeper-port 12181 --http-port 8080
@@ -56,7 +58,8 @@ export async function run(args: string[]): Promise<number> {
   const brokers = intFlag(values.brokers, 'brokers', 1);
   if (brokers < 1) throw new Error('--brokers must be at least 1');
   const host = values.host ?? 'localhost';
-  const logger = createLogger({ name: 'gregor-dev' });
+  // Quiet by default so the addresses stand out; GREGOR_LOG_LEVEL=info shows the servers' logs.
+  const logger = createLogger({ name: 'gregor-dev', level: process.env.GREGOR_LOG_LEVEL ?? 'warn' });
   if (brokers > 1) {
     console.log(`note: ${brokers} brokers start, but replication between brokers is not implemented yet: use replication factor 1.`);
   }
