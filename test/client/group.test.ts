@@ -69,3 +69,21 @@ for (const strategy of [['range'], ['roundrobin'], ['sticky'], ['cooperative-sti
     await producer.close();
   });
 }
+
+test('the leader notices added partitions and the group rebalances onto them', async () => {
+  await admin.createTopics([{ name: 'grow', numPartitions: 2, replicationFactor: 1 }]);
+  const c = new Consumer({
+    bootstrapServers: cluster.bootstrapServers, groupId: 'grow-group', autoOffsetReset: 'earliest', metadataMaxAgeMs: 300, heartbeatIntervalMs: 200,
+  });
+  c.subscribe(['grow']);
+  await pollUntil([c], () => c.assignment().length === 2);
+  assert.equal(c.assignment().length, 2);
+  await admin.createPartitions([{ topic: 'grow', count: 4 }]);
+  const producer = new Producer({ bootstrapServers: cluster.bootstrapServers });
+  await producer.send({ topic: 'grow', partition: 3, value: 'on-new-partition' });
+  await producer.close();
+  const got = await pollUntil([c], (all) => all.some((r) => r.partition === 3));
+  assert.equal(c.assignment().length, 4);
+  assert.ok(got.some((r) => r.value!.toString() === 'on-new-partition'));
+  await c.close();
+});

@@ -70,6 +70,9 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   private nextAutoCommitMs = 0;
   private closed = false;
   private needPositions = false;
+  /** Partition counts of the subscribed topics when the group last assigned (the leader watches them). */
+  private assignedCounts: Map<string, number> | null = null;
+  private nextMetadataCheckMs = 0;
 
   constructor(config: ConsumerConfig) {
     this.config = resolveConsumerConfig(config);
@@ -469,7 +472,10 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   /** Joins or rejoins when needed, revoking and assigning per the rebalance protocol. */
   private async ensureGroup(signal?: AbortSignal): Promise<void> {
     const group = this.group!;
-    if (!group.rejoinNeeded && group.generationId >= 0) return;
+    if (!group.rejoinNeeded && group.generationId >= 0) {
+      await this.checkSubscribedMetadata(group);
+      if (!group.rejoinNeeded) return;
+    }
     const cooperative = group.rebalanceProtocol === 'cooperative';
     const owned = this.assignment();
     if (group.lost) {
@@ -481,6 +487,8 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       this.partitions.clear();
     }
     const result = await group.joinGroup(this.subscription!, cooperative ? this.assignment() : [], signal);
+    this.assignedCounts = this.partitionCounts();
+    this.nextMetadataCheckMs = performance.now() + this.cluster.config.metadataMaxAgeMs;
     const assigned = new Set(result.assigned.map((tp) => tpKey(tp.topic, tp.partition)));
     const revoked = this.assignment().filter((tp) => !assigned.has(tpKey(tp.topic, tp.partition)));
     if (revoked.length > 0) {
@@ -497,6 +505,30 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     for (const tp of added) this.addPartition(tp);
     for (const s of this.sessions.values()) s.reset();
     if (added.length > 0) await this.listener.onPartitionsAssigned?.(added);
+  }
+
+  private partitionCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const t of this.subscription ?? []) counts.set(t, this.cluster.current.topics.get(t)?.partitions.length ?? 0);
+    return counts;
+  }
+
+  /**
+   * The leader refreshes the subscribed topics' metadata every metadata.max.age.ms and asks for a
+   * rebalance when a partition count changed (partitions added, a topic created or deleted), as
+   * the Java client's ConsumerCoordinator does.
+   */
+  private async checkSubscribedMetadata(group: GroupMember): Promise<void> {
+    if (!group.isLeader || this.assignedCounts === null || performance.now() < this.nextMetadataCheckMs) return;
+    this.nextMetadataCheckMs = performance.now() + this.cluster.config.metadataMaxAgeMs;
+    await this.cluster.refreshMetadata({ topics: this.subscription ?? [] }).catch(() => undefined);
+    const now = this.partitionCounts();
+    for (const [t, n] of now) {
+      if (this.assignedCounts.get(t) !== n) {
+        group.rejoinNeeded = true;
+        return;
+      }
+    }
   }
 
   /** Commits (auto-commit), leaves the group and closes connections. */

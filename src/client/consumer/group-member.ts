@@ -33,6 +33,8 @@ export class GroupMember {
   generationId = -1;
   coordinator = -1;
   protocol: AssignorName | null = null;
+  /** True when this member computed the current assignment (it watches the metadata for changes). */
+  isLeader = false;
   /** Set when the coordinator asks for a rebalance (heartbeat said REBALANCE_IN_PROGRESS). */
   rejoinNeeded = true;
   /** Set when our membership is gone (owned partitions must be dropped without commit). */
@@ -110,7 +112,8 @@ export class GroupMember {
     this.memberId = join.memberId;
     this.generationId = join.generationId;
     const protocol = (join.protocolName ?? this.config.assignors[0]!) as AssignorName;
-    const assignments = join.leader === join.memberId && !join.skipAssignment ? await this.assign(protocol, join.members) : [];
+    this.isLeader = join.leader === join.memberId;
+    const assignments = this.isLeader && !join.skipAssignment ? await this.assign(protocol, join.members) : [];
     const sync = await conn.request('SyncGroup', createSyncGroupRequest({
       groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.config.groupInstanceId,
       protocolType: CONSUMER_PROTOCOL_TYPE, protocolName: protocol, assignments,
