@@ -80,7 +80,7 @@ function makeSteps(seed: number): Step[] {
         break;
       }
       case 7: {
-        const ops = Array.from({ length: 1 + rand(3) }, () => ({ kind: rand(3), p: path(), v: version() }));
+        const ops = Array.from({ length: 1 + rand(4) }, () => ({ kind: rand(5), p: path(), v: version() }));
         steps.push({
           type: OpCode.multi,
           body: (w) => {
@@ -91,9 +91,15 @@ function makeSteps(seed: number): Step[] {
               } else if (op.kind === 1) {
                 J.encodeMultiHeader(w, { type: OpCode.delete, done: false, err: -1 });
                 J.encodeDeleteRequest(w, { path: op.p, version: op.v });
-              } else {
+              } else if (op.kind === 2) {
                 J.encodeMultiHeader(w, { type: OpCode.check, done: false, err: -1 });
                 J.encodeCheckVersionRequest(w, { path: op.p, version: op.v });
+              } else if (op.kind === 3) {
+                J.encodeMultiHeader(w, { type: OpCode.create2, done: false, err: -1 });
+                J.encodeCreateRequest(w, { path: `${op.p}/m-`, data: null, acl: OPEN, flags: CreateMode.PERSISTENT_SEQUENTIAL });
+              } else {
+                J.encodeMultiHeader(w, { type: OpCode.setData, done: false, err: -1 });
+                J.encodeSetDataRequest(w, { path: op.p, data: Buffer.from('m'), version: op.v });
               }
             }
             J.encodeMultiHeader(w, { type: -1, done: true, err: -1 });
@@ -104,6 +110,8 @@ function makeSteps(seed: number): Step[] {
               const h = J.decodeMultiHeader(r);
               if (h.done) return out;
               if (h.type === OpCode.create) out.push([h.type, J.decodeCreateResponse(r)]);
+              else if (h.type === OpCode.create2) out.push([h.type, J.decodeCreate2Response(r)]);
+              else if (h.type === OpCode.setData) out.push([h.type, J.decodeSetDataResponse(r)]);
               else if (h.type === OpCode.error) out.push([h.type, h.err, J.decodeErrorResponse(r)]);
               else out.push([h.type, h.err]);
             }

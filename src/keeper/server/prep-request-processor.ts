@@ -274,8 +274,10 @@ export class PrepRequestProcessor {
           if (op.type === OpCode.getData || op.type === OpCode.getChildren) {
             throw new KeeperError(ZkErrorCode.BADARGUMENTS, op.record.path, { detail: 'read op in a write multi' });
           }
-          body = this.prepOne(req, zxid, op);
-          if (op.type === OpCode.create2 && body.type === OpCode.create) body = { ...body, type: OpCode.create2 };
+          // ZooKeeper turns every create in a multi into Op.create(path, data, acl, flags): the
+          // mode alone picks create / createContainer, and create2 answers like create.
+          const sub: MultiOp = op.type === OpCode.create2 || op.type === OpCode.createContainer ? { type: OpCode.create, record: op.record } : op;
+          body = this.prepOne(req, zxid, sub);
         } catch (e) {
           if (!(e instanceof KeeperError)) throw e;
           failed = e;
