@@ -85,7 +85,9 @@ export function runScenario(seed: number, steps: number): void {
         // truncate at a batch boundary (as followers do) or the end
         const i = int(model.length + 1);
         const target = i === model.length ? leo() : model[i]!.base;
-        log.truncateTo(target);
+        const changed = log.truncateTo(target);
+        assert.equal(changed, target < leo(), `seed ${seed}: truncateTo reports a change`);
+        if (!changed) continue;
         model = model.filter((b) => b.base < target);
         if (logStart > target) logStart = target;
         epochsEnd = model.length === 0 ? target : undefined;
@@ -110,6 +112,7 @@ export function runScenario(seed: number, steps: number): void {
       } else if (op < 67) {
         log.close();
         log = t.reopen({ logStartOffset: logStart });
+        while (epochs.length > 0 && epochs.at(-1)!.start >= leo()) epochs.pop();
         log.highWatermark = hw;
       } else if (op < 72) {
         // crash: no close; maybe tear the tail of the active segment; recover from a random point
@@ -123,9 +126,9 @@ export function runScenario(seed: number, steps: number): void {
           ftruncateSync(fd, size - cut);
           closeSync(fd);
           model.pop();
-          if (hw > leo()) hw = leo();
-          while (epochs.length > 0 && epochs.at(-1)!.start >= leo()) epochs.pop();
           if (model.length === 0) epochsEnd = seg.baseOffset;
+          if (hw > leo()) hw = leo();
+          if (logStart > leo()) logStart = leo();
         } else if (int(2) === 0) {
           const fd = openSync(seg.logPath, 'r+');
           const junk = Buffer.alloc(1 + int(100), 0x5a);
@@ -133,7 +136,8 @@ export function runScenario(seed: number, steps: number): void {
           closeSync(fd);
         }
         log = t.reopen({ clean: false, recoveryPoint: BigInt(int(Number(seg.baseOffset) + 1)), logStartOffset: logStart });
-        if (logStart > leo()) logStart = leo();
+        // Loading drops epochs that start at or after the log end (Kafka's truncateFromEnd(LEO)).
+        while (epochs.length > 0 && epochs.at(-1)!.start >= leo()) epochs.pop();
         log.highWatermark = hw;
       } else if (op < 76) {
         hw = logStart + BigInt(int(Number(leo() - logStart) + 1));
