@@ -46,3 +46,33 @@ test('describeCluster names the controller and the brokers', async () => {
   assert.deepEqual(c.brokers.map((b) => b.nodeId), [0]);
   assert.ok(c.clusterId !== null && c.clusterId.length > 0);
 });
+
+test('deleteRecords moves the log start offset; describeLogDirs reports the partitions', async () => {
+  const { Producer } = await import('../../src/client/producer/producer.js');
+  await admin.createTopics([{ name: 'dr', numPartitions: 1, replicationFactor: 1 }]);
+  const producer = new Producer({ bootstrapServers: cluster.bootstrapServers });
+  await Promise.all(Array.from({ length: 10 }, (_, i) => producer.send({ topic: 'dr', value: `v${i}` })));
+  await producer.close();
+  const [low] = await admin.deleteRecords([{ topic: 'dr', partition: 0, offset: 4n }]);
+  assert.equal(low!.lowWatermark, 4n);
+  const [earliest] = await admin.listOffsets([{ topic: 'dr', partition: 0, timestamp: -2n }]);
+  assert.equal(earliest!.offset, 4n);
+  const dirs = await admin.describeLogDirs();
+  assert.ok(dirs.length >= 1);
+  assert.ok(dirs.some((d) => d.partitions.some((p) => p.topic === 'dr' && p.partition === 0 && p.sizeBytes > 0n)));
+});
+
+test('consumer group offsets: alter, list, delete (a group with no members)', async () => {
+  await admin.createTopics([{ name: 'go', numPartitions: 2, replicationFactor: 1 }]);
+  await admin.alterConsumerGroupOffsets('offsets-group', [{ topic: 'go', partition: 0, offset: 3n }, { topic: 'go', partition: 1, offset: 5n }]);
+  const listed = await admin.listConsumerGroupOffsets('offsets-group');
+  assert.deepEqual(listed.map((o) => [o.topic, o.partition, o.offset]).sort(), [['go', 0, 3n], ['go', 1, 5n]]);
+  assert.ok((await admin.listGroups()).some((g) => g.groupId === 'offsets-group'));
+  await admin.deleteConsumerGroupOffsets('offsets-group', [{ topic: 'go', partition: 0 }]);
+  const after = await admin.listConsumerGroupOffsets('offsets-group', [{ topic: 'go', partition: 0 }, { topic: 'go', partition: 1 }]);
+  assert.deepEqual(after.map((o) => o.offset), [-1n, 5n]);
+  const [deleted] = await admin.deleteGroups(['offsets-group']);
+  assert.equal(deleted!.errorCode, 0);
+  const [gone] = await admin.deleteGroups(['offsets-group']);
+  assert.notEqual(gone!.errorCode, 0);
+});
