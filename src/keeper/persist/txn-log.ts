@@ -14,7 +14,7 @@
  * one; `readTxnLogs` stops there and `truncateTornTail` cuts the file back to the last good
  * entry so that ZooKeeper's own readers accept it.
  */
-import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { PERSISTENCE_VERSION, TXNLOG_MAGIC } from '../../jute/constants.js';
 import { marshallTxnEntry, unmarshallTxnEntry, type Txn } from '../server/txn.js';
@@ -32,6 +32,7 @@ export class FileTxnLog {
   private fileSize = 0;
   private currentName: string | null = null;
   private unsynced = false;
+  private newFileUnsynced = false;
 
   constructor(
     dataLogDir: string,
@@ -72,6 +73,7 @@ export class FileTxnLog {
     writeSync(this.fd, h, 0, h.length, 0);
     this.position = FILE_HEADER_BYTES;
     this.fileSize = FILE_HEADER_BYTES;
+    this.newFileUnsynced = true;
   }
 
   /** FilePadding: grow the file by whole preallocation blocks before it fills up. */
@@ -89,6 +91,17 @@ export class FileTxnLog {
     if (this.fd !== null && this.unsynced) {
       fdatasyncSync(this.fd);
       this.unsynced = false;
+    }
+    if (this.newFileUnsynced) {
+      // The new file's directory entry must be durable too, or a power loss could drop the
+      // whole file with the txns just acknowledged.
+      const dfd = openSync(this.dir, 'r');
+      try {
+        fsyncSync(dfd);
+      } finally {
+        closeSync(dfd);
+      }
+      this.newFileUnsynced = false;
     }
   }
 
