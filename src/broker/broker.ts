@@ -211,6 +211,7 @@ export class Broker {
       // After the ReplicaManager's subscription: partitions' logs are open when the coordinator loads them.
       services.groupCoordinator.start();
       socketServer.enableRequestProcessing();
+      await broker.awaitLeadership(config.int('zookeeper.session.timeout.ms'));
       logger.info({ brokerId, bootstrap: broker.bootstrap, clusterId: md.snapshot().clusterId }, 'broker started');
       return broker;
     } catch (err) {
@@ -249,6 +250,27 @@ export class Broker {
         this.metrics.offlinePartitionsCount.set(offline);
       }),
     );
+  }
+
+  /**
+   * After a restart the keeper still names this broker leader of its partitions, but clients
+   * get NOT_LEADER_OR_FOLLOWER until the controller has confirmed it (LeaderAndIsr). Start-up
+   * waits (bounded) until every partition the metadata says this broker leads is served, so an
+   * embedded cluster is usable as soon as start() returns.
+   */
+  private async awaitLeadership(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const pending = (): number => {
+      let n = 0;
+      for (const t of this.metadata.snapshot().topics.values()) {
+        if (t.markedForDeletion) continue;
+        for (const p of t.partitions) if (p.leader === this.brokerId && this.replicaManager.getPartition(t.name, p.partition)?.isLeader !== true) n++;
+      }
+      return n;
+    };
+    while (pending() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const left = pending();
+    if (left > 0) this.logger.warn({ partitions: left }, 'serving before the controller confirmed leadership of every partition');
   }
 
   /** Clean shutdown (Ctrl-C, SIGTERM, stop()). */
