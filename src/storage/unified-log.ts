@@ -241,7 +241,8 @@ export class UnifiedLog {
 
   /** Validates, assigns offsets and appends `records` (one or more v2 batches). See README.md. */
   append(records: Buffer, options: AppendOptions): LogAppendInfo {
-    assert(!this.closed, 'append on a closed log');
+    // A closed log (shutdown, deletion) may still see a request in flight: a protocol error, not a bug.
+    if (this.closed) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${topicPartitionDirName(this.topicPartition)} is closed`);
     const origin = options.origin;
     const assignOffsets = options.assignOffsets ?? origin !== 'replication';
     const batches = this.validateBatches(records, origin);
@@ -304,7 +305,8 @@ export class UnifiedLog {
     const out: ValidatedBatch[] = [];
     for (const bytes of batches) {
       const header = validateBatch(bytes, 0);
-      if (bytes.length > this.config.maxMessageBytes) {
+      // Followers take what the leader accepted (Kafka's ignoreRecordSize for replica appends).
+      if (bytes.length > this.config.maxMessageBytes && origin !== 'replication') {
         throw new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${bytes.length} bytes exceeds max.message.bytes ${this.config.maxMessageBytes}`);
       }
       if (header.lastOffsetDelta < 0 || header.recordCount < 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `batch with lastOffsetDelta ${header.lastOffsetDelta} and ${header.recordCount} records`);
@@ -419,6 +421,7 @@ export class UnifiedLog {
 
   /** Reads whole batches from `startOffset`; see README.md. */
   read(startOffset: bigint, options: ReadOptions): LogReadResult {
+    if (this.closed) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${topicPartitionDirName(this.topicPartition)} is closed`);
     const isolation = options.isolation ?? 'read_uncommitted';
     const upper = options.upperBound ?? (isolation === 'read_committed' ? 'lso' : 'hw');
     const maxOffset = upper === 'hw' ? this._highWatermark : upper === 'lso' ? this.lastStableOffset : upper === 'leo' ? this._logEndOffset : upper;
