@@ -78,6 +78,7 @@ test('Prometheus endpoint: bytes/messages in per topic, request counts and laten
     /^kafka_network_requestmetrics_totaltimems_count\{[^}]*request="ApiVersions"[^}]*\} \d+$/m,
     /^kafka_server_replicamanager_partitioncount\{broker="0"\} 1$/m,
     /^kafka_server_replicamanager_underreplicatedpartitions\{broker="0"\} 0$/m,
+    /^kafka_network_requestmetrics_errors_total\{[^}]*error="NOT_ENOUGH_REPLICAS"[^}]*\} 1$/m,
     /^kafka_log_log_size\{topic="minisr",partition="0",broker="0"\} \d+$/m,
   ];
   for (const re of expected) assert.match(text, re, `missing ${re}`);

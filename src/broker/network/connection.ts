@@ -17,7 +17,7 @@ import type { Socket } from 'node:net';
 import { Reader, Writer } from '../../util/bytes.js';
 import { DecodeError, FrameTooLargeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
-import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { ErrorCode, KafkaError, errorInfo } from '../../protocol/errors.js';
 import { FrameDecoder } from '../../protocol/framing.js';
 import { decodeRequestHeader, type RequestHeader } from '../../protocol/generated/request-header.js';
 import { encodeResponseHeader } from '../../protocol/generated/response-header.js';
@@ -214,6 +214,7 @@ export class Connection {
     const metrics = this.o.services.metrics;
     metrics.requestLatency.observe({ request: info.name }, performance.now() - req.arrivedMs);
     let frame: Buffer | null = null;
+    if (res !== null && res !== undefined) countErrors(res, (code) => metrics.requestErrors.inc({ request: info.name, error: errorInfo(code).name }));
     if (res !== null && res !== undefined) {
       try {
         const w = new Writer(256);
@@ -283,5 +284,23 @@ export class Connection {
     else this.o.socket.destroy();
     this.queue.length = 0;
     this.o.onClose();
+  }
+}
+
+/**
+ * Calls `onError` for every non-zero `errorCode` in a response (Kafka's
+ * AbstractResponse.errorCounts, which feeds ErrorsPerSec). Buffers (records) are not walked;
+ * the walk is bounded by the response's own size.
+ */
+function countErrors(value: unknown, onError: (code: number) => void): void {
+  if (value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return;
+  if (Array.isArray(value)) {
+    for (const v of value) countErrors(v, onError);
+    return;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    if (k === 'errorCode' && typeof v === 'number') {
+      if (v !== 0) onError(v);
+    } else if (typeof v === 'object') countErrors(v, onError);
   }
 }
