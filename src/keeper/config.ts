@@ -29,6 +29,8 @@ export interface KeeperConfig {
   containerMaxPerMinute: number;
   /** globalOutstandingLimit: requests queued in the pipeline before the server stops reading. */
   globalOutstandingLimit: number;
+  /** zookeeper.nio.sessionlessCnxnTimeout: how long a connection may stay without a ConnectRequest. */
+  sessionlessCnxnTimeoutMs: number;
   /** server.N lines: the ensemble (not implemented yet; the command refuses them). */
   servers: ReadonlyMap<number, string>;
 }
@@ -108,6 +110,7 @@ export function keeperConfigFrom(input: Map<string, string>, baseDir = '.'): Kee
     containerCheckIntervalMs: int(props, 'znode.container.checkIntervalMs', 60000),
     containerMaxPerMinute: int(props, 'znode.container.maxPerMinute', 10000),
     globalOutstandingLimit: Math.max(1, int(props, 'globalOutstandingLimit', 1000)),
+    sessionlessCnxnTimeoutMs: Math.max(1, int(props, 'nio.sessionlessCnxnTimeout', 10000)),
     servers,
   };
 }

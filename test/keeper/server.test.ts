@@ -363,3 +363,14 @@ test('globalOutstandingLimit throttles reading without losing or reordering requ
     await k.close();
   }
 });
+
+test('a connection that never sends a ConnectRequest is closed after zookeeper.nio.sessionlessCnxnTimeout', async () => {
+  const k = await startKeeper({ dataDir: scratch('keeper-sessionless-'), clientPort: 0, clientPortAddress: '127.0.0.1', tickTime: 100, 'zookeeper.nio.sessionlessCnxnTimeout': 300 });
+  try {
+    const idle = await RawZk.open(k.port);
+    await idle.closedPromise(5000);
+    assert.ok(idle.closed);
+  } finally {
+    await k.close();
+  }
+});

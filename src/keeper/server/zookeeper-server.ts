@@ -436,7 +436,15 @@ export class ZooKeeperServer {
   }
 
   private expireSessions(): void {
-    for (const id of this.sessions.expire(this.clock.nowMs())) {
+    const now = this.clock.nowMs();
+    // Connections that never finish the handshake (zookeeper.nio.sessionlessCnxnTimeout).
+    for (const c of this.cnxns.values()) {
+      if (c.state === 'new' && now - c.stats.established > this.config.sessionlessCnxnTimeoutMs) {
+        this.log.info({ cnxn: c.id, remote: c.remoteAddress }, 'closing a connection that sent no ConnectRequest');
+        c.close();
+      }
+    }
+    for (const id of this.sessions.expire(now)) {
       this.log.info({ sessionId: `0x${BigInt.asUintN(64, id).toString(16)}` }, 'Expiring session');
       this.submit({ cnxn: null, sessionId: id, xid: 0, type: OpCode.closeSession, body: { type: OpCode.closeSession }, txn: null, receivedMs: this.clock.nowMs() });
     }
