@@ -31,7 +31,11 @@ export class KeeperClientSession implements KeeperSession {
     if (watch === undefined) return {};
     let w = this.adapted.get(watch);
     if (w === undefined) {
-      w = (ev) => watch({ type: ev.type, path: ev.path ?? '' });
+      // The client (as ZooKeeper's Java client) also tells every watcher of session state changes
+      // (type 'None', path null); the port's watchers see node events only (states: onStateChange).
+      w = (ev) => {
+        if (ev.type !== 'None') watch({ type: ev.type, path: ev.path ?? '' });
+      };
       this.adapted.set(watch, w);
     }
     return { watch: w };
