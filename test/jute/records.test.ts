@@ -118,3 +118,28 @@ test('KeeperError carries the code and name', () => {
   assert.equal(e.code, 'ZK_NONODE');
   assert.match(e.message, /NONODE for \/x/);
 });
+
+test('property: every generated decoder fails only with DecodeError on random bytes', async () => {
+  const records = await import('../../src/jute/generated/records.js');
+  const decoders = Object.entries(records).filter(([name, f]) => name.startsWith('decode') && typeof f === 'function') as Array<[string, (r: Reader) => unknown]>;
+  assert.ok(decoders.length >= 60, `found ${decoders.length} decoders`);
+  fc.assert(
+    fc.property(fc.constantFrom(...decoders), fc.uint8Array({ maxLength: 96 }), ([name, decode], bytes) => {
+      try {
+        decode(new Reader(Buffer.from(bytes)));
+      } catch (e) {
+        assert.ok(e instanceof DecodeError, `${name}: ${String(e)}`);
+      }
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+test('jute parser: modules, qualified references, vectors; unknown references are rejected', async () => {
+  const { parseJute } = await import('../../src/jute/codegen/parse.js');
+  const recs = parseJute('module a.b { class X { int i; vector<a.b.Y> ys; } class Y { buffer b; long l; } }');
+  assert.deepEqual(recs.map((r) => r.name), ['X', 'Y']);
+  assert.deepEqual(recs[0]!.fields[1], { name: 'ys', type: { kind: 'vector', element: { kind: 'record', name: 'Y' } } });
+  assert.throws(() => parseJute('module m { class X { Z z; } }'), /unknown record Z/);
+  assert.throws(() => parseJute('module m { class X { int a; } class X { int b; } }'), /defined twice/);
+});
