@@ -2,7 +2,7 @@
 // Runs every compiled test file (dist/test/**/*.test.js) with Node's built-in test runner,
 // so its summary (tests / pass / fail) is what CI prints. Node 20's runner has no glob
 // support, hence this list. Optional arguments filter by substring of the path.
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -19,7 +19,12 @@ function walk(dir, out) {
 }
 
 const filters = process.argv.slice(2);
-const files = walk(testRoot, []).filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+// Only compiled files whose TypeScript source still exists: dist/ keeps the output of deleted
+// or renamed tests until it is cleaned, and those must not run.
+const hasSource = (f) => existsSync(join(root, relative(join(root, 'dist'), f).replace(/\.js$/, '.ts')));
+const files = walk(testRoot, [])
+  .filter(hasSource)
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 if (files.length === 0) {
   console.error('no test files found under dist/test (did the build run?)');
   process.exit(1);
