@@ -79,6 +79,13 @@ function buildResponse(ctx: RequestContext, fctx: FetchContext, inputs: readonly
     if (cached !== undefined) {
       const must = mustRespond(cached, { errorCode: d.errorCode, recordBytes: records.length, highWatermark: d.highWatermark, logStartOffset: d.logStartOffset, lastStableOffset: d.lastStableOffset }, incremental);
       if (!must) continue;
+      if (incremental && records.length > 0 && session !== null) {
+        // Fairness (as Kafka's incremental fetch): a partition that returned data goes to the
+        // end of the session's order, so a busy partition cannot starve the others under maxBytes.
+        const key = `${d.topic}\u0000${d.partition}`;
+        session.partitions.delete(key);
+        session.partitions.set(key, cached);
+      }
     }
     const topicIdString = 'topicIdString' in input ? input.topicIdString : input.topicId.toString('base64url');
     const topicName = d.topic.startsWith('\u0000') ? '' : d.topic;
