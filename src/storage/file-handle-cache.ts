@@ -25,7 +25,7 @@ export class FileHandleCache {
     return this.open.size;
   }
 
-  /** The descriptor for `path` (opened read-write, created if missing), now most recently used. */
+  /** The descriptor for `path` (opened read-write; the file must exist), now most recently used. */
   acquire(path: string, owner: CachedFile): number {
     const hit = this.open.get(path);
     if (hit !== undefined) {
@@ -40,13 +40,9 @@ export class FileHandleCache {
       this.evictions++;
       entry.owner.onEvict();
     }
-    let fd: number;
-    try {
-      fd = openSync(path, 'r+');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      fd = openSync(path, 'w+');
-    }
+    // Never creates: segment files are created explicitly (LogSegment.createEmpty), so a missing
+    // file is reported instead of silently reappearing empty.
+    const fd = openSync(path, 'r+');
     this.opens++;
     this.open.set(path, { fd, owner });
     return fd;
