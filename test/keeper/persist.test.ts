@@ -139,3 +139,29 @@ test('dataLogDir apart from dataDir: logs in one, snapshots in the other, restar
     dir.cleanup();
   }
 });
+
+test('fuzzy snapshot replay: a create the snapshot already holds still brings the parent counters up', () => {
+  const dir = tempDir('keeper-fuzzy-');
+  try {
+    const { tree: finalTree, txns } = workload(5);
+    // The snapshot "began" at txn k but caught the node of txn k+1 and not its parent's update.
+    const k = 3;
+    const partial = new DataTree({ extendedTypesEnabled: true });
+    for (const t of txns.slice(0, k + 2)) partial.processTxn(t.hdr, t.body);
+    const created = txns[k + 1]!;
+    assert.equal(created.hdr.type, OpCode.create);
+    const parent = partial.getNode('/a')!;
+    const before = new DataTree({ extendedTypesEnabled: true });
+    for (const t of txns.slice(0, k + 1)) before.processTxn(t.hdr, t.body);
+    parent.stat.cversion = before.getNode('/a')!.stat.cversion;
+    parent.stat.pzxid = before.getNode('/a')!.stat.pzxid;
+    writeSnapshot(dir.path, txns[k]!.hdr.zxid, partial, new Map([[5n, 6000]]));
+    const logFile = new FileTxnLog(dir.path, 0);
+    for (const t of txns.slice(k + 1)) logFile.append(t);
+    logFile.close();
+    const r = restore(dir.path, dir.path, { extendedTypesEnabled: true }, log);
+    assert.deepEqual(treeImage(r.tree), treeImage(finalTree));
+  } finally {
+    dir.cleanup();
+  }
+});

@@ -134,14 +134,15 @@ export class ZooKeeperClient extends ClientCnxn {
     });
   }
 
-  async getData(path: string, options: WatchOptions = {}): Promise<{ data: Buffer | null; stat: Stat }> {
+  /** `ignoreChroot`: read the server path as given (ZooKeeper's getConfig reads /zookeeper/config so). */
+  async getData(path: string, options: WatchOptions & { ignoreChroot?: boolean } = {}): Promise<{ data: Buffer | null; stat: Stat }> {
     this.checkPath(path);
     const watch = this.registration('data', path, options.watch);
     return this.request({
       opCode: OpCode.getData,
       path,
       watch,
-      encode: (w, toServer) => encodeGetDataRequest(w, { path: toServer(path), watch: watch !== undefined }),
+      encode: (w, toServer) => encodeGetDataRequest(w, { path: options.ignoreChroot === true ? path : toServer(path), watch: watch !== undefined }),
       decode: (r) => decodeGetDataResponse(r),
     });
   }

@@ -3,9 +3,10 @@
  * the session table kept alongside, as ZooKeeper does); purge = PurgeTxnLog's retention.
  */
 import { join } from 'node:path';
-import { OpCode } from '../../jute/constants.js';
+import { OpCode, ZkErrorCode } from '../../jute/constants.js';
 import type { Logger } from '../../util/logger.js';
 import { DataTree, type DataTreeOptions } from '../server/data-tree.js';
+import { parentOf } from '../server/path-utils.js';
 import { listByZxid, versionDir } from './file-names.js';
 import { loadNewestSnapshot, removeFile } from './snapshot.js';
 import { readTxnLogs, truncateTornTail } from './txn-log.js';
@@ -28,7 +29,12 @@ export function restore(dataDir: string, dataLogDir: string, options: DataTreeOp
     if (t.hdr.type === OpCode.createSession && t.body.type === OpCode.createSession) sessions.set(t.hdr.clientId, t.body.record.timeOut);
     if (t.hdr.type === OpCode.closeSession) sessions.delete(t.hdr.clientId);
     // NONODE / NODEEXISTS here are the fuzzy-snapshot overlap ZooKeeper also tolerates.
-    tree.processTxn(t.hdr, t.body);
+    const rc = tree.processTxn(t.hdr, t.body);
+    if (rc.err === ZkErrorCode.NODEEXISTS && 'parentCVersion' in t.body.record) {
+      // The snapshot already had the node but not necessarily its parent's child counters
+      // (FileTxnSnapLog.processTransaction -> DataTree.setCversionPzxid).
+      tree.setCversionPzxid(parentOf(t.body.record.path), t.body.record.parentCVersion, t.hdr.zxid);
+    }
   }
   tree.events = [];
   if (lastFile !== null && lastFile.validEnd < lastFile.size && truncateTornTail(lastFile)) {

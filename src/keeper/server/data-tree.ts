@@ -225,6 +225,17 @@ export class DataTree {
     return this.copyStat(node);
   }
 
+  /** Replay of a create whose node a fuzzy snapshot already holds: bring the parent's counters up. */
+  setCversionPzxid(path: string, newCversion: number, zxid: bigint): void {
+    const node = this.nodes.get(path);
+    if (node === undefined) return;
+    const cversion = newCversion === -1 ? node.stat.cversion + 1 : newCversion;
+    if (cversion > node.stat.cversion) {
+      node.stat.cversion = cversion;
+      node.stat.pzxid = zxid;
+    }
+  }
+
   /** The session's ephemeral paths (getEphemerals, closeSession). */
   getEphemerals(sessionId: bigint): string[] {
     return [...(this.ephemerals.get(sessionId) ?? [])];
