@@ -1,6 +1,6 @@
 /**
  * DescribeLogDirs (key 35): each `log.dirs` entry with the partitions it holds (size on disk;
- * offset lag 0 for logs this broker leads) and, v4+, the file system's total/usable bytes.
+ * offset lag 0: no future replicas) and, v4+, the file system's total/usable bytes.
  */
 import { existsSync, statfsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -28,8 +28,8 @@ export const describeLogDirsHandler = defineHandler<DescribeLogDirsRequest, Desc
         let t = topics.get(p.topic);
         if (t === undefined) topics.set(p.topic, (t = { name: p.topic, partitions: [] }));
         const size = b.logSize(p.topic, p.partition);
-        const lag = p.log !== null && !p.isLeader ? 0n : 0n;
-        t.partitions.push({ partitionIndex: p.partition, partitionSize: BigInt(Math.max(0, size)), offsetLag: lag, isFutureKey: false });
+        // offsetLag is for future replicas being moved between log dirs (AlterReplicaLogDirs), which this broker does not do.
+        t.partitions.push({ partitionIndex: p.partition, partitionSize: BigInt(Math.max(0, size)), offsetLag: 0n, isFutureKey: false });
       }
       let totalBytes = -1n;
       let usableBytes = -1n;
