@@ -121,3 +121,55 @@ test('every tool answers --help with examples', async () => {
     assert.ok(r.stdout.split('Examples:')[1]!.includes(`gregor ${tool}`), tool);
   }
 });
+
+test('groups --describe with an active member: offsets, --members, --state; reset refused while active', async () => {
+  const { Admin } = await import('../../src/client/admin/admin.js');
+  const { Consumer } = await import('../../src/client/consumer/consumer.js');
+  const { Producer } = await import('../../src/client/producer/producer.js');
+  const b = ['--bootstrap-server', cluster.bootstrapServers];
+  const admin = new Admin({ bootstrapServers: cluster.bootstrapServers });
+  await admin.createTopics([{ name: 'active', numPartitions: 2, replicationFactor: 1 }]);
+  await admin.close();
+  const producer = new Producer({ bootstrapServers: cluster.bootstrapServers });
+  await Promise.all(Array.from({ length: 10 }, (_, i) => producer.send({ topic: 'active', partition: i % 2, value: `v${i}` })));
+  await producer.close();
+  const consumer = new Consumer({ bootstrapServers: cluster.bootstrapServers, groupId: 'g2', clientId: 'app-1', autoOffsetReset: 'earliest', heartbeatIntervalMs: 200 });
+  consumer.subscribe(['active']);
+  let seen = 0;
+  while (seen < 10) seen += (await consumer.poll({ timeoutMs: 500 })).length;
+  await consumer.commit();
+  let polling = true;
+  const loop = (async () => {
+    while (polling) await consumer.poll({ timeoutMs: 200 });
+  })();
+  try {
+    let r = await gregor(['groups', ...b, '--describe', '--group', 'g2']);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = r.stdout.split('\n').filter((l) => l.startsWith('g2'));
+    assert.equal(rows.length, 2);
+    for (const row of rows) {
+      const cols = row.split(/\s+/);
+      assert.deepEqual(cols.slice(3, 6), ['5', '5', '0']);
+      assert.match(cols[6]!, /^app-1-/);
+      assert.equal(cols[8], 'app-1');
+    }
+    r = await gregor(['groups', ...b, '--describe', '--group', 'g2', '--members', '--verbose']);
+    assert.match(r.stdout, /^GROUP\s+CONSUMER-ID\s+HOST\s+CLIENT-ID\s+#PARTITIONS\s+ASSIGNMENT$/m);
+    assert.match(r.stdout, /^g2\s+app-1-\S+\s+\S+\s+app-1\s+2\s+active\(0,1\)$/m);
+    r = await gregor(['groups', ...b, '--describe', '--group', 'g2', '--state']);
+    assert.match(r.stdout, /^GROUP\s+COORDINATOR \(ID\)\s+ASSIGNMENT-STRATEGY\s+STATE\s+#MEMBERS$/m);
+    assert.match(r.stdout, /^g2\s+127\.0\.0\.1:\d+\s+\(0\)\s+range\s+Stable\s+1$/m);
+    r = await gregor(['groups', ...b, '--reset-offsets', '--group', 'g2', '--topic', 'active', '--to-earliest', '--execute']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Assignments can only be reset if the group 'g2' is inactive, but the current state is Stable\./);
+    r = await gregor(['groups', ...b, '--delete', '--group', 'g2']);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /Group 'g2' could not be deleted due to: NonEmptyGroupException: The group is not empty\./);
+  } finally {
+    polling = false;
+    await loop;
+    await consumer.close();
+  }
+  const r = await gregor(['groups', ...b, '--describe', '--group', 'g2', '--state']);
+  assert.match(r.stdout, /\s+Empty\s+0$/m, 'the member left on close');
+});

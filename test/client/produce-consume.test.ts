@@ -72,3 +72,40 @@ test('seek, pause/resume, offsetsForTimes and auto.offset.reset=latest', async (
   await consumer.close();
   await producer.close();
 });
+
+test('acks=0 and acks=1 deliver; acks=0 reports offset -1 as Kafka does', async () => {
+  await admin.createTopics([{ name: 'acks', numPartitions: 1, replicationFactor: 1 }]);
+  for (const acks of [0, 1] as const) {
+    const producer = new Producer({ bootstrapServers: cluster.bootstrapServers, acks });
+    const mds = await Promise.all(Array.from({ length: 50 }, (_, i) => producer.send({ topic: 'acks', value: `a${acks}-${i}` })));
+    assert.ok(mds.every((m) => (acks === 0 ? m.offset === -1n : m.offset >= 0n)));
+    await producer.close();
+  }
+  const consumer = new Consumer({ bootstrapServers: cluster.bootstrapServers, autoOffsetReset: 'earliest' });
+  consumer.assign([{ topic: 'acks', partition: 0 }]);
+  const got = await collect(consumer, 100);
+  await consumer.close();
+  assert.equal(got.length, 100);
+  assert.deepEqual(got.slice(0, 50).map((r) => r.value!.toString()), Array.from({ length: 50 }, (_, i) => `a0-${i}`));
+});
+
+test('async iteration and AbortSignal: for await over a consumer, stopped by a signal', async () => {
+  await admin.createTopics([{ name: 'iter', numPartitions: 1, replicationFactor: 1 }]);
+  const producer = new Producer({ bootstrapServers: cluster.bootstrapServers });
+  await Promise.all(Array.from({ length: 20 }, (_, i) => producer.send({ topic: 'iter', value: `i${i}` })));
+  await producer.close();
+  const consumer = new Consumer({ bootstrapServers: cluster.bootstrapServers, autoOffsetReset: 'earliest' });
+  consumer.assign([{ topic: 'iter', partition: 0 }]);
+  const values: string[] = [];
+  for await (const r of consumer) {
+    values.push(r.value!.toString());
+    if (values.length === 10) break;
+  }
+  const stop = new AbortController();
+  for await (const r of consumer.messages({ signal: stop.signal })) {
+    values.push(r.value!.toString());
+    if (values.length === 20) stop.abort();
+  }
+  await consumer.close();
+  assert.deepEqual(values, Array.from({ length: 20 }, (_, i) => `i${i}`));
+});

@@ -266,16 +266,32 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<ConsumerRecord> {
-    while (!this.closed) {
-      for (const r of await this.poll({ timeoutMs: 1000 })) yield r;
+    yield* this.messages();
+  }
+
+  /**
+   * Records one at a time until close() or `signal` aborts. Leaving the loop early (break,
+   * throw) rewinds to the first record not yet yielded, so nothing polled is skipped.
+   */
+  async *messages(options: { signal?: AbortSignal } = {}): AsyncGenerator<ConsumerRecord> {
+    let batch: ConsumerRecord[] = [];
+    let i = 0;
+    try {
+      while (!this.closed && options.signal?.aborted !== true) {
+        batch = await this.poll({ timeoutMs: 1000, signal: options.signal });
+        for (i = 0; i < batch.length; i++) yield batch[i]!;
+      }
+    } finally {
+      this.rewind(batch.slice(i + 1));
     }
   }
 
-  /** Like the async iterator, but stops when `signal` aborts. */
-  async *messages(options: { signal?: AbortSignal } = {}): AsyncGenerator<ConsumerRecord> {
-    while (!this.closed && options.signal?.aborted !== true) {
-      for (const r of await this.poll({ timeoutMs: 1000, signal: options.signal })) yield r;
-    }
+  /** Seeks each partition back to the first of `unconsumed` (records handed out but not used). */
+  private rewind(unconsumed: ConsumerRecord[]): void {
+    if (this.closed) return;
+    const first = new Map<string, ConsumerRecord>();
+    for (const r of unconsumed) if (!first.has(tpKey(r.topic, r.partition))) first.set(tpKey(r.topic, r.partition), r);
+    for (const r of first.values()) if (this.partitions.has(tpKey(r.topic, r.partition))) this.seek(r, r.offset);
   }
 
   private maybeAutoCommit(): void {
