@@ -198,3 +198,23 @@ test('fetch sessions: a full fetch opens one, incremental fetches answer only ch
   const unknown = await c.request(1, 12, createFetchRequest({ maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, sessionId: 12345, sessionEpoch: 1, topics: [] }));
   assert.equal(unknown.errorCode, ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
 });
+
+test('fetch byte limits (KIP-74): the first partition returns one whole batch even above its limit; the response limit holds for the rest', async () => {
+  await createTopic('limits', 2);
+  const c = await client();
+  const big = (tag: string) => batch([tag + 'x'.repeat(1000)]);
+  for (const p of [0, 1]) {
+    for (let i = 0; i < 3; i++) {
+      const r = await c.request(0, 9, createProduceRequest({ acks: -1, timeoutMs: 5000, topicData: [{ name: 'limits', partitionData: [{ index: p, records: big(`${p}-${i}`) }] }] }));
+      assert.equal(r.responses[0].partitionResponses[0].errorCode, 0);
+    }
+  }
+  const part = (partition: number, partitionMaxBytes: number) => ({ partition, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA' });
+  const one = big('0-0').length;
+  const small = await c.request(1, 12, createFetchRequest({ maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, sessionEpoch: -1, topics: [{ topic: 'limits', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [part(0, 10), part(1, 10)] }] }));
+  const sizes = small.responses[0].partitions.map((p: any) => p.records.length);
+  assert.deepEqual(sizes, [one, 0], 'one batch for the first partition, nothing over the limit for the second');
+  const capped = await c.request(1, 12, createFetchRequest({ maxWaitMs: 0, minBytes: 0, maxBytes: one * 2, sessionEpoch: -1, topics: [{ topic: 'limits', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [part(0, 1 << 20), part(1, 1 << 20)] }] }));
+  const total = capped.responses[0].partitions.reduce((n: number, p: any) => n + p.records.length, 0);
+  assert.ok(total <= one * 2 && total >= one, `response maxBytes bounds the answer (${total} bytes)`);
+});
