@@ -205,6 +205,7 @@ export class Broker {
         replicaManager,
         clock,
         logger: logger.child({ component: 'group-coordinator' }),
+        metrics,
       });
       const broker = new Broker(config, logs, socketServer, md, replicaManager, services, `${adv.host}:${adv.port}`, bound);
       broker.followMetadata();

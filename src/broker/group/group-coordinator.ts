@@ -22,11 +22,13 @@ import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { LeadershipChange, MetadataService, Unsubscribe } from '../metadata/metadata-service.js';
+import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
 import type { JoinGroupInput, RequestOrigin } from './classic-group-manager.js';
 import type { Append, ShardOutput } from './effects.js';
 import type { GroupConfig } from './group-config.js';
 import { GroupCoordinatorShard } from './group-coordinator-shard.js';
+import { registerGroupMetrics } from './group-metrics.js';
 import { CONSUMER_OFFSETS_TOPIC, decodeCoordinatorRecord, encodeRecordKey, encodeRecordValue, partitionForGroup, type CoordinatorRecord } from './records.js';
 
 export interface GroupCoordinatorOptions {
@@ -42,6 +44,8 @@ export interface GroupCoordinatorOptions {
   replicaManager: ReplicaManager;
   clock: Clock;
   logger: Logger;
+  /** Where the NumGroups / NumOffsets gauges go (optional in tests). */
+  metrics?: BrokerMetrics;
 }
 
 /** Builds the coordinator's settings from server.properties. */
@@ -115,7 +119,9 @@ export class GroupCoordinator {
   private creatingTopic: Promise<void> | null = null;
   private stopped = false;
 
-  constructor(private readonly o: GroupCoordinatorOptions) {}
+  constructor(private readonly o: GroupCoordinatorOptions) {
+    if (o.metrics !== undefined) registerGroupMetrics(o.metrics, () => [...this.slots.values()].filter((s) => !s.loading).map((s) => s.shard));
+  }
 
   /** Follows leadership of `__consumer_offsets` partitions (call after the ReplicaManager subscribed). */
   start(): void {

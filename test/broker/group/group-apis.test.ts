@@ -67,6 +67,8 @@ describe('group APIs on the wire', () => {
     const stable = await client.request('ListGroups', 5, { statesFilter: ['stable'], typesFilter: [] });
     assert.deepEqual(stable.groups.map((g) => [g.groupId, g.groupState, g.groupType]), [['wire', 'Stable', 'classic']]);
     assert.deepEqual((await client.request('ListGroups', 4, { statesFilter: ['Empty'], typesFilter: [] })).groups, []);
+    const metrics = await cluster.brokers[0]!.metrics.text();
+    assert.match(metrics, /kafka_coordinator_group_groupmetadatamanager_numgroupsstable\{broker="0"\} 1\n/);
     const described = await client.request('DescribeGroups', 5, { groups: ['wire', 'nope'], includeAuthorizedOperations: false });
     assert.equal(described.groups[0]!.groupState, 'Stable');
     assert.equal(described.groups[0]!.protocolData, 'range');
