@@ -8,10 +8,11 @@ import { randomInt } from 'node:crypto';
 import type { Logger } from '../../util/logger.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { ZkErrorCode } from '../../jute/constants.js';
-import { buildLogConfig, logConfigDefs, parseConfigValue } from '../../storage/log-config.js';
+import { claimProducerIdBlock } from './producer-id-blocks.js';
+import { applyIncremental, validateBrokerConfigs, validateTopicConfigs } from './config-changes.js';
 import {
-  decodeConfigEntity, decodePartitionState, decodeProducerIdBlock, encodeBrokerRegistration, encodeConfigChangeNotification,
-  encodeConfigEntity, encodeIsrChangeNotification, encodePartitionState, encodeProducerIdBlock, encodeTopicAssignment,
+  decodeConfigEntity, decodePartitionState, encodeBrokerRegistration, encodeConfigChangeNotification,
+  encodeConfigEntity, encodeIsrChangeNotification, encodePartitionState, encodeTopicAssignment,
 } from '../zk/codecs.js';
 import { CreateMode, type KeeperSession, type KeeperSessionFactory } from '../zk/keeper-port.js';
 import {
@@ -28,14 +29,11 @@ import { inProcessChannel, registerInProcessBroker } from './in-process-channel.
 import { validateTopicName, unifyCollisionChars } from './topic-validation.js';
 import { ZkMetadataCache } from './zk-metadata-cache.js';
 import type {
-  AdminOptions, AlterConfigOp, AlterConfigResult, ClusterMetadata, ConfigChange, ConfigResource, CreatableTopic, CreatePartitionsResult, CreatePartitionsTopic,
+  AdminOptions, AlterConfigResult, ClusterMetadata, ConfigChange, ConfigResource, CreatableTopic, CreatePartitionsResult, CreatePartitionsTopic,
   CreateTopicResult, DeletableTopic, DeleteTopicResult, ElectionType, ElectLeadersResult, IsrUpdate, IsrUpdateResult, LeadershipChange, MetadataService, MetadataServiceConfig,
   ProducerIdBlock, Unsubscribe,
 } from './metadata-service.js';
 
-/** Kafka's ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE. */
-export const PRODUCER_ID_BLOCK_SIZE = 1000;
-const MAX_CAS_ATTEMPTS = 100;
 
 export interface ZkMetadataServiceOptions extends MetadataServiceConfig {
   readonly sessionFactory: KeeperSessionFactory;
@@ -484,33 +482,7 @@ export class ZkMetadataService implements MetadataService {
    * first — read again.
    */
   allocateProducerIdBlock(): Promise<ProducerIdBlock> {
-    return this.withSession(() => this.allocateProducerIdBlockOnce());
-  }
-
-  private async allocateProducerIdBlockOnce(): Promise<ProducerIdBlock> {
-    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      let data: Buffer | null = null;
-      let version = -1;
-      try {
-        const read = await this.session.getData(ZkPaths.latestProducerIdBlock);
-        data = read.data;
-        version = read.stat.version;
-      } catch (err) {
-        if (!isKeeperError(err, ZkErrorCode.NONODE)) throw err;
-        await createRecursive(this.session, ZkPaths.latestProducerIdBlock);
-        continue;
-      }
-      const start = data === null || data.length === 0 ? 0n : decodeProducerIdBlock(data).blockEnd + 1n;
-      const end = start + BigInt(PRODUCER_ID_BLOCK_SIZE) - 1n;
-      if (end > 0x7fffffffffffffffn) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, 'Exhausted all producerIds as the next block\'s end producerId has exceeded the int64 type limit');
-      try {
-        await this.session.setData(ZkPaths.latestProducerIdBlock, encodeProducerIdBlock({ brokerId: this.brokerId, blockStart: start, blockEnd: end }), version);
-        return { brokerId: this.brokerId, firstProducerId: start, size: PRODUCER_ID_BLOCK_SIZE };
-      } catch (err) {
-        if (!isKeeperError(err, ZkErrorCode.BADVERSION)) throw err;
-      }
-    }
-    throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, `could not claim a producer id block after ${MAX_CAS_ATTEMPTS} attempts`);
+    return this.withSession(() => claimProducerIdBlock(this.session, this.brokerId));
   }
 
   updateIsr(update: IsrUpdate): Promise<IsrUpdateResult> {
@@ -562,56 +534,3 @@ export class ZkMetadataService implements MetadataService {
     return this.session;
   }
 }
-
-/** Validates topic overrides against the topic config table; returns them as strings. */
-function validateTopicConfigs(configs: Readonly<Record<string, string>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(configs)) {
-    if (v === null || v === undefined) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${k}`);
-    out[k] = String(v);
-  }
-  buildLogConfig(out);
-  return out;
-}
-
-/**
- * Dynamic broker configs: the broker-level names of the topic config table (`log.retention.ms`,
- * `log.segment.bytes`, … — Kafka's cluster-wide dynamic log configs), validated as such.
- */
-function validateBrokerConfigs(configs: Readonly<Record<string, string>>): Record<string, string> {
-  const bySynonym = new Map([...logConfigDefs.values()].map((d) => [d.serverDefault, d]));
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(configs)) {
-    const def = bySynonym.get(k);
-    if (def === undefined) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Cannot update broker config ${k}: not a dynamic broker config`);
-    parseConfigValue(def, v);
-    out[k] = String(v);
-  }
-  return out;
-}
-
-function applyIncremental(current: Readonly<Record<string, string>>, ops: readonly AlterConfigOp[]): Record<string, string> {
-  const next: Record<string, string> = { ...current };
-  for (const op of ops) {
-    const list = (next[op.name] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
-    switch (op.op) {
-      case 'set': next[op.name] = op.value; break;
-      case 'delete': delete next[op.name]; break;
-      case 'append': {
-        if (logConfigDefs.get(op.name)?.type !== 'list') throw new KafkaError(ErrorCode.INVALID_CONFIG, `Config value append is not allowed for config key: ${op.name}`);
-        for (const item of op.value.split(',').map((s) => s.trim()).filter((s) => s !== '')) if (!list.includes(item)) list.push(item);
-        next[op.name] = list.join(',');
-        break;
-      }
-      case 'subtract': {
-        if (logConfigDefs.get(op.name)?.type !== 'list') throw new KafkaError(ErrorCode.INVALID_CONFIG, `Config value subtract is not allowed for config key: ${op.name}`);
-        const remove = new Set(op.value.split(',').map((s) => s.trim()));
-        next[op.name] = list.filter((s) => !remove.has(s)).join(',');
-        if (next[op.name] === '') delete next[op.name];
-        break;
-      }
-    }
-  }
-  return next;
-}
-
