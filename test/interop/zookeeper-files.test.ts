@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { CreateMode, OpCode } from '../../src/jute/constants.js';
 import * as J from '../../src/jute/generated/records.js';
 import { startKeeper } from '../../src/keeper/index.js';
+import { loadNewestSnapshot } from '../../src/keeper/persist/snapshot.js';
 import { tempDir } from '../helpers/paths.js';
 import { fourLetterWord, freePort, realZooKeeper } from '../helpers/real-zookeeper.js';
 import { RawZk } from '../keeper/raw-client.js';
@@ -90,10 +91,10 @@ function java(mainClass: string, args: string[]): { status: number | null; out: 
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-async function startRealOn(dataDir: string): Promise<{ port: number; stop: () => Promise<void> }> {
+async function startRealOn(dataDir: string, extraCfg = ''): Promise<{ port: number; stop: () => Promise<void> }> {
   const port = await freePort();
   const cfg = join(dataDir, '..', `zoo-${port}.cfg`);
-  writeFileSync(cfg, `tickTime=2000\ndataDir=${dataDir}\nclientPort=${port}\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\nadmin.enableServer=false\nextendedTypesEnabled=true\n`);
+  writeFileSync(cfg, `tickTime=2000\ndataDir=${dataDir}\nclientPort=${port}\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\nadmin.enableServer=false\nextendedTypesEnabled=true\n${extraCfg}`);
   const child: ChildProcess = spawn('java', ['-Xmx256m', '-XX:+UseSerialGC', '-cp', CLASSPATH, 'org.apache.zookeeper.server.ZooKeeperServerMain', cfg], { stdio: 'ignore' });
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null) return;
@@ -153,10 +154,10 @@ test('TxnLogToolkit and SnapshotFormatter read the keeper\'s files; real ZooKeep
   }
 });
 
-test('the keeper serves the tree a real ZooKeeper 3.8 wrote (its snapshots carry a digest, its log entries a TxnDigest)', { skip: zk.skip }, async () => {
+test('the keeper serves the tree a real ZooKeeper 3.8 wrote (gzip snapshots with a digest, log entries with a TxnDigest)', { skip: zk.skip }, async () => {
   const realDir = join(scratch.path, 'real-data');
   mkdirSync(realDir);
-  const real = await startRealOn(realDir);
+  const real = await startRealOn(realDir, 'snapCount=10\nsnapshot.compression.method=gz\n');
   let realTree: Record<string, unknown>;
   try {
     await workload(real.port);
@@ -164,6 +165,8 @@ test('the keeper serves the tree a real ZooKeeper 3.8 wrote (its snapshots carry
   } finally {
     await real.stop();
   }
+  const newest = loadNewestSnapshot(realDir, { extendedTypesEnabled: true });
+  assert.ok(newest !== null && newest.name.endsWith('.gz') && newest.zxid > 0n, `newest snapshot: ${newest?.name}`);
   const keeper = await startKeeper({ dataDir: realDir, clientPort: 0, clientPortAddress: '127.0.0.1', 'zookeeper.extendedTypesEnabled': true });
   try {
     assert.deepEqual(await dumpTree(keeper.port), realTree);

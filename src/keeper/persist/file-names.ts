@@ -34,7 +34,8 @@ export function listByZxid(dir: string, prefix: 'log' | 'snapshot'): Array<{ nam
   }
   const out: Array<{ name: string; zxid: bigint }> = [];
   for (const name of names) {
-    const m = new RegExp(`^${prefix}\\.([0-9a-fA-F]{1,16})$`).exec(name);
+    // Snapshots may carry the suffix of zookeeper.snapshot.compression.method (.gz, .snappy).
+    const m = new RegExp(`^${prefix}\\.([0-9a-fA-F]{1,16})${prefix === 'snapshot' ? '(\\.gz|\\.snappy)?' : ''}$`).exec(name);
     if (m) out.push({ name, zxid: BigInt.asIntN(64, BigInt(`0x${m[1]}`)) });
   }
   return out.sort((a, b) => (a.zxid < b.zxid ? -1 : a.zxid > b.zxid ? 1 : 0));

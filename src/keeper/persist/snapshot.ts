@@ -16,6 +16,7 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { PERSISTENCE_VERSION, SNAP_MAGIC } from '../../jute/constants.js';
 import * as J from '../../jute/generated/records.js';
 import { readBuffer, readUstring, readVector, writeBuffer, writeUstring } from '../../jute/runtime.js';
@@ -94,13 +95,23 @@ export function deserializeSnapshot(buf: Buffer, options: DataTreeOptions): Load
   return { tree, sessions };
 }
 
+/** A snapshot file's bytes, decompressed when ZooKeeper wrote it with compression method gz. */
+function readSnapshotBytes(path: string): Buffer {
+  if (path.endsWith('.snappy')) throw new DecodeError('snappy-compressed snapshots are not supported');
+  const raw = readFileSync(path);
+  return path.endsWith('.gz') ? gunzipSync(raw, { maxOutputLength: MAX_SNAPSHOT_BYTES }) : raw;
+}
+
+/** Largest snapshot (uncompressed) the keeper loads. */
+const MAX_SNAPSHOT_BYTES = 2 ** 31 - 1;
+
 /** SnapStream.isValidSnapshot: long enough and ending with ustring "/". */
 export function isValidSnapshotFile(path: string): boolean {
   try {
-    const size = statSync(path).size;
-    if (size < 10) return false;
-    const buf = readFileSync(path);
-    return buf.readInt32BE(size - 5) === 1 && buf[size - 1] === 0x2f;
+    if (!path.endsWith('.gz') && !path.endsWith('.snappy') && statSync(path).size < 10) return false;
+    const buf = readSnapshotBytes(path);
+    const size = buf.length;
+    return size >= 10 && buf.readInt32BE(size - 5) === 1 && buf[size - 1] === 0x2f;
   } catch {
     return false;
   }
@@ -140,7 +151,7 @@ export function loadNewestSnapshot(dataDir: string, options: DataTreeOptions, on
       continue;
     }
     try {
-      const loaded = deserializeSnapshot(readFileSync(path), options);
+      const loaded = deserializeSnapshot(readSnapshotBytes(path), options);
       loaded.tree.lastProcessedZxid = s.zxid;
       return { ...loaded, zxid: s.zxid, name: s.name };
     } catch (e) {
