@@ -76,6 +76,8 @@ export class KafkaCluster {
   private readonly interest = new Set<string>();
   private refreshing: Promise<ClusterMetadata> | null = null;
   private closed = false;
+  /** Metadata requests ask the broker to create unknown topics (producers and consumers do, as in Java; admin does not). */
+  allowAutoTopicCreation = false;
 
   constructor(config: ClientConfig | ResolvedClientConfig) {
     this.config = 'clientId' in config && Array.isArray(config.bootstrapServers) && typeof config.bootstrapServers[0] === 'object'
@@ -166,7 +168,7 @@ export class KafkaCluster {
       const names = options.allTopics === true ? null : [...this.interest];
       const body = createMetadataRequest({
         topics: names === null ? null : names.map((name) => createMetadataRequestTopic({ name })),
-        allowAutoTopicCreation: options.allowAutoTopicCreation ?? false,
+        allowAutoTopicCreation: options.allowAutoTopicCreation ?? this.allowAutoTopicCreation,
       });
       const res = await this.withRetries(async () => (await this.anyConnection()).request('Metadata', body));
       this.apply(res, names === null);

@@ -109,3 +109,11 @@ test('async iteration and AbortSignal: for await over a consumer, stopped by a s
   await consumer.close();
   assert.deepEqual(values, Array.from({ length: 20 }, (_, i) => `i${i}`));
 });
+
+test('the producer asks for auto topic creation as the Java producer does', async () => {
+  const producer = new Producer({ bootstrapServers: cluster.bootstrapServers });
+  const md = await producer.send({ topic: 'created-on-first-send', value: 'x' });
+  await producer.close();
+  assert.equal(md.offset, 0n);
+  assert.ok((await admin.listTopics()).includes('created-on-first-send'));
+});

@@ -82,6 +82,7 @@ export function applyConsumerProps(c: Partial<ConsumerConfig>, props: Map<string
       case 'fetch.max.wait.ms': c.fetchMaxWaitMs = num(k, v); break;
       case 'max.partition.fetch.bytes': c.maxPartitionFetchBytes = num(k, v); break;
       case 'max.poll.records': c.maxPollRecords = num(k, v); break;
+      case 'allow.auto.create.topics': c.allowAutoCreateTopics = bool(k, v); break;
       case 'partition.assignment.strategy':
         c.partitionAssignmentStrategy = v.split(',').map((s) => assignorName(s.trim()));
         break;

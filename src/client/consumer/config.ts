@@ -35,6 +35,8 @@ export interface ConsumerConfig extends ClientConfig {
   maxPartitionFetchBytes?: number;
   /** max.poll.records (default 500) */
   maxPollRecords?: number;
+  /** allow.auto.create.topics (default true; the broker's auto.create.topics.enable decides) */
+  allowAutoCreateTopics?: boolean;
   /** partition.assignment.strategy, in preference order (default ['range', 'cooperative-sticky']) */
   partitionAssignmentStrategy?: AssignorName[];
 }

@@ -77,6 +77,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   constructor(config: ConsumerConfig) {
     this.config = resolveConsumerConfig(config);
     this.cluster = new KafkaCluster(config);
+    this.cluster.allowAutoTopicCreation = config.allowAutoCreateTopics ?? true;
   }
 
   /** Joins the group (group.id) and consumes the partitions it assigns for `topics`. */

@@ -84,6 +84,8 @@ export class Producer {
   constructor(config: ProducerConfig) {
     this.config = resolveProducerConfig(config);
     this.cluster = new KafkaCluster({ ...config, retries: config.retries ?? 10 });
+    // The Java producer's metadata requests always allow auto topic creation (the broker decides).
+    this.cluster.allowAutoTopicCreation = true;
     this.partitioner = config.partitioner ?? new DefaultPartitioner();
     this.pool = new BufferPool(this.config.bufferMemory);
   }
