@@ -91,6 +91,8 @@ export class Connection {
       this.onFrame(frame);
     }
     this.pump();
+    // Also when an async handler is still running (pump returned at once): bound the read-ahead.
+    this.applyBackpressure();
   }
 
   private onFrame(frame: Buffer): void {
