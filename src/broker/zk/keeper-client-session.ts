@@ -3,7 +3,8 @@
  * and against a real Apache ZooKeeper). Translates multi failures into a MultiOutcome and
  * session state events into the port's states.
  */
-import { MultiError, op, ZooKeeperClient, type Op, type Watcher } from '../../keeper/client/index.js';
+import { MultiError, op, parseConnectString, ZooKeeperClient, type Op, type Watcher } from '../../keeper/client/index.js';
+import { createRecursive } from './kafka-zk-client.js';
 import type { KeeperSession, KeeperSessionFactory, MultiOutcome, SessionState, ZkOp, ZkWatcher } from './keeper-port.js';
 
 export interface KeeperClientSessionOptions {
@@ -61,8 +62,26 @@ export class KeeperClientSession implements KeeperSession {
     return new KeeperClientSession(client);
   }
 
+  /**
+   * Sessions for `connectString`. With a chroot (`host:port/kafka`), the first session creates
+   * the chroot path if it is missing, as Kafka's broker does (KafkaZkClient.createChrootIfNecessary).
+   */
   static factory(connectString: string, options: KeeperClientSessionOptions = {}): KeeperSessionFactory {
-    return () => KeeperClientSession.connect(connectString, options);
+    let chrootEnsured = false;
+    return async () => {
+      const { chroot } = parseConnectString(connectString);
+      if (chroot !== '' && !chrootEnsured) {
+        const hosts = connectString.trim().slice(0, connectString.trim().indexOf('/'));
+        const root = await KeeperClientSession.connect(hosts, options);
+        try {
+          await createRecursive(root, chroot);
+        } finally {
+          await root.close().catch(() => undefined);
+        }
+        chrootEnsured = true;
+      }
+      return KeeperClientSession.connect(connectString, options);
+    };
   }
 
   sessionId(): bigint {

@@ -10,13 +10,12 @@ let server: RealZooKeeper | null = null;
 const sessions: KeeperSession[] = [];
 
 async function harness(chroot: string): Promise<Harness> {
-  const root = await KeeperClientSession.connect(server!.connectString, { sessionTimeoutMs: 6000 });
-  await root.create(chroot, null, 0).catch(() => undefined);
-  await root.close();
+  // the factory creates the chroot on first use (as a Kafka broker does); the reader connects after
   const connect = `${server!.connectString}${chroot}`;
-  const reader = await KeeperClientSession.connect(connect, { sessionTimeoutMs: 6000 });
+  const factory = KeeperClientSession.factory(connect, { sessionTimeoutMs: 6000, connectionTimeoutMs: 10_000 });
+  const reader = await factory();
   sessions.push(reader);
-  return { reader, connect, factory: KeeperClientSession.factory(connect, { sessionTimeoutMs: 6000, connectionTimeoutMs: 10_000 }) };
+  return { reader, connect, factory };
 }
 
 before(async () => {
