@@ -14,13 +14,16 @@
  * - fsync happens: when `flush.messages` unflushed messages accumulate, when the oldest
  *   unflushed message is `flush.ms` old (LogManager's flusher), on segment roll (the old
  *   segment, in the background), on `flush()` and on `close()`. Defaults leave it to the OS.
- * - Index files, producer snapshots and checkpoints are derived data: written on flush / roll /
- *   close. After an unclean shutdown every segment past the recovery point (the last flushed
- *   offset, checkpointed by LogManager) is re-read batch by batch with CRC checks; the indexes,
+ * - Index files are written on flush / roll / close and fsynced with their segment (a rolled
+ *   segment's .log and indexes are fsynced in the background; the recovery point advances when
+ *   all are durable). Producer snapshots (CRC-checked, rebuilt when unreadable) and the
+ *   leader-epoch checkpoint are written atomically at once and fsynced on flush.
+ * - After an unclean shutdown every segment past the recovery point (the last flushed offset,
+ *   checkpointed by LogManager) is re-read batch by batch with CRC checks; the indexes, the
  *   transaction index, producer state and leader epochs are rebuilt; the first torn or corrupt
- *   batch and everything after it is truncated.
+ *   batch and everything after it are truncated (log-loader.ts).
  */
-import { readdirSync, readFileSync, rmSync, mkdirSync, openSync, fsync as fsyncCb, close as closeCb } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, mkdirSync, openSync, fsync as fsyncCb, close as closeCb } from 'node:fs';
 import { join } from 'node:path';
 import { splitBatches, validateBatch, setBaseOffset, setPartitionLeaderEpoch, setLogAppendTime, isControlBatch, isTransactional, timestampTypeOf, type RecordBatchHeader } from '../protocol/records/index.js';
 import { KafkaError, ErrorCode } from '../protocol/errors.js';
@@ -402,19 +405,33 @@ export class UnifiedLog {
     return seg;
   }
 
-  /** fsyncs a rolled segment without blocking appends; the recovery point follows. */
+  /**
+   * fsyncs a rolled segment (its .log and indexes) without blocking appends; the recovery point
+   * follows once all are durable, so segments below it can be trusted after a power loss.
+   */
   private flushSegmentInBackground(seg: LogSegment, upTo: bigint): void {
     seg.flushIndexes(false);
-    let fd: number;
-    try {
-      fd = openSync(seg.logPath, 'r');
-    } catch {
-      return;
+    const paths = [seg.logPath, seg.offsetIndex.path, seg.timeIndex.path].filter((p) => existsSync(p));
+    let pending = paths.length;
+    let failed = false;
+    const done = (err: Error | null): void => {
+      if (err !== null) failed = true;
+      if (--pending > 0 || failed) return;
+      if (!this.closed && this.recoveryPoint < upTo && this.segments.includes(seg)) this.recoveryPoint = upTo;
+    };
+    for (const path of paths) {
+      let fd: number;
+      try {
+        fd = openSync(path, 'r');
+      } catch (e) {
+        done(e as Error);
+        continue;
+      }
+      fsyncCb(fd, (err) => {
+        closeCb(fd, () => undefined);
+        done(err);
+      });
     }
-    fsyncCb(fd, (err) => {
-      closeCb(fd, () => undefined);
-      if (err === null && !this.closed && this.recoveryPoint < upTo && this.segments.includes(seg)) this.recoveryPoint = upTo;
-    });
   }
 
   // ---- read ----------------------------------------------------------------------------
