@@ -113,9 +113,10 @@ async function settle(shells: Shell[], minMs: number, quietMs: number, maxMs: nu
   }
 }
 
-async function waitFor(shell: Shell, text: string, timeoutMs: number): Promise<void> {
+/** Waits until `text` occurs in the shell's stdout more than `seenBefore - 1` times (split count). */
+async function waitFor(shell: Shell, text: string, timeoutMs: number, seenBefore = 1): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!shell.stdout.includes(text)) {
+  while (shell.stdout.split(text).length <= seenBefore) {
     if (Date.now() > deadline) throw new Error(`shell did not print '${text}': ${shell.stdout} ${shell.stderr}`);
     await sleep(20);
   }
@@ -164,7 +165,12 @@ async function runScript(kind: 'zkCli.sh' | 'gregor zk', server: string, lines: 
     for (const s of Object.values(shells)) await waitFor(s, 'state:SyncConnected', 30_000);
     await settle(Object.values(shells), 100, 150, 2000);
     for (const [who, line] of lines) {
+      // close / connect print their state event from zkCli's event thread while its main thread
+      // reads on: wait for that event, or the next command's output races with it.
+      const awaited = line === 'close' ? 'state:Closed' : line.startsWith('connect') ? 'state:SyncConnected' : undefined;
+      const before = awaited === undefined ? 0 : shells[who].stdout.split(awaited).length;
       shells[who].proc.stdin.write(`${line}\n`);
+      if (awaited !== undefined) await waitFor(shells[who], awaited, 10_000, before);
       await settle(Object.values(shells), 60, 150, 3000);
     }
     for (const s of Object.values(shells)) {
@@ -251,7 +257,7 @@ const broadScript: Array<[ClientName, string]> = [
   'setAcl -R /a world:anyone:cdrwa', 'getAcl /a/b/c', 'setAcl /a bad:acl', 'create /q x', 'setAcl /q world:anyone:rq', 'getAcl /q', 'get /acl', 'ls foo', 'ls /a/', 'create',
   'ls', 'set /a', 'get /zz', 'delete /a', 'get -x /a', 'deleteall /a', 'ls /', 'create /b "quoted data"', 'get /b',
   "create /c 'single quoted'", 'get /c', 'set /b "with space" ', 'get /b', 'create /d', 'get /d', 'create /e ""', 'get /e',
-  'stat /d', 'printwatches off', 'get -w /d', 'set /d x', 'printwatches on', 'close', 'ls /', 'connect', 'ls /', 'quit',
+  'stat /d', 'config', 'config -s', 'config -c', 'printwatches off', 'get -w /d', 'set /d x', 'printwatches on', 'close', 'ls /', 'connect', 'ls /', 'quit',
 ].map((line) => ['A', line] as [ClientName, string]);
 
 test('every zkCli command, flag and error text: gregor zk and the keeper match zkCli.sh on a real ZooKeeper', { skip, timeout: 170_000 }, async () => {

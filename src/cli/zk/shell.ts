@@ -58,6 +58,24 @@ const commandSpecs: Record<string, CommandSpec> = {
       await sh.closeSession();
     },
   },
+  config: {
+    usage: 'config [-c] [-w] [-s]',
+    flags: ['c', 'w', 's'],
+    args: [0, 0],
+    async run(sh, o) {
+      // ZooKeeper's getConfig: the dynamic configuration znode, read outside any chroot.
+      const { data, stat } = await sh.zk().getData('/zookeeper/config', { watch: o.flags.has('w'), ignoreChroot: true });
+      const text = data === null ? '' : data.toString('utf8');
+      if (o.flags.has('c')) {
+        // ConfigUtils.getClientConfigStr: "<version> <client connect string>".
+        const lines = text.split('\n');
+        const version = (lines.find((l) => l.startsWith('version=')) ?? 'version=').slice('version='.length);
+        const clients = lines.filter((l) => l.startsWith('server.')).map((l) => l.split(';')[1]).filter((c): c is string => c !== undefined);
+        sh.io.out(`${version} ${clients.join(',')}\n`);
+      } else sh.io.out(`${text}\n`);
+      if (o.flags.has('s')) sh.io.out(formatStat(stat));
+    },
+  },
   connect: {
     usage: 'connect host:port',
     args: [0, 1],
