@@ -257,3 +257,12 @@ test('loading: a new leader replays the log into the same groups and offsets', (
   assert.equal(d.shard.fetchOffsets(G, null, false)[0]!.partitions[0]!.committedOffset, 99n);
   assert.equal(d.reply(heartbeat(d, members[1]!, generationId)).errorCode, ErrorCode.NONE, 'members carry on with their generation');
 });
+
+test('require_stable: partitions with pending transactional offsets answer UNSTABLE_OFFSET_COMMIT', () => {
+  const d = new ShardDriver();
+  d.shard.offsets.pendingTransactionalOffsets.set(G, new Set(['t-0']));
+  const [stable] = d.shard.fetchOffsets(G, [{ name: 't', partitionIndexes: [0, 1] }], true);
+  assert.deepEqual(stable!.partitions.map((p) => p.errorCode), [ErrorCode.UNSTABLE_OFFSET_COMMIT, ErrorCode.NONE]);
+  const [plain] = d.shard.fetchOffsets(G, [{ name: 't', partitionIndexes: [0] }], false);
+  assert.equal(plain!.partitions[0]!.errorCode, ErrorCode.NONE);
+});
