@@ -33,6 +33,8 @@ export interface RequestOptions {
   /** False for Produce with acks=0: the broker sends no response. */
   expectResponse?: boolean;
   timeoutMs?: number;
+  /** Initial encode buffer size (a Produce's record bytes plus a little), to avoid regrowing. */
+  initialBytes?: number;
 }
 
 interface Pending {
@@ -130,10 +132,10 @@ export class BrokerConnection {
     if (version === undefined) {
       return Promise.reject(new ClientError('GREGOR_ERR_UNSUPPORTED_API', `broker ${this.host}:${this.port} does not support ${name}`));
     }
-    return this.send(apiKey, version, body, options.expectResponse ?? true, options.timeoutMs ?? this.options.requestTimeoutMs) as Promise<ResponseOf<N>>;
+    return this.send(apiKey, version, body, options.expectResponse ?? true, options.timeoutMs ?? this.options.requestTimeoutMs, options.initialBytes) as Promise<ResponseOf<N>>;
   }
 
-  private send(apiKey: number, version: number, body: unknown, expectResponse: boolean, timeoutMs: number): Promise<unknown> {
+  private send(apiKey: number, version: number, body: unknown, expectResponse: boolean, timeoutMs: number, initialBytes = 1024): Promise<unknown> {
     if (this.closedError !== null || this.socket === null) {
       return Promise.reject(new ClientError('GREGOR_ERR_CONNECTION', `connection to ${this.host}:${this.port} is closed`, { cause: this.closedError, retriable: true }));
     }
@@ -142,7 +144,7 @@ export class BrokerConnection {
     const frame = encodeRequestFrame(
       { requestApiKey: apiKey, requestApiVersion: version, correlationId, clientId: this.options.clientId },
       body,
-      { initialBytes: 1024 },
+      { initialBytes },
     );
     if (!expectResponse) {
       return new Promise((resolve, reject) => {

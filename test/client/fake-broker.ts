@@ -31,6 +31,7 @@ export async function startFakeBroker(topics: Record<string, number>, onProduce:
   const state = { produceRequests: 0, metadataRequests: 0 };
   const server: Server = createServer((socket) => {
     sockets.add(socket);
+    socket.setNoDelay(true);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
     const decoder = new FrameDecoder();

@@ -324,7 +324,8 @@ export class Producer {
     let failure: Error | null = null;
     try {
       const conn = await this.cluster.connectionTo(req.leader);
-      res = await conn.request('Produce', body, { expectResponse: this.config.acks !== 0 });
+      const initialBytes = req.batches.reduce((n, b) => n + b.encoded!.length + 64, 256);
+      res = await conn.request('Produce', body, { expectResponse: this.config.acks !== 0, initialBytes });
     } catch (err) {
       failure = err as Error;
     }
