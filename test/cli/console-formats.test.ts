@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatRecord, formatterOptions } from '../../src/cli/commands/consume.js';
+import { parseDurationMs } from '../../src/cli/commands/groups.js';
+import { lineReaderOptions, parseLine } from '../../src/cli/commands/produce.js';
+import { parseKafkaArgs } from '../../src/cli/kafka/args.js';
+import { formatTable } from '../../src/cli/kafka/table.js';
+import type { ConsumerRecord } from '../../src/client/consumer/records.js';
+
+const record: ConsumerRecord = {
+  topic: 't', partition: 2, offset: 41n, timestamp: 1700000000000n, timestampType: 'CreateTime', leaderEpoch: 0,
+  key: Buffer.from('k'), value: Buffer.from('v'), headers: [{ key: 'h1', value: Buffer.from('a') }, { key: 'h2', value: null }],
+};
+
+test('DefaultMessageFormatter layout: timestamp, partition, offset, headers, key, value', () => {
+  const all = formatterOptions(new Map([['print.timestamp', 'true'], ['print.partition', 'true'], ['print.offset', 'true'], ['print.headers', 'true'], ['print.key', 'true']]));
+  assert.equal(formatRecord(record, all), 'CreateTime:1700000000000\tPartition:2\tOffset:41\th1:a,h2:null\tk\tv\n');
+  assert.equal(formatRecord(record, formatterOptions(new Map())), 'v\n');
+  const custom = formatterOptions(new Map([['print.key', 'true'], ['key.separator', ' => '], ['null.literal', 'NULL'], ['print.value', 'true']]));
+  assert.equal(formatRecord({ ...record, key: null }, custom), 'NULL => v\n');
+  assert.equal(formatRecord({ ...record, headers: [] }, formatterOptions(new Map([['print.headers', 'true']]))), 'NO_HEADERS\tv\n');
+});
+
+test('LineMessageReader: headers, key and value with the configured separators', () => {
+  const o = lineReaderOptions(new Map([['parse.key', 'true'], ['parse.headers', 'true'], ['key.separator', ':'], ['null.marker', '<null>']]));
+  const r = parseLine('h1:x,h2:<null>\tkey:value:with:colons', 't', o);
+  assert.equal(r.key, 'key');
+  assert.equal(r.value, 'value:with:colons');
+  assert.deepEqual(r.headers, [['h1', 'x'], ['h2', null]]);
+  assert.equal(parseLine('<null>:v', 't', lineReaderOptions(new Map([['parse.key', 'true'], ['key.separator', ':'], ['null.marker', '<null>']]))).key, null);
+  assert.throws(() => parseLine('no-separator', 't', lineReaderOptions(new Map([['parse.key', 'true']]))), /No key separator found on line: no-separator/);
+  const plain = parseLine('just a value', 't', lineReaderOptions(new Map()));
+  assert.equal(plain.key, null);
+  assert.equal(plain.value, 'just a value');
+});
+
+test('joptsimple-style options: --a b, --a=b, repeatable and greedy lists, unknown options refused', () => {
+  const spec = { x: { type: 'string' }, c: { type: 'string', multiple: true }, p: { type: 'string', greedy: true }, f: { type: 'boolean' } } as const;
+  const o = parseKafkaArgs(['--x=1', '--c', 'a=1', '--c', 'b=2', '--p', 'k=v', 'k2=v2', '--f'], spec);
+  assert.deepEqual(o.get('x'), ['1']);
+  assert.deepEqual(o.get('c'), ['a=1', 'b=2']);
+  assert.deepEqual(o.get('p'), ['k=v', 'k2=v2']);
+  assert.ok(o.has('f'));
+  assert.throws(() => parseKafkaArgs(['--nope'], spec), /'nope' is not a recognized option/);
+  assert.throws(() => parseKafkaArgs(['--x'], spec), /requires an argument/);
+});
+
+test('tables pad every column but the last; durations parse as ISO-8601', () => {
+  assert.deepEqual(formatTable(['A', 'BB', 'C'], [['long-value', 'x', 'last']], [3]), ['A          BB C', 'long-value x  last']);
+  assert.equal(parseDurationMs('PT1H30M'), 5_400_000);
+  assert.equal(parseDurationMs('P1DT0.5S'), 86_400_500);
+  assert.throws(() => parseDurationMs('1h'));
+});
