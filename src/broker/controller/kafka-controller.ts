@@ -57,6 +57,9 @@ interface PendingElection {
   readonly resolve: (results: ElectionResult[] | null) => void;
 }
 
+/** Age after which /config/changes notifications are deleted (Kafka's changeExpirationMs). */
+const CONFIG_CHANGE_EXPIRATION_MS = 15 * 60 * 1000;
+
 /** Bound on re-read/re-write rounds after conflicting partition-state writes in one pass. */
 const MAX_CONFLICT_ROUNDS = 10;
 
@@ -322,6 +325,7 @@ export class KafkaController {
           const topic = entityPath.slice('topics/'.length);
           await this.execute(core.step({ type: 'topic-unclean-override', topic, value: await this.readUncleanOverride(topic) }));
         }
+        await this.purgeConfigChanges(children);
         return;
       }
       case 'isr': {
@@ -340,6 +344,20 @@ export class KafkaController {
         if (states.length > 0) await this.execute(core.step({ type: 'partition-states-loaded', states }));
         return;
       }
+    }
+  }
+
+  /**
+   * Kafka's ZkNodeChangeNotificationListener purges notifications older than 15 minutes (every
+   * broker has read them by then); without it /config/changes would grow forever.
+   */
+  private async purgeConfigChanges(children: readonly string[]): Promise<void> {
+    const { session } = this.options;
+    const cutoffMs = BigInt(Math.floor(this.options.nowMs() - CONFIG_CHANGE_EXPIRATION_MS));
+    for (const child of children) {
+      const path = `${ZkPaths.configChanges}/${child}`;
+      const stat = await session.exists(path);
+      if (stat !== null && stat.ctime < cutoffMs) await session.delete(path, -1).catch(() => undefined);
     }
   }
 

@@ -75,3 +75,27 @@ test('the first broker wins the election; a deposed controller\'s writes are fen
   await c1.stop();
   await c2.stop();
 });
+
+test('config change notifications older than 15 minutes are purged by the controller', async () => {
+  const keeper = new SimKeeper();
+  const admin = keeper.connect();
+  await ensurePersistentPaths(admin);
+  let now = 1_000_000_000;
+  keeper.nowMs = () => now;
+  const s1 = keeper.connect();
+  await register(s1, 1);
+  const c1 = new KafkaController({
+    session: s1, brokerId: 1, logger: quietLogger, nowMs: () => now, settings: { deleteTopicEnable: true, uncleanLeaderElectionEnable: false },
+    channel: { send: () => undefined },
+  });
+  c1.start();
+  await until(() => c1.isActive());
+  await c1.idle();
+  await admin.create('/config/changes/config_change_', Buffer.from('{"version":2,"entity_path":"topics/a"}'), CreateMode.PERSISTENT_SEQUENTIAL);
+  await until(() => keeper.children('/config/changes').length === 1);
+  now += 16 * 60 * 1000;
+  await admin.create('/config/changes/config_change_', Buffer.from('{"version":2,"entity_path":"topics/b"}'), CreateMode.PERSISTENT_SEQUENTIAL);
+  await until(() => keeper.children('/config/changes').length === 1);
+  assert.deepEqual(keeper.children('/config/changes'), ['config_change_0000000001']);
+  await c1.stop();
+});

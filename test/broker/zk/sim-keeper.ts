@@ -17,6 +17,7 @@ interface Node {
   czxid: bigint;
   mzxid: bigint;
   ephemeralOwner: bigint;
+  ctimeMs: bigint;
   children: Set<string>;
   nextSequence: number;
 }
@@ -35,6 +36,9 @@ export class SimKeeper {
   readonly childWatches = new Map<string, Set<ZkWatcher>>();
   /** Observes every create / setData as it is applied (invariant checkers). */
   onWrite: ((path: string, data: Buffer | null) => void) | null = null;
+
+  /** The clock for znode ctimes (tests may advance it). */
+  nowMs: () => number = Date.now;
 
   constructor() {
     this.nodes.set('/', this.newNode(null, 0n));
@@ -70,12 +74,12 @@ export class SimKeeper {
   }
 
   private newNode(data: Buffer | null, owner: bigint): Node {
-    return { data, version: 0, cversion: 0, czxid: this.zxid, mzxid: this.zxid, ephemeralOwner: owner, children: new Set(), nextSequence: 0 };
+    return { data, version: 0, cversion: 0, czxid: this.zxid, mzxid: this.zxid, ephemeralOwner: owner, ctimeMs: BigInt(Math.floor(this.nowMs())), children: new Set(), nextSequence: 0 };
   }
 
   stat(n: Node): Stat {
     return {
-      czxid: n.czxid, mzxid: n.mzxid, ctime: 0n, mtime: 0n, version: n.version, cversion: n.cversion, aversion: 0,
+      czxid: n.czxid, mzxid: n.mzxid, ctime: n.ctimeMs, mtime: n.ctimeMs, version: n.version, cversion: n.cversion, aversion: 0,
       ephemeralOwner: n.ephemeralOwner, dataLength: n.data?.length ?? 0, numChildren: n.children.size, pzxid: n.mzxid,
     };
   }
