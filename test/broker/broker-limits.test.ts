@@ -19,7 +19,7 @@ let metrics: MetricsServer;
 const clients: RawClient[] = [];
 
 before(async () => {
-  cluster = await testCluster({ brokerConfig: { 'max.connections': 4, 'connections.max.idle.ms': 400 } });
+  cluster = await testCluster({ brokerConfig: { 'max.connections': 4, 'connections.max.idle.ms': 400, 'default.replication.factor': 3 } });
   metrics = await startMetricsServer({ host: '127.0.0.1', port: 0, sources: cluster.brokers.map((b) => b.metrics) });
 });
 after(async () => {
@@ -65,6 +65,13 @@ test('acks=all below min.insync.replicas: NOT_ENOUGH_REPLICAS, nothing written; 
   assert.equal(f.responses[0].topicId, topicId);
   assert.deepEqual([f.responses[0].partitions[0].errorCode, f.responses[0].partitions[0].highWatermark], [0, 1n]);
   assert.equal(f.responses[1].partitions[0].errorCode, ErrorCode.UNKNOWN_TOPIC_ID);
+});
+
+test('auto-creation that cannot succeed (default.replication.factor 3 on one broker) answers INVALID_REPLICATION_FACTOR', async () => {
+  const c = await client();
+  const md = await c.request(3, 12, { topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'auto-rf3' }], allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+  assert.equal(md.topics[0].errorCode, ErrorCode.INVALID_REPLICATION_FACTOR);
+  c.close();
 });
 
 test('Prometheus endpoint: bytes/messages in per topic, request counts and latency, partition count', async () => {

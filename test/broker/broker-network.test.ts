@@ -218,3 +218,10 @@ test('fetch byte limits (KIP-74): the first partition returns one whole batch ev
   const total = capped.responses[0].partitions.reduce((n: number, p: any) => n + p.records.length, 0);
   assert.ok(total <= one * 2 && total >= one, `response maxBytes bounds the answer (${total} bytes)`);
 });
+
+test('auto-creation: Metadata for a missing topic creates it and answers with its elected leader', async () => {
+  const c = await client();
+  const md = await c.request(3, 12, { topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'auto-ok' }], allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+  assert.equal(md.topics[0].errorCode, 0);
+  assert.equal(md.topics[0].partitions[0].leaderId, 0);
+});

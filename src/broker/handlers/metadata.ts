@@ -52,7 +52,8 @@ function leadersElected(md: ClusterMetadata, names: readonly string[]): boolean 
   });
 }
 
-async function autoCreate(ctx: RequestContext, names: string[]): Promise<void> {
+/** Creates the topics; returns the error codes of those that failed (answered instead of LEADER_NOT_AVAILABLE). */
+async function autoCreate(ctx: RequestContext, names: string[]): Promise<Map<string, number>> {
   const b = ctx.broker;
   const results = await b.metadata.createTopics(
     names.map((name) => ({ name, numPartitions: -1, replicationFactor: -1, configs: {} })),
@@ -64,6 +65,7 @@ async function autoCreate(ctx: RequestContext, names: string[]): Promise<void> {
     else if (r.errorCode === ErrorCode.NONE) b.logger.info({ topic: r.name }, 'auto-created topic');
   }
   if (created.length > 0) await b.metadata.waitFor((md) => leadersElected(md, created), AUTO_CREATE_WAIT_MS);
+  return new Map(results.filter((r) => r.errorCode !== ErrorCode.NONE && r.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS).map((r) => [r.name, r.errorCode]));
 }
 
 export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>({
@@ -76,12 +78,13 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>(
     const allTopics = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
     const allowAutoCreate = (ctx.apiVersion < 4 || req.allowAutoTopicCreation) && b.config.bool('auto.create.topics.enable');
 
+    let failed = new Map<string, number>();
     if (!allTopics && allowAutoCreate) {
       const missing = [...new Set(req.topics!.map((t) => t.name).filter((n): n is string => n !== null))].filter(
         (n) => visible(md, n) === undefined && md.topics.get(n) === undefined && topicNameError(n) === null && !internalTopics.has(n),
       );
       if (missing.length > 0) {
-        await autoCreate(ctx, missing);
+        failed = await autoCreate(ctx, missing);
         md = b.metadata.snapshot();
       }
     }
@@ -99,6 +102,7 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>(
         const t = visible(md, rt.name);
         if (t !== undefined) topics.push(topicMetadataOf(t));
         else if (topicNameError(rt.name) !== null) topics.push(errorTopic(rt.name, ZERO_UUID_STRING, ErrorCode.INVALID_TOPIC_EXCEPTION));
+        else if (failed.has(rt.name)) topics.push(errorTopic(rt.name, ZERO_UUID_STRING, failed.get(rt.name)!));
         else if (allowAutoCreate && md.topics.has(rt.name) === false && !internalTopics.has(rt.name)) topics.push(errorTopic(rt.name, ZERO_UUID_STRING, ErrorCode.LEADER_NOT_AVAILABLE));
         else topics.push(errorTopic(rt.name, ZERO_UUID_STRING, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
       }
