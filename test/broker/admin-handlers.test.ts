@@ -137,3 +137,20 @@ test('DeleteTopics by topic id (v6) and by name', async () => {
   const missing = await c.request(20, 6, { topics: [{ name: 'never-was', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }], topicNames: [], timeoutMs: 5000 });
   assert.equal(missing.responses[0].errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
 });
+
+test('dynamic cluster-wide broker default: set through IncrementalAlterConfigs, described with its source, and obeyed (min.insync.replicas)', async () => {
+  await create('dyn', 1);
+  const set = await c.request(44, 1, { resources: [{ resourceType: 4, resourceName: '', configs: [{ name: 'min.insync.replicas', configOperation: 0, value: '2' }] }], validateOnly: false });
+  assert.equal(set.responses[0].errorCode, 0);
+  await cluster.brokers[0]!.metadata.waitFor((md) => md.brokerConfigs.get('<default>')?.['min.insync.replicas'] === '2', 5000);
+  const d = await c.request(32, 4, { resources: [{ resourceType: 4, resourceName: '', configurationKeys: null }], includeSynonyms: false, includeDocumentation: false });
+  assert.deepEqual(d.results[0].configs.map((x: any) => [x.name, x.value, x.configSource]), [['min.insync.replicas', '2', 3]]);
+  const own = await c.request(32, 4, { resources: [{ resourceType: 4, resourceName: '0', configurationKeys: ['min.insync.replicas'] }], includeSynonyms: true, includeDocumentation: false });
+  assert.deepEqual(own.results[0].configs[0].synonyms.map((s: any) => [s.value, s.source]), [['2', 3], ['1', 5]]);
+  const records = encodeRecordBatch({ records: [{ key: null, value: Buffer.from('x'), timestamp: BigInt(Date.now()) }] });
+  const r = await c.request(0, 9, createProduceRequest({ acks: -1, timeoutMs: 5000, topicData: [{ name: 'dyn', partitionData: [{ index: 0, records }] }] }));
+  assert.equal(r.responses[0].partitionResponses[0].errorCode, ErrorCode.NOT_ENOUGH_REPLICAS);
+  const unset = await c.request(44, 1, { resources: [{ resourceType: 4, resourceName: '', configs: [{ name: 'min.insync.replicas', configOperation: 1, value: null }] }], validateOnly: false });
+  assert.equal(unset.responses[0].errorCode, 0);
+  await cluster.brokers[0]!.metadata.waitFor((md) => md.brokerConfigs.get('<default>')?.['min.insync.replicas'] === undefined, 5000);
+});

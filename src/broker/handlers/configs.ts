@@ -18,7 +18,7 @@ import {
   type IncrementalAlterConfigsRequest,
   type IncrementalAlterConfigsResponse,
 } from '../../protocol/generated/incremental-alter-configs.js';
-import { brokerConfigKey, validateConfigValue, InvalidConfigError } from '../config/broker-config.js';
+import { brokerConfigKey, ConfigSource, validateConfigValue, InvalidConfigError } from '../config/broker-config.js';
 import type { AlterConfigOp, ConfigChange, ConfigResource } from '../metadata/metadata-service.js';
 import type { BrokerServices } from '../broker-services.js';
 import { describeBrokerConfigs, describeTopicConfigs, type ConfigEntry } from './config-entries.js';
@@ -74,12 +74,26 @@ export const describeConfigsHandler = defineHandler<DescribeConfigsRequest, Desc
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
       const resolved = resolveResource(b, r.resourceType, r.resourceName);
       if (!resolved.ok) return { ...base, errorCode: resolved.errorCode, errorMessage: resolved.errorMessage, configs: [] };
-      const entries = resolved.resource.type === 'topic' ? describeTopicConfigs(b, b.metadata.snapshot().topics.get(resolved.resource.name)!.configs) : describeBrokerConfigs(b);
+      const res = resolved.resource;
+      const entries =
+        res.type === 'topic'
+          ? describeTopicConfigs(b, b.metadata.snapshot().topics.get(res.name)!.configs)
+          : res.brokerId === null
+            ? clusterDefaultEntries(b)
+            : describeBrokerConfigs(b);
       return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: toResult(ctx, req, entries, r.configurationKeys) };
     });
     return createDescribeConfigsResponse({ throttleTimeMs: 0, results });
   },
 });
+
+/** The cluster-wide dynamic defaults (`/config/brokers/<default>`), as Kafka lists them for the "" broker resource. */
+function clusterDefaultEntries(b: BrokerServices): ConfigEntry[] {
+  const defaults = b.metadata.snapshot().brokerConfigs.get('<default>') ?? {};
+  return describeBrokerConfigs(b)
+    .filter((e) => defaults[e.name] !== undefined)
+    .map((e) => ({ ...e, value: defaults[e.name]!, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG, synonyms: [{ name: e.name, value: defaults[e.name]!, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG }] }));
+}
 
 /** Broker keys must exist and be dynamically updatable; values must parse. */
 function validateBrokerChange(names: { name: string; value: string | null }[]): { errorCode: number; errorMessage: string } | null {
