@@ -8,7 +8,7 @@ export {
   type ListedGroup, type GroupDescription, type MemberDescription, type LogDirDescription, type AdminOptions,
   type ConfigResource, type ConfigResourceEntries, type ConfigEntry, type AlterConfigOp,
 } from './admin/admin.js';
-export { Producer, type ProducerRecord, type RecordMetadata, type DeliveryCallback, type SendOptions, type HeaderValue } from './producer/producer.js';
+export { Producer, type ProducerRecord, type RecordMetadata, type DeliveryCallback, type SendOptions, type HeaderValue, type ProducerMetrics } from './producer/producer.js';
 export type { ProducerConfig, Acks } from './producer/config.js';
 export { Consumer, type ConsumerRecord, type RebalanceListener, type PollOptions } from './consumer/consumer.js';
 export type { ConsumerConfig, AutoOffsetReset } from './consumer/config.js';

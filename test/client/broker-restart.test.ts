@@ -42,6 +42,11 @@ test('idempotent producer rides through a broker restart: all records, once, in 
     }
     const acks = await Promise.all(sends);
     assert.equal(acks.length, n);
+    const m = producer.metrics();
+    console.log(`retries by cause: ${JSON.stringify(m.retriesByCause)}`);
+    assert.ok(m.retries > 0, `the restart caused retries (${JSON.stringify(m.retriesByCause)})`);
+    assert.equal(m.recordsSent, n);
+    assert.equal(m.recordErrors, 0);
     const consumer = new Consumer({ bootstrapServers: restarted!.bootstrap, autoOffsetReset: 'earliest' });
     consumer.assign([{ topic: 'restart', partition: 0 }, { topic: 'restart', partition: 1 }]);
     const got: ConsumerRecord[] = [];

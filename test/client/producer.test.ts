@@ -55,6 +55,9 @@ for (const seed of [1, 2, 3]) {
       assert.deepEqual(model.log, Array.from({ length: n }, (_, i) => `m${i}`));
       assert.deepEqual(acks.map((a) => a.offset), Array.from({ length: n }, (_, i) => BigInt(i)));
       assert.ok(broker.metadataRequests > 1, 'NOT_LEADER_OR_FOLLOWER refreshed the metadata');
+      const m = producer.metrics();
+      assert.ok((m.retriesByCause.NOT_LEADER_OR_FOLLOWER ?? 0) > 0);
+      assert.ok((m.retriesByCause.OUT_OF_ORDER_SEQUENCE_NUMBER ?? 0) > 0, 'batches behind a failed one were retried in order');
     } finally {
       await producer.close();
       await broker.close();

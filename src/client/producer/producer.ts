@@ -59,6 +59,18 @@ function toHeaders(h: ProducerRecord['headers']): RecordHeader[] {
   return entries.map(([key, value]) => ({ key, value: toBuffer(value) }));
 }
 
+/** Counters in the spirit of the Java producer's metrics (record-send-total, record-retry-total, ...). */
+export interface ProducerMetrics {
+  recordsSent: number;
+  batchesSent: number;
+  requestsSent: number;
+  retries: number;
+  /** Retries by cause: a Kafka error name, or the client error code for lost connections and timeouts. */
+  retriesByCause: Record<string, number>;
+  recordErrors: number;
+  bufferedBytes: number;
+}
+
 interface Producing {
   batches: ProducerBatch[];
   leader: number;
@@ -80,6 +92,8 @@ export class Producer {
   private flushing = 0;
   private closed = false;
   private fatal: Error | null = null;
+  private readonly counters = { recordsSent: 0, batchesSent: 0, requestsSent: 0, retries: 0, recordErrors: 0 };
+  private readonly retriesByCause: Record<string, number> = {};
 
   constructor(config: ProducerConfig) {
     this.config = resolveProducerConfig(config);
@@ -97,6 +111,10 @@ export class Producer {
   /** Bytes of buffer.memory in use (records not yet acknowledged). */
   get bufferedBytes(): number {
     return this.pool.usedBytes;
+  }
+
+  metrics(): ProducerMetrics {
+    return { ...this.counters, retriesByCause: { ...this.retriesByCause }, bufferedBytes: this.pool.usedBytes };
   }
 
   /** Sends one record and resolves when the broker has acknowledged it (per acks). */
@@ -322,6 +340,7 @@ export class Producer {
     };
     let res: ProduceResponse | undefined;
     let failure: Error | null = null;
+    this.counters.requestsSent++;
     try {
       const conn = await this.cluster.connectionTo(req.leader);
       const initialBytes = req.batches.reduce((n, b) => n + b.encoded!.length + 64, 256);
@@ -350,12 +369,12 @@ export class Producer {
         continue;
       }
       if (this.config.acks === 0) {
-        b.complete(null, -1n, -1n);
+        this.succeeded(b, -1n, -1n);
         continue;
       }
       const o = outcomes.get(b) ?? { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, baseOffset: -1n, logAppendTimeMs: -1n, message: 'no response for partition' };
       if (o.errorCode === 0 || o.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
-        b.complete(null, o.baseOffset, o.logAppendTimeMs);
+        this.succeeded(b, o.baseOffset, o.logAppendTimeMs);
         continue;
       }
       const err = new KafkaError(o.errorCode, o.message ?? `${b.topic}-${b.partition}`);
@@ -366,15 +385,25 @@ export class Producer {
     this.scheduleDrain();
   }
 
+  private succeeded(b: ProducerBatch, baseOffset: bigint, logAppendTimeMs: bigint): void {
+    this.counters.batchesSent++;
+    this.counters.recordsSent += b.records.length;
+    b.complete(null, baseOffset, logAppendTimeMs);
+  }
+
   private retryOrFail(b: ProducerBatch, q: PartitionQueue, err: Error): void {
     b.attempts++;
     const outOfOrderBehindRetry = err instanceof KafkaError && err.errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER
       && q.batches.some((x) => x.encoded !== null && x.baseSequence < b.baseSequence);
     const retriable = (isRetriable(err) || outOfOrderBehindRetry) && !this.closedHard;
     if (!retriable || performance.now() - b.createdMs >= this.config.deliveryTimeoutMs) {
+      this.counters.recordErrors += b.records.length;
       b.complete(err, -1n, -1n);
       return;
     }
+    const cause = err instanceof KafkaError ? err.errorName : err instanceof ClientError ? err.code : 'UNKNOWN';
+    this.counters.retries++;
+    this.retriesByCause[cause] = (this.retriesByCause[cause] ?? 0) + 1;
     b.notBeforeMs = performance.now() + backoffMs(b.attempts - 1, this.cluster.config.retryBackoffMs, this.cluster.config.retryBackoffMaxMs);
     // Back to the queue ahead of unsent batches, after retried ones with lower sequences.
     let i = 0;
