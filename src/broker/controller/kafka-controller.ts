@@ -16,7 +16,7 @@ import type { Logger } from '../../util/logger.js';
 import { ZkErrorCode } from '../../jute/constants.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import {
-  decodeConfigChangeNotification, decodeConfigEntity, decodeController, decodeIsrChangeNotification, encodeController, encodeControllerEpoch, encodePartitionState,
+  decodeConfigChangeNotification, decodeConfigEntity, decodePreferredReplicaElection, decodeController, decodeIsrChangeNotification, encodeController, encodeControllerEpoch, encodePartitionState,
   encodeTopicAssignment,
 } from '../zk/codecs.js';
 import { CreateMode, type KeeperSession } from '../zk/keeper-port.js';
@@ -63,7 +63,7 @@ const CONFIG_CHANGE_EXPIRATION_MS = 15 * 60 * 1000;
 /** Bound on re-read/re-write rounds after conflicting partition-state writes in one pass. */
 const MAX_CONFLICT_ROUNDS = 10;
 
-type Dirty = 'brokers' | 'topics' | 'deletions' | 'isr' | 'configs' | 'rebalance';
+type Dirty = 'brokers' | 'topics' | 'deletions' | 'isr' | 'configs' | 'rebalance' | 'preferred';
 
 export class KafkaController {
   private core: ControllerCore | null = null;
@@ -161,7 +161,7 @@ export class KafkaController {
       // connection loss and the like: retry the whole pass shortly
       this.log.warn({ err }, 'controller pass failed; retrying');
       if (this.core === null) this.electPending = true;
-      else for (const d of ['brokers', 'topics', 'deletions', 'isr', 'configs'] as const) this.dirty.add(d);
+      else for (const d of ['brokers', 'topics', 'deletions', 'isr', 'configs', 'preferred'] as const) this.dirty.add(d);
       await new Promise((r) => setTimeout(r, 200));
     }
   }
@@ -278,6 +278,7 @@ export class KafkaController {
     }
     await this.execute(this.core.startup());
     this.dirty.add('isr');
+    this.dirty.add('preferred');
   }
 
   private async process(d: Dirty): Promise<void> {
@@ -307,6 +308,25 @@ export class KafkaController {
         if (partitions.length === 0) return;
         this.log.info({ partitions: partitions.length }, 'auto leader rebalance: preferred replica election');
         await this.execute(core.electLeaders('preferred', partitions).actions);
+        return;
+      }
+      case 'preferred': {
+        // the legacy admin path (kafka-preferred-replica-election.sh --zookeeper): run it, then remove it
+        let partitions: Array<{ topic: string; partition: number }>;
+        try {
+          partitions = decodePreferredReplicaElection((await session.getData(ZkPaths.preferredReplicaElection, this.mark('preferred'))).data);
+        } catch (err) {
+          if (isKeeperError(err, ZkErrorCode.NONODE)) {
+            if ((await session.exists(ZkPaths.preferredReplicaElection, this.mark('preferred'))) !== null) this.dirty.add('preferred');
+            return;
+          }
+          if ((err as Error).name !== 'DecodeError') throw err;
+          partitions = [];
+        }
+        const { actions, results } = core.electLeaders('preferred', partitions.map((p) => [p.topic, p.partition] as const));
+        await this.execute(actions);
+        this.log.info({ elected: results.filter((r) => r.errorCode === ErrorCode.NONE).length, requested: results.length }, 'preferred replica election');
+        await deleteRecursive(session, ZkPaths.preferredReplicaElection, this.epochZkVersion);
         return;
       }
       case 'configs': {

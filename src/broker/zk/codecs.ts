@@ -245,6 +245,17 @@ export function decodeIsrChangeNotification(bytes: Buffer | null): Array<{ topic
   });
 }
 
+// --- /admin/preferred_replica_election ----------------------------------------------------------
+
+/** Same shape as the ISR change notification (Kafka's PreferredReplicaElectionZNode). */
+export function encodePreferredReplicaElection(partitions: ReadonlyArray<{ topic: string; partition: number }>): Buffer {
+  return encodeIsrChangeNotification(partitions);
+}
+
+export function decodePreferredReplicaElection(bytes: Buffer | null): Array<{ topic: string; partition: number }> {
+  return decodeIsrChangeNotification(bytes);
+}
+
 // --- /cluster/id --------------------------------------------------------------------------
 
 export function encodeClusterId(id: string): Buffer {

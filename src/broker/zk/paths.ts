@@ -13,6 +13,7 @@
  *   /config/changes/config_change_<seq>          {"version":2,"entity_path":"topics/<t>"}
  *   /admin/delete_topics/<t>                     (empty) topic deletion request
  *   /admin/reassign_partitions                   (reserved: reassignment)
+ *   /admin/preferred_replica_election            {"version":1,"partitions":[{"topic":…,"partition":…}]}
  *   /isr_change_notification/isr_change_<seq>    {"version":1,"partitions":[{"topic":…,"partition":…}]}
  *   /latest_producer_id_block                    {"version":1,"broker":1,"block_start":"0","block_end":"999"}
  *   /log_dir_event_notification                  (reserved)
@@ -32,6 +33,7 @@ export const ZkPaths = {
   admin: '/admin',
   deleteTopics: '/admin/delete_topics',
   reassignPartitions: '/admin/reassign_partitions',
+  preferredReplicaElection: '/admin/preferred_replica_election',
   isrChangeNotification: '/isr_change_notification',
   latestProducerIdBlock: '/latest_producer_id_block',
   logDirEventNotification: '/log_dir_event_notification',

@@ -6,7 +6,7 @@ import { KafkaController } from '../../../src/broker/controller/kafka-controller
 import type { BrokerRequest } from '../../../src/broker/controller/controller-core.js';
 import { CreateMode } from '../../../src/broker/zk/keeper-port.js';
 import { ensurePersistentPaths, fencedMulti } from '../../../src/broker/zk/kafka-zk-client.js';
-import { encodeBrokerRegistration, encodeTopicAssignment, decodePartitionState } from '../../../src/broker/zk/codecs.js';
+import { encodeBrokerRegistration, encodeTopicAssignment, decodePartitionState, encodePreferredReplicaElection } from '../../../src/broker/zk/codecs.js';
 import { quietLogger } from './metadata-service.shared.js';
 
 async function register(s: SimSession, id: number): Promise<void> {
@@ -97,5 +97,32 @@ test('config change notifications older than 15 minutes are purged by the contro
   await admin.create('/config/changes/config_change_', Buffer.from('{"version":2,"entity_path":"topics/b"}'), CreateMode.PERSISTENT_SEQUENTIAL);
   await until(() => keeper.children('/config/changes').length === 1);
   assert.deepEqual(keeper.children('/config/changes'), ['config_change_0000000001']);
+  await c1.stop();
+});
+
+test('the legacy /admin/preferred_replica_election znode runs a preferred election and is removed', async () => {
+  const keeper = new SimKeeper();
+  const admin = keeper.connect();
+  await ensurePersistentPaths(admin);
+  const s1 = keeper.connect();
+  const s2 = keeper.connect();
+  await register(s1, 1);
+  await register(s2, 2);
+  await admin.create('/brokers/topics/t', encodeTopicAssignment({
+    topicId: Buffer.alloc(16, 9), partitions: new Map([[0, [1, 2]]]), addingReplicas: new Map(), removingReplicas: new Map(),
+  }), CreateMode.PERSISTENT);
+  // partition 0 led by broker 2 although 1 is preferred and in the ISR
+  await admin.create('/brokers/topics/t/partitions', null, CreateMode.PERSISTENT);
+  await admin.create('/brokers/topics/t/partitions/0', null, CreateMode.PERSISTENT);
+  await admin.create('/brokers/topics/t/partitions/0/state', Buffer.from('{"controller_epoch":0,"leader":2,"version":1,"leader_epoch":3,"isr":[2,1]}'), CreateMode.PERSISTENT);
+  const sent: BrokerRequest[] = [];
+  const c1 = controller(s1, 1, sent);
+  c1.start();
+  await until(() => c1.isActive());
+  await c1.idle();
+  await admin.create('/admin/preferred_replica_election', encodePreferredReplicaElection([{ topic: 't', partition: 0 }]), CreateMode.PERSISTENT);
+  await until(() => keeper.read('/admin/preferred_replica_election') === null);
+  assert.deepEqual(decodePartitionState(keeper.read('/brokers/topics/t/partitions/0/state')!.data), { leader: 1, leaderEpoch: 4, isr: [2, 1], controllerEpoch: 1 });
+  assert.ok(sent.some((r) => r.brokerId === 1 && r.changes.some((c) => c.kind === 'become-leader' && c.leaderEpoch === 4)));
   await c1.stop();
 });
