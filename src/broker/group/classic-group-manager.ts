@@ -502,7 +502,7 @@ export class ClassicGroupManager {
   }
 }
 
-/** KIP-345: a request naming a group.instance.id now held by another member id is fenced. */
+/** KIP-345: a request naming a group.instance.id that another member id now holds is fenced. */
 function isFenced(group: ClassicGroup, groupInstanceId: string | null, memberId: string): boolean {
   if (groupInstanceId === null) return false;
   const mapped = group.staticMembers.get(groupInstanceId);
