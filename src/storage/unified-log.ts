@@ -38,14 +38,15 @@ import type { LogConfig } from './log-config.js';
 import { LogSegment, filenamePrefixFromOffset, DELETED_FILE_SUFFIX, type BatchLocation } from './log-segment.js';
 import { ProducerStateManager, type AppendOrigin, type ProducerBatch, type StagedProducerAppend } from './producer-state.js';
 import { TailCache } from './tail-cache.js';
-import { readEndTxnMarker, checkKeysPresent, decodeRecords } from './batch-records.js';
+import { readEndTxnMarker, checkKeysPresent } from './batch-records.js';
 import type { AbortedTxn } from './transaction-index.js';
 import { loadLog } from './log-loader.js';
+import { fetchOffsetByTimestamp, type TimestampLookupResult } from './timestamp-lookup.js';
+import { readSegmentBatches } from './segment-read.js';
 
 export const LEADER_EPOCH_CHECKPOINT_FILE = 'leader-epoch-checkpoint';
 export const SNAPSHOT_FILE_SUFFIX = '.snapshot';
-/** ListOffsets special timestamps (Kafka's ListOffsetsRequest). */
-export const ListOffsetsTimestamp = { LATEST: -1n, EARLIEST: -2n, MAX_TIMESTAMP: -3n, LATEST_TIERED: -4n, EARLIEST_LOCAL: -5n } as const;
+export { ListOffsetsTimestamp } from './timestamp-lookup.js';
 /** Snapshots kept besides the newest ones needed (Kafka keeps one per segment; we bound it). */
 const MAX_PRODUCER_SNAPSHOTS = 3;
 
@@ -517,33 +518,9 @@ export class UnifiedLog {
   }
 
   private readSegment(seg: LogSegment, startOffset: bigint, maxBytes: number, maxOffset: bigint, minOneMessage: boolean): { records: Buffer; firstEntryIncomplete: boolean } | undefined {
-    const loc = seg.translateOffset(startOffset);
-    if (loc === undefined) return undefined;
-    if (loc.lastOffset >= maxOffset) return { records: Buffer.alloc(0), firstEntryIncomplete: false };
-    const limit = minOneMessage ? Math.max(maxBytes, loc.size) : maxBytes;
-    if (loc.size > limit) return { records: Buffer.alloc(0), firstEntryIncomplete: true };
-    let maxPosition = seg.size;
-    if (maxOffset < this._logEndOffset) {
-      const bound = seg.translateOffset(maxOffset, loc.position);
-      if (bound !== undefined) maxPosition = bound.position;
-    }
-    const bytes = seg.readBytes(loc.position, Math.min(limit, maxPosition - loc.position));
-    // Keep whole batches only, and check each CRC: corruption is reported where it is found.
-    let end = 0;
-    while (end + 12 <= bytes.length) {
-      const size = bytes.readInt32BE(end + 8) + 12;
-      if (size < 61 || end + size > bytes.length) break;
-      try {
-        validateBatch(bytes.subarray(end, end + size), 0);
-      } catch (e) {
-        if (!(e instanceof KafkaError)) throw e;
-        this.logger.error({ tp: topicPartitionDirName(this.topicPartition), segment: seg.logPath, position: loc.position + end, err: e.message }, 'corrupt record batch found on read; serving the log only up to it');
-        if (end === 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `corrupt batch at position ${loc.position} of ${seg.logPath}: ${e.message}`);
-        break;
-      }
-      end += size;
-    }
-    return { records: bytes.subarray(0, end), firstEntryIncomplete: false };
+    return readSegmentBatches(seg, { startOffset, maxBytes, maxOffset, minOneMessage, logEndOffset: this._logEndOffset }, (position, reason) => {
+      this.logger.error({ tp: topicPartitionDirName(this.topicPartition), segment: seg.logPath, position, err: reason }, 'corrupt record batch found on read; serving the log only up to it');
+    });
   }
 
   /** Aborted transactions overlapping [startOffset, upperBound) for read_committed fetches. */
@@ -557,44 +534,9 @@ export class UnifiedLog {
 
   // ---- lookups -------------------------------------------------------------------------
 
-  /** Kafka's fetchOffsetByTimestamp (ListOffsets); null when no record qualifies. */
-  offsetForTimestamp(timestamp: bigint): { offset: bigint; timestamp: bigint; leaderEpoch: number } | null {
-    const epochOf = (o: bigint): number => this.leaderEpochCache.epochForOffset(o) ?? -1;
-    if (timestamp === ListOffsetsTimestamp.EARLIEST || timestamp === ListOffsetsTimestamp.EARLIEST_LOCAL) {
-      return { offset: this._logStartOffset, timestamp: -1n, leaderEpoch: epochOf(this._logStartOffset) };
-    }
-    if (timestamp === ListOffsetsTimestamp.LATEST) return { offset: this._logEndOffset, timestamp: -1n, leaderEpoch: this.latestEpoch ?? -1 };
-    if (timestamp === ListOffsetsTimestamp.MAX_TIMESTAMP) return this.maxTimestampOffset(epochOf);
-    if (timestamp < 0n) return null;
-    const target = Number(timestamp);
-    for (const seg of this.segments) {
-      if (seg.largestTimestampMs < target) continue;
-      const fromIndex = seg.timeIndex.lookup(target);
-      const start = seg.offsetIndex.lookup(fromIndex.offset).position;
-      for (const b of seg.batchesFrom(start)) {
-        if (Number(b.header.maxTimestamp) < target || b.lastOffset < this._logStartOffset) continue;
-        for (const r of decodeRecords(b.bytes)) {
-          const ts = timestampTypeOf(b.header.attributes) === 'LogAppendTime' ? b.header.maxTimestamp : r.timestamp;
-          if (ts >= timestamp && r.offset >= this._logStartOffset) return { offset: r.offset, timestamp: ts, leaderEpoch: b.header.partitionLeaderEpoch };
-        }
-      }
-    }
-    return null;
-  }
-
-  private maxTimestampOffset(epochOf: (o: bigint) => number): { offset: bigint; timestamp: bigint; leaderEpoch: number } | null {
-    let best: { seg: LogSegment; ts: number } | undefined;
-    for (const seg of this.segments) {
-      const ts = seg.largestTimestampMs;
-      if (seg.size > 0 && (best === undefined || ts > best.ts)) best = { seg, ts };
-    }
-    if (best === undefined) return { offset: -1n, timestamp: -1n, leaderEpoch: -1 };
-    for (const b of best.seg.batchesFrom(0)) {
-      if (Number(b.header.maxTimestamp) !== best.ts) continue;
-      if (timestampTypeOf(b.header.attributes) === 'LogAppendTime') return { offset: b.header.baseOffset, timestamp: b.header.maxTimestamp, leaderEpoch: epochOf(b.header.baseOffset) };
-      for (const r of decodeRecords(b.bytes)) if (r.timestamp === b.header.maxTimestamp) return { offset: r.offset, timestamp: r.timestamp, leaderEpoch: b.header.partitionLeaderEpoch };
-    }
-    return null;
+  /** Kafka's fetchOffsetByTimestamp (ListOffsets); null when no record qualifies. See timestamp-lookup.ts. */
+  offsetForTimestamp(timestamp: bigint): TimestampLookupResult | null {
+    return fetchOffsetByTimestamp(this, timestamp);
   }
 
   /** OffsetForLeaderEpoch (KIP-101/279). */
