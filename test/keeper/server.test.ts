@@ -216,6 +216,9 @@ test('four-letter words in ZooKeeper formats', async () => {
   assert.match(await fourLetterWord(keeper.port, 'conf'), /\ntickTime=100\n/);
   assert.match(await fourLetterWord(keeper.port, 'wchs'), /connections watching \d+ paths\nTotal watches:\d+\n/);
   assert.match(await fourLetterWord(keeper.port, 'dump'), /^SessionTracker dump:/);
+  const stat = await fourLetterWord(keeper.port, 'stat');
+  assert.match(stat, /\nClients:\n( \/127\.0\.0\.1:\d+\[[01]\]\(queued=0,recved=\d+,sent=\d+\)\n)+\nLatency min\/avg\/max: /);
+  assert.match(stat, /\[0\]\(queued=0,recved=1,sent=0\)/, 'the asking connection is listed as ZooKeeper lists it');
   const k2 = await startKeeper({ dataDir: scratch('keeper-4lw-'), clientPort: 0, clientPortAddress: '127.0.0.1' });
   try {
     assert.equal(await fourLetterWord(k2.port, 'ruok'), 'ruok is not executed because it is not in the whitelist.\n');

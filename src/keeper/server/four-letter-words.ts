@@ -18,7 +18,10 @@ const hex = (v: bigint): string => `0x${BigInt.asUintN(64, v).toString(16)}`;
 
 function cnxnLine(c: ServerCnxn, full: boolean): string {
   const s = c.stats;
-  let line = ` /${c.remoteAddress}:${c.remotePort}[1](queued=0,recved=${s.packetsReceived},sent=${s.packetsSent}`;
+  // A connection still in its first packet (this four-letter word's own) shows as ZooKeeper
+  // shows it: interest ops 0, one packet received.
+  const fresh = c.state === 'new';
+  let line = ` /${c.remoteAddress}:${c.remotePort}[${fresh ? 0 : 1}](queued=0,recved=${fresh ? 1 : s.packetsReceived},sent=${s.packetsSent}`;
   if (full && c.sessionId !== 0n) {
     const avg = s.latencyCount === 0 ? 0 : Math.round(s.totalLatencyMs / s.latencyCount);
     const min = s.latencyCount === 0 ? 0 : s.minLatencyMs;

@@ -459,8 +459,9 @@ export class ZooKeeperServer {
 
   // ---- status (four-letter words, metrics)
 
+  /** Open client connections, the one asking a four-letter word included (as ZooKeeper counts them). */
   connections(): ServerCnxn[] {
-    return [...this.cnxns.values()].filter((c) => c.state === 'established' || c.state === 'connecting');
+    return [...this.cnxns.values()].filter((c) => !c.isClosed());
   }
 
   sessionOfWatcher(watcher: number): bigint {
