@@ -23,7 +23,7 @@
  *   transaction index, producer state and leader epochs are rebuilt; the first torn or corrupt
  *   batch and everything after it are truncated (log-loader.ts).
  */
-import { existsSync, readdirSync, readFileSync, rmSync, mkdirSync, openSync, fsync as fsyncCb, close as closeCb } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, mkdirSync, openSync, fsync as fsyncCb, close as closeCb, rm as rmCb } from 'node:fs';
 import { join } from 'node:path';
 import { splitBatches, validateBatch, setBaseOffset, setPartitionLeaderEpoch, setLogAppendTime, isControlBatch, isTransactional, timestampTypeOf, type RecordBatchHeader } from '../protocol/records/index.js';
 import { KafkaError, ErrorCode } from '../protocol/errors.js';
@@ -807,9 +807,23 @@ export class UnifiedLog {
   }
 
   /** Removes the log's directory (after close). */
+  /**
+   * Removes the log (topic deletion): the directory is renamed `<topic>-<partition>.<suffix>-delete`
+   * at once (as Kafka does, so a new log of the same name can be created right away) and removed
+   * in the background; a restart removes leftovers.
+   */
   deleteDirectory(): void {
     for (const s of this.segments) this.files.close(s.logPath);
     this.closed = true;
-    rmSync(this.dir, { recursive: true, force: true });
+    const doomed = `${this.dir}.${Date.now().toString(36)}${Math.floor(Math.random() * 1e9).toString(36)}-delete`;
+    try {
+      renameSync(this.dir, doomed);
+    } catch {
+      rmSync(this.dir, { recursive: true, force: true });
+      return;
+    }
+    rmCb(doomed, { recursive: true, force: true }, (err) => {
+      if (err !== null) this.logger.warn({ dir: doomed, err: err.message }, 'could not remove a deleted log directory (removed at the next start)');
+    });
   }
 }

@@ -195,3 +195,23 @@ test('malformed checkpoint or leader-epoch files are logged and recovered from, 
     d.cleanup();
   }
 });
+
+test('deleteLog renames the directory at once and a log of the same name starts empty', async () => {
+  const d = tempDir();
+  try {
+    const clock = new ManualClock(T0);
+    const m = await open(d.path, clock);
+    const tp = { topic: 'gone', partition: 1 };
+    m.getOrCreateLog(tp).append(makeBatch({ count: 3, timestampMs: T0 }), { leaderEpoch: 0, origin: 'client' });
+    m.deleteLog(tp);
+    assert.equal(m.getLog(tp), undefined);
+    assert.ok(!existsSync(join(d.path, 'gone-1')));
+    const fresh = m.getOrCreateLog(tp);
+    assert.equal(fresh.logEndOffset, 0n);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.ok(!readdirSync(d.path).some((f) => f.endsWith('-delete')), 'removed in the background');
+    await m.shutdown();
+  } finally {
+    d.cleanup();
+  }
+});
