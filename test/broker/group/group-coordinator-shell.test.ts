@@ -62,6 +62,11 @@ function setup(existing: Buffer[] = []) {
 
 const settle = () => new Promise((r) => setTimeout(r, 20));
 
+/** Waits (bounded) until the group's partition has loaded. */
+async function loaded(coordinator: GroupCoordinator): Promise<void> {
+  for (let i = 0; i < 250 && coordinator.fetchOffsets(GROUP, null, false).errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS; i++) await settle();
+}
+
 function commit(coordinator: GroupCoordinator, offset: bigint) {
   return coordinator.commitOffsets(
     who,
@@ -76,7 +81,7 @@ test('loading replays the partition; LOAD_IN_PROGRESS meanwhile, NOT_COORDINATOR
   assert.equal(coordinator.fetchOffsets(GROUP, null, false).errorCode, ErrorCode.NOT_COORDINATOR);
   lead('become-leader');
   assert.equal(coordinator.fetchOffsets(GROUP, null, false).errorCode, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
-  await settle();
+  await loaded(coordinator);
   const r = coordinator.fetchOffsets(GROUP, null, false);
   assert.equal(r.errorCode, ErrorCode.NONE);
   assert.equal(r.value![0]!.partitions[0]!.committedOffset, 41n);
@@ -88,7 +93,7 @@ test('loading replays the partition; LOAD_IN_PROGRESS meanwhile, NOT_COORDINATOR
 test('a waiting JoinGroup is answered NOT_COORDINATOR when leadership moves', async () => {
   const { coordinator, lead } = setup();
   lead('become-leader');
-  await settle();
+  await loaded(coordinator);
   // Two members: the first waits for the second (v3 joins at once, no MEMBER_ID_REQUIRED).
   const protocols = [{ name: 'range', metadata: Buffer.alloc(0) }];
   const first = coordinator.joinGroup(who, { groupId: GROUP, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 60_000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols }, (code) => ({ errorCode: code }));
@@ -106,7 +111,7 @@ test('a waiting JoinGroup is answered NOT_COORDINATOR when leadership moves', as
 test('replies wait for their append, in append order; append errors are mapped', async () => {
   const { coordinator, appends, lead } = setup();
   lead('become-leader');
-  await settle();
+  await loaded(coordinator);
   const c1 = commit(coordinator, 1n);
   const c2 = commit(coordinator, 2n);
   assert.equal(appends.length, 2);
