@@ -208,7 +208,8 @@ test('deleteLog renames the directory at once and a log of the same name starts 
     assert.ok(!existsSync(join(d.path, 'gone-1')));
     const fresh = m.getOrCreateLog(tp);
     assert.equal(fresh.logEndOffset, 0n);
-    await new Promise((r) => setTimeout(r, 50));
+    // Removed in the background: poll (bounded) rather than assume a duration.
+    for (let i = 0; i < 200 && readdirSync(d.path).some((f) => f.endsWith('-delete')); i++) await new Promise((r) => setTimeout(r, 25));
     assert.ok(!readdirSync(d.path).some((f) => f.endsWith('-delete')), 'removed in the background');
     await m.shutdown();
   } finally {
