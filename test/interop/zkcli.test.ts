@@ -158,20 +158,43 @@ function compare(name: string, got: Partial<Transcript>, reference: Partial<Tran
   return failures;
 }
 
-async function runScript(kind: 'zkCli.sh' | 'gregor zk', server: string, lines: Array<[ClientName, string]> = script): Promise<Partial<Transcript>> {
+/** Per step, how many WATCHER:: blocks each shell had printed once the step settled (from the reference run). */
+type EventCounts = Array<Partial<Record<ClientName, number>>>;
+
+const countEvents = (shell: Shell): number => shell.stdout.split('WATCHER::').length - 1;
+
+/**
+ * Runs `lines` through one shell per client. The reference run settles generously and records
+ * how many watch events each shell had printed after each step; the other runs wait for the
+ * same counts before settling, so an event printed late (zkCli prints them from its event
+ * thread) cannot swap places with the next command's output.
+ */
+async function runScript(
+  kind: 'zkCli.sh' | 'gregor zk',
+  server: string,
+  lines: Array<[ClientName, string]> = script,
+  expected?: EventCounts,
+): Promise<{ transcript: Partial<Transcript>; counts: EventCounts }> {
   const names = [...new Set(lines.map(([who]) => who))];
   const shells = Object.fromEntries(names.map((n) => [n, launch(kind, server)])) as Record<ClientName, Shell>;
+  const counts: EventCounts = [];
   try {
     for (const s of Object.values(shells)) await waitFor(s, 'state:SyncConnected', 30_000);
     await settle(Object.values(shells), 100, 150, 2000);
-    for (const [who, line] of lines) {
-      // close / connect print their state event from zkCli's event thread while its main thread
-      // reads on: wait for that event, or the next command's output races with it.
-      const awaited = line === 'close' ? 'state:Closed' : line.startsWith('connect') ? 'state:SyncConnected' : undefined;
-      const before = awaited === undefined ? 0 : shells[who].stdout.split(awaited).length;
+    for (const [step, [who, line]] of lines.entries()) {
       shells[who].proc.stdin.write(`${line}\n`);
-      if (awaited !== undefined) await waitFor(shells[who], awaited, 10_000, before);
-      await settle(Object.values(shells), 60, 150, 3000);
+      if (expected === undefined) {
+        // close / connect print their state event from zkCli's event thread while its main thread
+        // reads on: the reference waits for it explicitly.
+        const awaited = line === 'close' ? 'state:Closed' : line.startsWith('connect') ? 'state:SyncConnected' : undefined;
+        if (awaited !== undefined) await waitFor(shells[who], awaited, 10_000, shells[who].stdout.split(awaited).length);
+        await settle(Object.values(shells), 100, 300, 5000);
+      } else {
+        const deadline = Date.now() + 10_000;
+        while (names.some((n) => countEvents(shells[n]) < (expected[step]?.[n] ?? 0)) && Date.now() < deadline) await sleep(10);
+        await settle(Object.values(shells), 60, 150, 3000);
+      }
+      counts.push(Object.fromEntries(names.map((n) => [n, countEvents(shells[n])])));
     }
     for (const s of Object.values(shells)) {
       s.proc.stdin.end();
@@ -189,7 +212,7 @@ async function runScript(kind: 'zkCli.sh' | 'gregor zk', server: string, lines: 
       writeFileSync(`${file}.err`, shells[n].stderr);
     }
   }
-  return Object.fromEntries(names.map((n) => [n, t(shells[n])]));
+  return { transcript: Object.fromEntries(names.map((n) => [n, t(shells[n])])), counts };
 }
 
 let keeper: Keeper | undefined;
@@ -228,17 +251,23 @@ async function chrootFor(connectString: string, name: string): Promise<string> {
 }
 
 test('zkCli.sh and gregor zk print the same transcripts against the keeper and a real ZooKeeper 3.8', { skip, timeout: 170_000 }, async () => {
-  const reference = (await runScript('zkCli.sh', await chrootFor(real!.connectString, 'zkcli'))) as Transcript;
+  const ref = await runScript('zkCli.sh', await chrootFor(real!.connectString, 'zkcli'));
+  const reference = ref.transcript as Transcript;
   // Sanity: the reference really exercised what the users' notes describe.
   assert.match(reference.B.stderr, /Node already exists: \/lock/);
   assert.match(reference.A.stdout, /WatchedEvent state:SyncConnected type:NodeChildrenChanged path:\/workers/);
   assert.match(reference.B.stdout, /WatchedEvent state:SyncConnected type:NodeDeleted path:\/lock/);
   assert.match(reference.B.stderr, /Insufficient permission : \/sec/);
   assert.match(reference.A.stderr, /Created \/workers\/task-0000000001/);
-  const failures: string[] = [];
-  for (const [name, kind, base] of matrixCells()) {
-    failures.push(...compare(name, await runScript(kind, await chrootFor(base, `${kind === 'zkCli.sh' ? 'zkcli' : 'gregor'}`)), reference));
-  }
+  // The cells run side by side: each waits for the reference's watch events step by step.
+  const failures = (
+    await Promise.all(
+      matrixCells().map(async ([name, kind, base]) => {
+        const run = await runScript(kind, await chrootFor(base, `${kind === 'zkCli.sh' ? 'zkcli' : 'gregor'}`), script, ref.counts);
+        return compare(name, run.transcript, reference);
+      }),
+    )
+  ).flat();
   assert.deepEqual(failures, []);
 });
 
@@ -261,13 +290,18 @@ const broadScript: Array<[ClientName, string]> = [
 ].map((line) => ['A', line] as [ClientName, string]);
 
 test('every zkCli command, flag and error text: gregor zk and the keeper match zkCli.sh on a real ZooKeeper', { skip, timeout: 170_000 }, async () => {
-  const reference = await runScript('zkCli.sh', await chrootFor(real!.connectString, 'broad-zkcli'), broadScript);
+  const ref = await runScript('zkCli.sh', await chrootFor(real!.connectString, 'broad-zkcli'), broadScript);
+  const reference = ref.transcript;
   assert.match(reference.A!.stderr, /version No is not valid : \/a/);
   assert.match(reference.A!.stdout, /type:PersistentWatchRemoved path:\/a/);
-  const failures: string[] = [];
-  for (const [name, kind, base] of matrixCells()) {
-    failures.push(...compare(name, await runScript(kind, await chrootFor(base, `broad-${kind === 'zkCli.sh' ? 'zkcli' : 'gregor'}`), broadScript), reference));
-  }
+  const failures = (
+    await Promise.all(
+      matrixCells().map(async ([name, kind, base]) => {
+        const run = await runScript(kind, await chrootFor(base, `broad-${kind === 'zkCli.sh' ? 'zkcli' : 'gregor'}`), broadScript, ref.counts);
+        return compare(name, run.transcript, reference);
+      }),
+    )
+  ).flat();
   assert.deepEqual(failures, []);
 });
 
