@@ -163,6 +163,9 @@ export class Broker {
         defaultReplicationFactor: config.int('default.replication.factor'),
         deleteTopicEnable: config.bool('delete.topic.enable'),
         uncleanLeaderElectionEnable: config.bool('unclean.leader.election.enable'),
+        autoLeaderRebalanceEnable: config.bool('auto.leader.rebalance.enable'),
+        leaderImbalanceCheckIntervalSeconds: config.long('leader.imbalance.check.interval.seconds'),
+        leaderImbalancePerBrokerPercentage: config.int('leader.imbalance.per.broker.percentage'),
       });
       checkMetaProperties(logDirs, brokerId, metadata.snapshot().clusterId);
       // Clients (KafkaJS's admin) send controller requests at once: wait until the election has

@@ -154,3 +154,10 @@ test('dynamic cluster-wide broker default: set through IncrementalAlterConfigs, 
   assert.equal(unset.responses[0].errorCode, 0);
   await cluster.brokers[0]!.metadata.waitFor((md) => md.brokerConfigs.get('<default>')?.['min.insync.replicas'] === undefined, 5000);
 });
+
+test('ElectLeaders: a preferred election where the preferred replica leads answers ELECTION_NOT_NEEDED', async () => {
+  await create('elect', 1);
+  const r = await c.request(43, 2, { electionType: 0, topicPartitions: [{ topic: 'elect', partitions: [0] }], timeoutMs: 5000 });
+  assert.equal(r.errorCode, 0);
+  assert.deepEqual(r.replicaElectionResults.map((t: any) => [t.topic, t.partitionResult.map((p: any) => [p.partitionId, p.errorCode])]), [['elect', [[0, ErrorCode.ELECTION_NOT_NEEDED]]]]);
+});

@@ -55,6 +55,8 @@ export const brokerConfigKeys: readonly BrokerConfigKey[] = [
   k('delete.topic.enable', 'boolean', 'true', 'Whether DeleteTopics is allowed.'),
   k('unclean.leader.election.enable', 'boolean', 'false', 'Elect an out-of-sync replica as leader as a last resort.', { dynamic: 'cluster-wide' }),
   k('auto.leader.rebalance.enable', 'boolean', 'true', 'Move leadership back to preferred replicas.'),
+  k('leader.imbalance.check.interval.seconds', 'long', '300', 'How often the controller checks for leader imbalance.', { min: 1 }),
+  k('leader.imbalance.per.broker.percentage', 'int', '10', 'Leader imbalance per broker (percent) that triggers a rebalance.', { min: 0 }),
   k('log.retention.hours', 'int', '168', 'Hours to keep a log segment (lowest precedence).'),
   k('log.retention.minutes', 'int', null, 'Minutes to keep a log segment; overrides log.retention.hours.'),
   k('log.retention.ms', 'long', null, 'Milliseconds to keep a log segment; overrides minutes/hours; -1 = forever.', { dynamic: 'cluster-wide' }),

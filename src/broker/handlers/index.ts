@@ -9,6 +9,7 @@ import { deleteTopicsHandler } from './delete-topics.js';
 import { describeClusterHandler } from './describe-cluster.js';
 import { describeLogDirsHandler } from './describe-log-dirs.js';
 import { describeTopicPartitionsHandler } from './describe-topic-partitions.js';
+import { electLeadersHandler } from './elect-leaders.js';
 import { fetchHandler } from './fetch.js';
 import { deleteGroupsHandler } from './delete-groups.js';
 import { describeGroupsHandler } from './describe-groups.js';
@@ -57,4 +58,5 @@ export const brokerHandlers: readonly ApiHandler[] = [
   incrementalAlterConfigsHandler,
   describeClusterHandler,
   describeTopicPartitionsHandler,
+  electLeadersHandler,
 ];
