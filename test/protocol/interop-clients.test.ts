@@ -47,6 +47,21 @@ test('kcat -L: librdkafka decodes our ApiVersions and Metadata responses', { ski
   }
 });
 
+test('kcat falls back when ApiVersions v3 is refused with a v0 UNSUPPORTED_VERSION reply (KIP-511)', { skip: kcat.skip, timeout: 60_000 }, async () => {
+  const server = await startMetadataServer({ apiVersionsMax: 0 });
+  try {
+    const out = await run(['kcat', '-L', '-b', `127.0.0.1:${server.port}`, '-t', 'orders', '-m', '10'], 30_000);
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /topic "orders" with 1 partitions/);
+    const apis = server.seen.map((s) => `${s.api} v${s.version}`);
+    console.log(`kcat with ApiVersions capped at v0 sent: ${apis.join(', ')}`);
+    assert.ok(apis.includes('ApiVersions(refused) v3'), apis.join(', '));
+    assert.ok(apis.includes('ApiVersions v0'), apis.join(', '));
+  } finally {
+    await server.close();
+  }
+});
+
 test('kafka-python: ApiVersions and Metadata round trip', { skip: kafkaPython.skip, timeout: 60_000 }, async () => {
   const server = await startMetadataServer();
   const script = [

@@ -57,12 +57,19 @@ function metadataBody(req: MetadataRequest, port: number) {
   });
 }
 
-function handle(socket: Socket, frame: Buffer, seen: SeenRequest[], port: number): void {
+export interface MetadataServerOptions {
+  /** Answer ApiVersions above this version with UNSUPPORTED_VERSION (to exercise KIP-511 fallbacks). */
+  readonly apiVersionsMax?: number;
+}
+
+function handle(socket: Socket, frame: Buffer, seen: SeenRequest[], port: number, options: MetadataServerOptions): void {
   const r = new Reader(frame);
   const decoded = decodeRequestHeader(r);
   const { header } = decoded;
   const key = header.requestApiKey;
-  if (key === ApiKey.ApiVersions && !isVersionSupported(key, header.requestApiVersion)) {
+  const refused = options.apiVersionsMax !== undefined && header.requestApiVersion > options.apiVersionsMax;
+  if (key === ApiKey.ApiVersions && (refused || !isVersionSupported(key, header.requestApiVersion))) {
+    seen.push({ api: 'ApiVersions(refused)', version: header.requestApiVersion, clientId: header.clientId, body: null });
     // KIP-511: answer an unknown ApiVersions version with v0 and UNSUPPORTED_VERSION.
     socket.write(encodeResponseFrame(key, 0, header.correlationId, apiVersionsBody(ErrorCode.UNSUPPORTED_VERSION)));
     return;
@@ -78,7 +85,7 @@ function handle(socket: Socket, frame: Buffer, seen: SeenRequest[], port: number
   }
 }
 
-export async function startMetadataServer(): Promise<MetadataServer> {
+export async function startMetadataServer(options: MetadataServerOptions = {}): Promise<MetadataServer> {
   const seen: SeenRequest[] = [];
   const sockets = new Set<Socket>();
   let port = 0;
@@ -89,7 +96,7 @@ export async function startMetadataServer(): Promise<MetadataServer> {
     const frames = new FrameDecoder(1 << 20);
     socket.on('data', (chunk: Buffer) => {
       try {
-        for (const frame of frames.push(chunk)) handle(socket, frame, seen, port);
+        for (const frame of frames.push(chunk)) handle(socket, frame, seen, port, options);
       } catch (err) {
         seen.push({ api: 'error', version: -1, clientId: null, body: String(err) });
         socket.destroy();
