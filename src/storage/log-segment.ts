@@ -235,6 +235,21 @@ export class LogSegment implements CachedFile {
     return this.largestTimestampInfo()?.timestampMs ?? -1;
   }
 
+  /**
+   * Kafka's LogSegment.largestTimestamp for retention: the largest record timestamp, or the
+   * file's last-modified time when the records carry none (NO_TIMESTAMP), so such segments are
+   * not deleted at once.
+   */
+  retentionTimestampMs(): number {
+    const ts = this.largestTimestampMs;
+    if (ts >= 0) return ts;
+    try {
+      return statSync(this.logPath).mtimeMs;
+    } catch {
+      return -1;
+    }
+  }
+
   /** Kafka's rollingBasedTimestamp: the first batch's max timestamp. */
   rollingBasedTimestamp(): number | undefined {
     if (this.rollingBasedTimestampMs === undefined && this.size > 0) {

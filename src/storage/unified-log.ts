@@ -657,7 +657,7 @@ export class UnifiedLog {
     if (!this.config.delete) return n;
     const retentionMs = this.config.retentionMs;
     if (retentionMs >= 0) {
-      n += this.deleteOldSegments((seg) => seg.size > 0 && nowMs - seg.largestTimestampMs > retentionMs, `retention.ms ${retentionMs}`);
+      n += this.deleteOldSegments((seg) => seg.size > 0 && nowMs - seg.retentionTimestampMs() > retentionMs, `retention.ms ${retentionMs}`);
     }
     const retentionBytes = this.config.retentionBytes;
     if (retentionBytes >= 0) {
