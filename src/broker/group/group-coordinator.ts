@@ -365,7 +365,7 @@ export class GroupCoordinator {
     if (slot.timer !== null) clearTimeout(slot.timer);
     slot.timer = null;
     this.release(slot.shard.unload().replies);
-    this.o.logger.info({ partition: slot.partition }, 'unloaded group coordinator partition');
+    this.o.logger.debug({ partition: slot.partition }, 'unloaded group coordinator partition');
   }
 
   private loadSlot(partition: number, leaderEpoch: number): void {
@@ -376,7 +376,9 @@ export class GroupCoordinator {
       (records) => {
         if (this.slots.get(partition) !== slot) return;
         slot.loading = false;
-        this.o.logger.info({ partition, records, groups: slot.shard.groups.size }, 'loaded group coordinator partition');
+        // Empty partitions (most of the 50 on a new cluster) are not worth an info line each.
+        const level = records > 0 ? 'info' : 'debug';
+        this.o.logger[level]({ partition, records, groups: slot.shard.groups.size }, 'loaded group coordinator partition');
         this.armTimer(slot);
       },
       (err: unknown) => {
