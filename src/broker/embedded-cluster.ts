@@ -32,6 +32,8 @@ export interface ClusterOptions {
   /** Extra server.properties for every broker (num.partitions, auto.create.topics.enable, ...). */
   brokerConfig?: Record<string, string | number | boolean>;
   logger?: Logger;
+  /** Register process metrics (CPU, memory, event loop) in the first broker's registry. */
+  processMetrics?: boolean;
 }
 
 export interface EmbeddedCluster {
@@ -79,7 +81,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Embedd
         'zookeeper.session.timeout.ms': 6000,
         ...options.brokerConfig,
       });
-      brokers.push(await Broker.start({ config, logger }));
+      brokers.push(await Broker.start({ config, logger, processMetrics: options.processMetrics === true && id === 0 }));
     }
   } catch (err) {
     for (const b of brokers.reverse()) await b.stop().catch(() => undefined);

@@ -71,6 +71,7 @@ export async function run(args: string[]): Promise<number> {
     keeperPort: intFlag(values['keeper-port'], 'keeper-port', 2181),
     brokerConfig: values.partitions !== undefined ? { 'num.partitions': intFlag(values.partitions, 'partitions', 1) } : {},
     logger,
+    processMetrics: values['http-port'] !== undefined,
   });
   let metrics: MetricsServer | null = null;
   if (values['http-port'] !== undefined) {
