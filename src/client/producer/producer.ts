@@ -323,6 +323,7 @@ export class Producer {
       producerId: this.producerId,
       producerEpoch: this.producerEpoch,
       baseSequence: batch.baseSequence,
+      initialBytes: batch.bytes + 64,
     });
   }
 

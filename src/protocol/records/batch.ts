@@ -62,6 +62,8 @@ export interface EncodeRecordBatchOptions {
   deleteHorizonMs?: bigint;
   /** Defaults to the last record's offsetDelta (compaction keeps the original batch's). */
   lastOffsetDelta?: number;
+  /** Initial size of the records buffer (a producer knows its batch's size; avoids regrowing). */
+  initialBytes?: number;
   records: RecordInput[];
 }
 
@@ -84,7 +86,7 @@ function resolveTimestamps(options: EncodeRecordBatchOptions): { base: bigint; m
 export function encodeRecordBatch(options: EncodeRecordBatchOptions): Buffer {
   const { records } = options;
   const { base, max, timestamps } = resolveTimestamps(options);
-  const body = new Writer(64 + records.length * 32);
+  const body = new Writer(options.initialBytes ?? 64 + records.length * 32);
   let previousDelta = -1;
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
