@@ -67,7 +67,7 @@ export class LogCleaner {
     if (lagMs > 0) {
       for (const s of segs) {
         if (s.baseOffset >= bound) break;
-        if (s.size > 0 && s.largestTimestampMs > nowMs - lagMs) {
+        if (s.size > 0 && s.retentionTimestampMs() > nowMs - lagMs) {
           bound = s.baseOffset;
           break;
         }
@@ -85,7 +85,7 @@ export class LogCleaner {
       if (next <= firstDirty) cleanBytes += s.size;
       else {
         dirtyBytes += s.size;
-        if (s.size > 0 && nowMs - s.largestTimestampMs > log.config.maxCompactionLagMs) mustClean = true;
+        if (s.size > 0 && nowMs - s.retentionTimestampMs() > log.config.maxCompactionLagMs) mustClean = true;
       }
     }
     const total = cleanBytes + dirtyBytes;

@@ -236,7 +236,7 @@ export class LogSegment implements CachedFile {
   }
 
   /**
-   * Kafka's LogSegment.largestTimestamp for retention: the largest record timestamp, or the
+   * Kafka's LogSegment.largestTimestamp (retention, compaction lag): the largest record timestamp, or the
    * file's last-modified time when the records carry none (NO_TIMESTAMP), so such segments are
    * not deleted at once.
    */
