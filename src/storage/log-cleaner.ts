@@ -85,7 +85,7 @@ export class LogCleaner {
       if (next <= firstDirty) cleanBytes += s.size;
       else {
         dirtyBytes += s.size;
-        if (s.size > 0 && nowMs - s.retentionTimestampMs() > log.config.maxCompactionLagMs) mustClean = true;
+        if (!mustClean && log.config.maxCompactionLagMs < Number.MAX_SAFE_INTEGER && s.size > 0 && nowMs - s.retentionTimestampMs() > log.config.maxCompactionLagMs) mustClean = true;
       }
     }
     const total = cleanBytes + dirtyBytes;
