@@ -170,3 +170,28 @@ test('recovery completes an interrupted swap and drops unfinished .cleaned files
     d.cleanup();
   }
 });
+
+test('max.compaction.lag.ms forces a cleaning below min.cleanable.dirty.ratio', () => {
+  const d = tempDir();
+  try {
+    const clock = new ManualClock(T0);
+    const t = openTestLog(d.path, { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': 0.99, 'max.compaction.lag.ms': 60_000, 'segment.bytes': 4096 }, clock);
+    const log = t.log;
+    for (let i = 0; i < 60; i++) log.append(makeBatch({ keys: [`k${i % 3}`], values: [`v${i}`], timestampMs: T0 }), { leaderEpoch: 0, origin: 'client' });
+    log.roll();
+    log.highWatermark = log.logEndOffset;
+    const cleaner = new LogCleaner({ clock, logger: quietLogger });
+    cleaner.clean(log);
+    for (let i = 0; i < 3; i++) log.append(makeBatch({ keys: [`k${i}`], values: [`w${i}`], timestampMs: T0 }), { leaderEpoch: 0, origin: 'client' });
+    log.roll();
+    log.highWatermark = log.logEndOffset;
+    assert.equal(cleaner.grabFilthiestLog([log]), undefined, 'dirty ratio below 0.99');
+    clock.advance(61_000);
+    assert.equal(cleaner.grabFilthiestLog([log]), log, 'records older than max.compaction.lag.ms must be compacted');
+    cleaner.clean(log);
+    assert.deepEqual(readAll(log).map((r) => r.value), ['w0', 'w1', 'w2']);
+    log.close();
+  } finally {
+    d.cleanup();
+  }
+});
