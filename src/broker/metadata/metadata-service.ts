@@ -255,6 +255,11 @@ export interface MetadataService {
    * Leadership changes concerning the local broker, batched per controller decision. A new
    * subscriber first receives the current leadership of every partition this broker
    * replicates (so broker-core may subscribe after start without missing anything).
+   * Sources: the controller's requests when it runs in this process, and the partition states
+   * this broker watches in the keeper (so a broker in another process than the controller learns
+   * new leader epochs too). Duplicates are dropped: a change is delivered only for a new leader
+   * epoch (or, from the controller, a newer partition epoch); deletions (stop-replica with
+   * deletePartition) come only from the controller.
    */
   onLeadershipChange(listener: (changes: readonly LeadershipChange[]) => void): Unsubscribe;
 

@@ -16,6 +16,8 @@ export interface StartMetadataServiceOptions extends MetadataServiceConfig {
   /** Replaces the keeper client (tests use an in-memory keeper). */
   readonly sessionFactory?: KeeperSessionFactory;
   readonly nowMs?: () => number;
+  /** See ZkMetadataServiceOptions.inProcessDelivery. */
+  readonly inProcessDelivery?: boolean;
 }
 
 export function startMetadataService(options: StartMetadataServiceOptions): Promise<ZkMetadataService> {

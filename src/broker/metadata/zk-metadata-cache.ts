@@ -16,7 +16,7 @@ import { ZkPaths, brokerIdPath, configEntityTypePath, ConfigEntityType, topicCon
 import { uuidToBase64Url } from '../zk/uuid.js';
 import type { TopicAssignment } from '../zk/codecs.js';
 import type { VersionedPartitionState } from '../controller/controller-core.js';
-import type { BrokerEndpoint, ClusterMetadata, PartitionMetadata, TopicMetadata } from './metadata-service.js';
+import type { BrokerEndpoint, ClusterMetadata, LeadershipChange, PartitionMetadata, TopicMetadata } from './metadata-service.js';
 
 const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
 /** Longest pause between refresh attempts while the keeper does not answer. */
@@ -255,6 +255,27 @@ export class ZkMetadataCache {
       if ((err as Error).name === 'DecodeError') return {};
       throw err;
     }
+  }
+
+  /**
+   * The leadership the keeper's partition states give `brokerId` (a replica of them): what
+   * LeaderAndIsr would say. Topics queued for deletion are left out.
+   */
+  leadershipFor(brokerId: number): LeadershipChange[] {
+    const out: LeadershipChange[] = [];
+    for (const [topic, t] of this.topics) {
+      if (this.deletions.has(topic) || t.assignment.topicId === null) continue;
+      for (const [partition, replicas] of t.assignment.partitions) {
+        const s = t.states.get(partition);
+        if (s === undefined || s === null || !replicas.includes(brokerId)) continue;
+        out.push({
+          kind: s.state.leader === brokerId ? 'become-leader' : 'become-follower',
+          topic, topicId: t.assignment.topicId, partition, leader: s.state.leader, leaderEpoch: s.state.leaderEpoch, isr: s.state.isr,
+          replicas, partitionEpoch: s.zkVersion, controllerEpoch: s.state.controllerEpoch, isNew: false,
+        });
+      }
+    }
+    return out;
   }
 
   private build(): ClusterMetadata {

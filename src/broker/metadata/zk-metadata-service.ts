@@ -35,10 +35,18 @@ import type {
 } from './metadata-service.js';
 
 
+/** Topic ids remembered as deleted, so that a lagging keeper view never revives their logs. */
+const MAX_REMEMBERED_DELETIONS = 10_000;
+
 export interface ZkMetadataServiceOptions extends MetadataServiceConfig {
   readonly sessionFactory: KeeperSessionFactory;
   readonly logger: Logger;
   readonly nowMs?: () => number;
+  /**
+   * Receive the controller's requests directly when it runs in this process (default true).
+   * False makes this broker behave as if the controller were elsewhere (tests of that path).
+   */
+  readonly inProcessDelivery?: boolean;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -85,7 +93,7 @@ export class ZkMetadataService implements MetadataService {
     await ensurePersistentPaths(session);
     this.clusterId = await getOrCreateClusterId(session, uuidToBase64Url(randomUuid()));
     this.unregisterReceiver();
-    this.unregisterReceiver = registerInProcessBroker(this.clusterId, this.brokerId, (r) => this.receive(r));
+    if (o.inProcessDelivery ?? true) this.unregisterReceiver = registerInProcessBroker(this.clusterId, this.brokerId, (r) => this.receive(r));
     const registration = encodeBrokerRegistration({
       host: o.host, port: o.port, rack: o.rack ?? null, endpoints: [`PLAINTEXT://${o.host}:${o.port}`],
       listenerSecurityProtocolMap: { PLAINTEXT: 'PLAINTEXT' }, jmxPort: -1, timestampMs: this.nowMs(),
@@ -95,6 +103,7 @@ export class ZkMetadataService implements MetadataService {
     });
     this.cache = new ZkMetadataCache(session, this.clusterId, this.log);
     this.cache.onUpdate((m) => {
+      this.deriveLeadership();
       for (const l of this.metadataListeners) l(m);
     });
     await this.cache.start();
@@ -217,22 +226,34 @@ export class ZkMetadataService implements MetadataService {
   private readonly waiters = new Set<() => void>();
 
   /** LeaderAndIsr / StopReplica for this broker, with stale and repeated ones dropped. */
-  private receive(request: BrokerRequest): void {
+  /**
+   * LeaderAndIsr / StopReplica for this broker, with stale and repeated ones dropped. Two
+   * sources: the controller's requests (in this process) and the partition states this broker
+   * watches in the keeper (`source` 'keeper'), which is how a broker in another process than the
+   * controller learns its leadership until LeaderAndIsr travels over the network. The keeper
+   * source only ever announces a newer leader epoch (never an ISR-only change, never a deletion),
+   * and never revives a topic id this broker was told to delete.
+   */
+  private receive(request: BrokerRequest, source: 'controller' | 'keeper' = 'controller'): void {
     const out: LeadershipChange[] = [];
     for (const c of request.changes) {
       const key = `${c.topic}\u0000${c.partition}`;
       const prev = this.leadership.get(key);
       if (c.kind === 'stop-replica') {
+        if (source !== 'controller') continue;
         this.leadership.delete(key);
+        if (c.deletePartition) this.rememberDeleted(c.topicId);
         out.push(c);
         continue;
       }
+      if (this.deletedTopicIds.has(uuidToBase64Url(c.topicId))) continue;
       if (prev !== undefined && prev.kind !== 'stop-replica' && prev.topicId.equals(c.topicId)) {
         if (c.leaderEpoch < prev.leaderEpoch) continue;
-        if (c.leaderEpoch === prev.leaderEpoch && c.kind === prev.kind && c.partitionEpoch <= prev.partitionEpoch) continue;
+        if (c.leaderEpoch === prev.leaderEpoch && (source === 'keeper' || (c.kind === prev.kind && c.partitionEpoch <= prev.partitionEpoch))) continue;
       }
-      this.leadership.set(key, c);
-      out.push(c);
+      const change = source === 'keeper' ? { ...c, isNew: prev === undefined } : c;
+      this.leadership.set(key, change);
+      out.push(change);
     }
     if (out.length === 0) return;
     for (const l of this.leadershipListeners) {
@@ -242,6 +263,20 @@ export class ZkMetadataService implements MetadataService {
         this.log.error({ err }, 'leadership listener failed');
       }
     }
+  }
+
+  /** Topic ids this broker deleted (bounded, oldest forgotten first). */
+  private readonly deletedTopicIds = new Set<string>();
+
+  private rememberDeleted(topicId: Buffer): void {
+    this.deletedTopicIds.add(uuidToBase64Url(topicId));
+    if (this.deletedTopicIds.size > MAX_REMEMBERED_DELETIONS) this.deletedTopicIds.delete(this.deletedTopicIds.values().next().value!);
+  }
+
+  /** The keeper-derived leadership of this broker's partitions (see `receive`). */
+  private deriveLeadership(): void {
+    const changes = this.cache.leadershipFor(this.brokerId);
+    if (changes.length > 0) this.receive({ brokerId: this.brokerId, changes }, 'keeper');
   }
 
   // --- topic administration ------------------------------------------------------------------

@@ -124,3 +124,31 @@ test('ElectLeaders (preferred, unclean) on the controller only, and the automati
     await b1.service.close();
   }
 });
+
+test('a broker outside the controller\'s process learns its leadership from the keeper\'s partition states', async () => {
+  const keeper = new SimKeeper();
+  const h: Harness = { reader: keeper.connect(), factory: async () => keeper.connect(), connect: 'sim' };
+  const b1 = await startBroker(h, 1);
+  const b2 = await startBroker(h, 2, { inProcessDelivery: false });
+  try {
+    await until(() => b1.service.isController() && b1.service.snapshot().brokers.size === 2);
+    const [r] = await b1.service.createTopics([{ name: 'far', numPartitions: -1, replicationFactor: -1, assignments: new Map([[0, [2, 1]], [1, [1, 2]]]), configs: {} }], { timeoutMs: 5000 });
+    assert.equal(r!.errorCode, ErrorCode.NONE, r!.errorMessage ?? '');
+    await until(() => b2.events.filter((e) => e.topic === 'far').length === 2);
+    const leadership = (b: typeof b1, partition: number): Array<[string, number, readonly number[]]> => b.events
+      .filter((e) => e.topic === 'far' && e.partition === partition && e.kind !== 'stop-replica')
+      .map((e) => (e.kind === 'stop-replica' ? ['', -1, []] : [e.kind, e.leaderEpoch, e.isr]));
+    assert.deepEqual(leadership(b2, 0), [['become-leader', 0, [2, 1]]]);
+    assert.deepEqual(leadership(b2, 1), [['become-follower', 0, [1, 2]]]);
+    assert.equal(b1.events.filter((e) => e.topic === 'far').length, 2, 'the controller\'s own broker: direct and derived deliveries collapse into one');
+    // the controller's broker goes away: broker 2 takes over partition 1, and partition 0's ISR
+    // shrinks (both with a new leader epoch, as Kafka's controller writes them)
+    await b1.service.close();
+    await until(() => leadership(b2, 1).length === 2 && leadership(b2, 0).length === 2);
+    assert.deepEqual(leadership(b2, 1)[1], ['become-leader', 1, [2]]);
+    assert.deepEqual(leadership(b2, 0)[1], ['become-leader', 1, [2]]);
+  } finally {
+    await b2.service.close();
+    await b1.service.close();
+  }
+});

@@ -19,7 +19,7 @@ export interface Harness {
   connect: string;
 }
 
-export async function startBroker(h: Harness, brokerId: number, extra: Partial<MetadataServiceConfig> = {}): Promise<{ service: ZkMetadataService; events: LeadershipChange[] }> {
+export async function startBroker(h: Harness, brokerId: number, extra: Partial<MetadataServiceConfig> & { inProcessDelivery?: boolean } = {}): Promise<{ service: ZkMetadataService; events: LeadershipChange[] }> {
   const service = await startMetadataService({
     keeperConnect: h.connect, brokerId, host: '127.0.0.1', port: 9090 + brokerId, sessionFactory: h.factory, logger: quietLogger,
     sessionTimeoutMs: 4000, ...extra,
