@@ -10,12 +10,16 @@ import { FrameDecoder } from '../../../src/protocol/framing.js';
 
 export class RawClient {
   private readonly decoder = new FrameDecoder();
-  private readonly pending: ((frame: Buffer) => void)[] = [];
+  private readonly pending: { resolve: (frame: Buffer) => void; reject: (err: Error) => void }[] = [];
   private correlationId = 0;
 
   private constructor(private readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
-      for (const frame of this.decoder.push(chunk)) this.pending.shift()?.(frame);
+      for (const frame of this.decoder.push(chunk)) this.pending.shift()?.resolve(frame);
+    });
+    // The broker closes the connection when it cannot answer (e.g. a response it cannot encode).
+    socket.on('close', () => {
+      for (const p of this.pending.splice(0)) p.reject(new Error('connection closed by the broker'));
     });
   }
 
@@ -30,12 +34,15 @@ export class RawClient {
   request<N extends ApiName>(name: N, version: number, body: RequestOf<N>): Promise<ResponseOf<N>> {
     const id = ++this.correlationId;
     return new Promise((resolve, reject) => {
-      this.pending.push((frame) => {
-        try {
-          resolve(decodeResponseOf(name, version, frame).body);
-        } catch (err) {
-          reject(err as Error);
-        }
+      this.pending.push({
+        resolve: (frame) => {
+          try {
+            resolve(decodeResponseOf(name, version, frame).body);
+          } catch (err) {
+            reject(err as Error);
+          }
+        },
+        reject,
       });
       this.socket.write(encodeRequestFrameOf(name, version, id, 'raw-test', body));
     });
