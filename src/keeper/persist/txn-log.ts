@@ -14,7 +14,7 @@
  * one; `readTxnLogs` stops there and `truncateTornTail` cuts the file back to the last good
  * entry so that ZooKeeper's own readers accept it.
  */
-import { closeSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { PERSISTENCE_VERSION, TXNLOG_MAGIC } from '../../jute/constants.js';
 import { marshallTxnEntry, unmarshallTxnEntry, type Txn } from '../server/txn.js';
@@ -24,6 +24,7 @@ import { listByZxid, makeLogName, versionDir } from './file-names.js';
 export const DEFAULT_PREALLOC_BYTES = 64 * 1024 * 1024;
 const FILE_HEADER_BYTES = 16;
 const EOR = 0x42;
+const READ_CHUNK_BYTES = 1 << 20;
 
 export class FileTxnLog {
   readonly dir: string;
@@ -126,24 +127,49 @@ export interface ReadLogResult {
 
 /** Entries of one log file up to the first invalid one; `end` is where the valid part ends. */
 export function readLogFile(path: string): { txns: Txn[]; end: number; size: number; headerOk: boolean } {
-  const buf = readFileSync(path);
-  if (buf.length < FILE_HEADER_BYTES || buf.readInt32BE(0) !== TXNLOG_MAGIC) return { txns: [], end: 0, size: buf.length, headerOk: false };
-  const txns: Txn[] = [];
-  let pos = FILE_HEADER_BYTES;
-  while (pos + 12 <= buf.length) {
-    const crc = buf.readBigInt64BE(pos);
-    const len = buf.readInt32BE(pos + 8);
-    if (len <= 0 || pos + 12 + len + 1 > buf.length) break;
-    const start = pos + 12;
-    if (buf[start + len] !== EOR || adler32(buf, start, start + len) !== crc) break;
-    try {
-      txns.push(unmarshallTxnEntry(Buffer.from(buf.subarray(start, start + len))));
-    } catch {
-      break;
+  // Read in chunks and stop at the first entry that is not valid: a log is mostly
+  // preallocated zeros, which need not be read.
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const header = Buffer.alloc(FILE_HEADER_BYTES);
+    if (size < FILE_HEADER_BYTES || readSync(fd, header, 0, FILE_HEADER_BYTES, 0) !== FILE_HEADER_BYTES || header.readInt32BE(0) !== TXNLOG_MAGIC) {
+      return { txns: [], end: 0, size, headerOk: false };
     }
-    pos = start + len + 1;
+    const txns: Txn[] = [];
+    let pos = FILE_HEADER_BYTES;
+    let chunk = Buffer.alloc(0);
+    let chunkStart = pos;
+    const view = (at: number, n: number): Buffer | null => {
+      if (at + n > size) return null;
+      if (at < chunkStart || at + n > chunkStart + chunk.length) {
+        chunk = Buffer.alloc(Math.max(n, READ_CHUNK_BYTES));
+        chunkStart = at;
+        const got = readSync(fd, chunk, 0, Math.min(chunk.length, size - at), at);
+        chunk = chunk.subarray(0, got);
+        if (got < n) return null;
+      }
+      return chunk.subarray(at - chunkStart, at - chunkStart + n);
+    };
+    while (true) {
+      const head = view(pos, 12);
+      if (head === null) break;
+      const crc = head.readBigInt64BE(0);
+      const len = head.readInt32BE(8);
+      if (len <= 0) break;
+      const body = view(pos + 12, len + 1);
+      if (body === null || body[len] !== EOR || adler32(body, 0, len) !== crc) break;
+      try {
+        txns.push(unmarshallTxnEntry(Buffer.from(body.subarray(0, len))));
+      } catch {
+        break;
+      }
+      pos += 12 + len + 1;
+    }
+    return { txns, end: pos, size, headerOk: true };
+  } finally {
+    closeSync(fd);
   }
-  return { txns, end: pos, size: buf.length, headerOk: true };
 }
 
 /**
