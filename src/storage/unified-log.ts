@@ -313,7 +313,16 @@ export class UnifiedLog {
       if (bytes.length > this.config.maxMessageBytes && origin !== 'replication') {
         throw new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${bytes.length} bytes exceeds max.message.bytes ${this.config.maxMessageBytes}`);
       }
-      if (header.lastOffsetDelta < 0 || header.recordCount < 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `batch with lastOffsetDelta ${header.lastOffsetDelta} and ${header.recordCount} records`);
+      if (origin !== 'replication') {
+        // Kafka's LogValidator.validateBatch: a positive count that matches the offset range, so a
+        // client cannot make the log skip offsets (followers copy compacted batches with gaps).
+        if (header.recordCount <= 0) throw new KafkaError(ErrorCode.INVALID_RECORD, `invalid reported count for record batch: ${header.recordCount}`);
+        if (header.lastOffsetDelta + 1 !== header.recordCount) {
+          throw new KafkaError(ErrorCode.INVALID_RECORD, `inconsistent batch offset range [0, ${header.lastOffsetDelta}] and count of records ${header.recordCount}`);
+        }
+      } else if (header.lastOffsetDelta < 0 || header.recordCount < 0) {
+        throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `batch with lastOffsetDelta ${header.lastOffsetDelta} and ${header.recordCount} records`);
+      }
       const control = isControlBatch(header.attributes);
       if (control && origin === 'client') throw new KafkaError(ErrorCode.INVALID_RECORD, 'clients may not write control batches');
       if (origin === 'client' && !control) {

@@ -211,3 +211,21 @@ test('offsetForTimestamp: earliest, latest, max timestamp and by time', () => {
     d.cleanup();
   }
 });
+
+test('a client batch whose count does not match its offset range is INVALID_RECORD (no offset jumps)', async () => {
+  const { encodeRecordBatch } = await import('../../src/protocol/records/batch.js');
+  const d = tempDir();
+  try {
+    const { log } = openTestLog(d.path);
+    const gappy = encodeRecordBatch({ records: [{ key: null, value: Buffer.from('a'), offsetDelta: 0 }, { key: null, value: Buffer.from('b'), offsetDelta: 1_000_000 }] });
+    assert.throws(() => log.append(gappy, { leaderEpoch: 0, origin: 'client' }), (e: unknown) => e instanceof KafkaError && e.errorCode === ErrorCode.INVALID_RECORD);
+    assert.equal(log.logEndOffset, 0n);
+    // A follower copies such a (compacted) batch with its offsets.
+    const copied = Buffer.from(gappy);
+    log.append(copied, { leaderEpoch: 0, origin: 'replication' });
+    assert.equal(log.logEndOffset, 1_000_001n);
+    log.close();
+  } finally {
+    d.cleanup();
+  }
+});
