@@ -90,6 +90,12 @@ export interface RequestSpec<T> {
   decodeOnError?: boolean;
 }
 
+interface AuthEntry {
+  scheme: string;
+  auth: Buffer;
+  waiter?: { resolve(): void; reject(err: Error): void };
+}
+
 interface InFlight {
   spec: RequestSpec<unknown>;
   resolve(value: unknown): void;
@@ -126,8 +132,10 @@ export class ClientCnxn extends EventEmitter {
   /** Requests not sent yet, oldest first from `queuedHead`. */
   private queued: Queued[] = [];
   private queuedHead = 0;
-  private readonly authInfo: Array<{ scheme: string; auth: Buffer }> = [];
-  private authWaiters: Array<{ resolve(): void; reject(err: Error): void }> = [];
+  /** Every addAuth of this session, re-sent on each connection; `waiter` until its first answer. */
+  private readonly authInfo: AuthEntry[] = [];
+  /** Auth packets sent on the current connection, oldest first: their answers (xid -4) come in this order. */
+  private authSent: AuthEntry[] = [];
   private readonly watches = new WatchRegistry();
   private timers: NodeJS.Timeout[] = [];
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -218,11 +226,11 @@ export class ClientCnxn extends EventEmitter {
   /** Adds authentication for this session (and every reconnect); rejects with AUTHFAILED if the server refuses. */
   addAuth(scheme: string, auth: Buffer | string): Promise<void> {
     const authBytes = typeof auth === 'string' ? Buffer.from(auth, 'utf8') : auth;
-    this.authInfo.push({ scheme, auth: authBytes });
     if (this.isFinished()) return Promise.reject(this.finishedError(''));
     return new Promise<void>((resolve, reject) => {
-      this.authWaiters.push({ resolve, reject });
-      if (this.stateValue === 'SyncConnected') this.writeFrame(this.authPacket(scheme, authBytes));
+      const entry: AuthEntry = { scheme, auth: authBytes, waiter: { resolve, reject } };
+      this.authInfo.push(entry);
+      if (this.stateValue === 'SyncConnected') this.sendAuth(entry);
     });
   }
 
@@ -352,7 +360,7 @@ export class ClientCnxn extends EventEmitter {
 
   /** Auth and watches first, then whatever waited for the connection (ClientCnxn.primeConnection). */
   private primeConnection(): void {
-    for (const a of this.authInfo) this.writeFrame(this.authPacket(a.scheme, a.auth));
+    for (const a of this.authInfo) this.sendAuth(a);
     for (const packet of this.setWatchesPackets()) this.writeFrame(packet);
     this.sendQueued();
   }
@@ -376,6 +384,11 @@ export class ClientCnxn extends EventEmitter {
       this.queued = this.queued.slice(this.queuedHead);
       this.queuedHead = 0;
     }
+  }
+
+  private sendAuth(entry: AuthEntry): void {
+    this.authSent.push(entry);
+    this.writeFrame(this.authPacket(entry.scheme, entry.auth));
   }
 
   private authPacket(scheme: string, auth: Buffer): Buffer {
@@ -485,11 +498,15 @@ export class ClientCnxn extends EventEmitter {
 
   private failInFlight(code: number): void {
     for (const p of this.pending.drain()) p.value.reject(new KeeperError(code, p.path));
-    const waiters = this.authWaiters;
-    this.authWaiters = [];
-    // An auth not yet answered is re-sent on the next connection; its promise settles with that reply.
-    if (code === ZkErrorCode.CONNECTIONLOSS && !this.isFinished()) this.authWaiters = waiters;
-    else for (const w of waiters) w.reject(new KeeperError(code, ''));
+    // An auth not yet answered keeps its waiter: it is re-sent on the next connection and its
+    // promise settles with that answer, unless the session is finished.
+    this.authSent = [];
+    if (this.isFinished()) {
+      for (const a of this.authInfo) {
+        a.waiter?.reject(new KeeperError(code, ''));
+        a.waiter = undefined;
+      }
+    }
   }
 
   /** Terminal states: Expired, Closed, AuthFailed. */
@@ -584,7 +601,9 @@ export class ClientCnxn extends EventEmitter {
   }
 
   private onAuthReply(err: number): void {
-    const waiter = this.authWaiters.shift();
+    const entry = this.authSent.shift();
+    const waiter = entry?.waiter;
+    if (entry !== undefined) entry.waiter = undefined;
     if (err === 0) {
       waiter?.resolve();
       return;

@@ -222,12 +222,18 @@ function suite(target: ServerTarget): void {
           proxy.cut();
           await until('Disconnected', () => states.includes('Disconnected'));
           const waiting = zk.getData('/rc'); // made while disconnected: waits for the reconnect
+          const authed = zk.addAuth('digest', 'bob:pw'); // sent first on the next connection
+          await other.addAuth('digest', 'bob:pw');
+          await other.create('/rc-bob', 'b', { acl: [{ perms: Perms.ALL, id: { scheme: 'digest', id: digest('bob', 'pw') } }] });
           // Changed while this client is away: setWatches with the last zxid seen makes the server tell it.
           await other.setData('/rc', 'changed-while-away');
           proxy.resume();
           await until('SyncConnected again', () => states.lastIndexOf('SyncConnected') > states.indexOf('Disconnected'));
           assert.equal(zk.sessionId, sessionId);
           assert.equal((await waiting).data?.toString(), 'changed-while-away');
+          await authed;
+          assert.equal((await zk.getData('/rc-bob')).data?.toString(), 'b');
+          await zk.delete('/rc-bob');
           await until('missed NodeDataChanged', () => events.some((e) => e.type === 'NodeDataChanged'));
           assert.ok((await other.exists('/rc/eph')) !== null, 'the ephemeral node survived the reconnect');
           await other.create('/rc/new');
