@@ -216,10 +216,11 @@ export class Connection {
     const metrics = this.o.services.metrics;
     metrics.requestLatency.observe({ request: info.name }, performance.now() - req.arrivedMs);
     let frame: Buffer | null = null;
-    if (res !== null && res !== undefined) countErrors(res, (code) => metrics.requestErrors.inc({ request: info.name, error: errorInfo(code).name }));
     if (res !== null && res !== undefined) {
+      // One walk: error counts for the metrics, and the bytes of records to size the buffer once.
+      const bufferBytes = walkResponse(res, (code) => metrics.requestErrors.inc({ request: info.name, error: errorInfo(code).name }));
       try {
-        const w = new Writer(256);
+        const w = new Writer(bufferBytes + 1024);
         const size = w.reserve(4);
         encodeResponseHeader(w, responseHeaderVersion(info.apiKey, ctx.apiVersion), { correlationId: req.header.correlationId });
         info.response.encode(w, ctx.apiVersion, res);
@@ -291,18 +292,21 @@ export class Connection {
 
 /**
  * Calls `onError` for every non-zero `errorCode` in a response (Kafka's
- * AbstractResponse.errorCounts, which feeds ErrorsPerSec). Buffers (records) are not walked;
- * the walk is bounded by the response's own size.
+ * AbstractResponse.errorCounts, which feeds ErrorsPerSec) and returns the total size of the
+ * Buffers (records) it holds, which are not walked into.
  */
-function countErrors(value: unknown, onError: (code: number) => void): void {
-  if (value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return;
+function walkResponse(value: unknown, onError: (code: number) => void): number {
+  if (value === null || typeof value !== 'object') return 0;
+  if (Buffer.isBuffer(value)) return value.length;
+  let bytes = 0;
   if (Array.isArray(value)) {
-    for (const v of value) countErrors(v, onError);
-    return;
+    for (const v of value) bytes += walkResponse(v, onError);
+    return bytes;
   }
   for (const [k, v] of Object.entries(value)) {
     if (k === 'errorCode' && typeof v === 'number') {
       if (v !== 0) onError(v);
-    } else if (typeof v === 'object') countErrors(v, onError);
+    } else if (typeof v === 'object') bytes += walkResponse(v, onError);
   }
+  return bytes;
 }
