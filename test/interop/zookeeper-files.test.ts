@@ -154,23 +154,25 @@ test('TxnLogToolkit and SnapshotFormatter read the keeper\'s files; real ZooKeep
   }
 });
 
-test('the keeper serves the tree a real ZooKeeper 3.8 wrote (gzip snapshots with a digest, log entries with a TxnDigest)', { skip: zk.skip }, async () => {
-  const realDir = join(scratch.path, 'real-data');
-  mkdirSync(realDir);
-  const real = await startRealOn(realDir, 'snapCount=10\nsnapshot.compression.method=gz\n');
-  let realTree: Record<string, unknown>;
-  try {
-    await workload(real.port);
-    realTree = await dumpTree(real.port);
-  } finally {
-    await real.stop();
-  }
-  const newest = loadNewestSnapshot(realDir, { extendedTypesEnabled: true });
-  assert.ok(newest !== null && newest.name.endsWith('.gz') && newest.zxid > 0n, `newest snapshot: ${newest?.name}`);
-  const keeper = await startKeeper({ dataDir: realDir, clientPort: 0, clientPortAddress: '127.0.0.1', 'zookeeper.extendedTypesEnabled': true });
-  try {
-    assert.deepEqual(await dumpTree(keeper.port), realTree);
-  } finally {
-    await keeper.close();
-  }
-});
+for (const method of ['gz', 'snappy'] as const) {
+  test(`the keeper serves the tree a real ZooKeeper 3.8 wrote (${method} snapshots with a digest, log entries with a TxnDigest)`, { skip: zk.skip }, async () => {
+    const realDir = join(scratch.path, `real-data-${method}`);
+    mkdirSync(realDir);
+    const real = await startRealOn(realDir, `snapCount=10\nsnapshot.compression.method=${method}\n`);
+    let realTree: Record<string, unknown>;
+    try {
+      await workload(real.port);
+      realTree = await dumpTree(real.port);
+    } finally {
+      await real.stop();
+    }
+    const newest = loadNewestSnapshot(realDir, { extendedTypesEnabled: true });
+    assert.ok(newest !== null && newest.name.endsWith(`.${method}`) && newest.zxid > 0n, `newest snapshot: ${newest?.name}`);
+    const keeper = await startKeeper({ dataDir: realDir, clientPort: 0, clientPortAddress: '127.0.0.1', 'zookeeper.extendedTypesEnabled': true });
+    try {
+      assert.deepEqual(await dumpTree(keeper.port), realTree);
+    } finally {
+      await keeper.close();
+    }
+  });
+}

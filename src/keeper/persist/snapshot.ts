@@ -17,6 +17,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { uncompressSync } from 'snappy';
 import { PERSISTENCE_VERSION, SNAP_MAGIC } from '../../jute/constants.js';
 import * as J from '../../jute/generated/records.js';
 import { readBuffer, readUstring, readVector, writeBuffer, writeUstring } from '../../jute/runtime.js';
@@ -95,11 +96,34 @@ export function deserializeSnapshot(buf: Buffer, options: DataTreeOptions): Load
   return { tree, sessions };
 }
 
-/** A snapshot file's bytes, decompressed when ZooKeeper wrote it with compression method gz. */
+/**
+ * A snapshot file's bytes, decompressed when ZooKeeper wrote it with a compression method:
+ * `.gz` is gzip; `.snappy` is snappy-java's SnappyOutputStream: the 8-byte magic
+ * 0x82 "SNAPPY" 0x00, two int32 versions, then blocks of int32 length + raw snappy data.
+ */
 function readSnapshotBytes(path: string): Buffer {
-  if (path.endsWith('.snappy')) throw new DecodeError('snappy-compressed snapshots are not supported');
   const raw = readFileSync(path);
-  return path.endsWith('.gz') ? gunzipSync(raw, { maxOutputLength: MAX_SNAPSHOT_BYTES }) : raw;
+  if (path.endsWith('.gz')) return gunzipSync(raw, { maxOutputLength: MAX_SNAPSHOT_BYTES });
+  if (path.endsWith('.snappy')) return unsnappyStream(raw);
+  return raw;
+}
+
+const SNAPPY_STREAM_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
+
+function unsnappyStream(raw: Buffer): Buffer {
+  if (raw.length < 16 || !raw.subarray(0, 8).equals(SNAPPY_STREAM_MAGIC)) throw new DecodeError('not a snappy-java stream');
+  const r = new Reader(raw, 16);
+  const blocks: Buffer[] = [];
+  let total = 0;
+  while (r.remaining > 0) {
+    const n = r.int32();
+    if (n < 0) throw new DecodeError(`bad snappy block length ${n}`);
+    const block = uncompressSync(r.bytes(n), { asBuffer: true }) as Buffer;
+    total += block.length;
+    if (total > MAX_SNAPSHOT_BYTES) throw new DecodeError('snapshot too large');
+    blocks.push(block);
+  }
+  return Buffer.concat(blocks);
 }
 
 /** Largest snapshot (uncompressed) the keeper loads. */
