@@ -87,3 +87,32 @@ test('the leader notices added partitions and the group rebalances onto them', a
   assert.ok(got.some((r) => r.value!.toString() === 'on-new-partition'));
   await c.close();
 });
+
+test('auto commit: positions are committed every auto.commit.interval.ms while polling', async () => {
+  await admin.createTopics([{ name: 'autocommit', numPartitions: 1, replicationFactor: 1 }]);
+  const producer = new Producer({ bootstrapServers: cluster.bootstrapServers });
+  await Promise.all(Array.from({ length: 25 }, (_, i) => producer.send({ topic: 'autocommit', value: `a${i}` })));
+  await producer.close();
+  const c = groupConsumer('auto-group', ['range']);
+  c.subscribe(['autocommit']);
+  await pollUntil([c], (all) => all.length >= 25);
+  let committed: bigint | undefined;
+  const deadline = Date.now() + 10000;
+  while (committed !== 25n && Date.now() < deadline) {
+    await c.poll({ timeoutMs: 200 });
+    committed = (await admin.listConsumerGroupOffsets('auto-group')).find((o) => o.topic === 'autocommit')?.offset;
+  }
+  assert.equal(committed, 25n, 'committed without an explicit commit()');
+  await c.close();
+});
+
+test('auto.offset.reset=none without a committed offset fails with GREGOR_ERR_NO_OFFSET', async () => {
+  await admin.createTopics([{ name: 'noreset', numPartitions: 1, replicationFactor: 1 }]);
+  const c = new Consumer({ bootstrapServers: cluster.bootstrapServers, groupId: 'none-group', autoOffsetReset: 'none' });
+  c.assign([{ topic: 'noreset', partition: 0 }]);
+  await assert.rejects(c.poll({ timeoutMs: 500 }), (e: unknown) => (e as { code?: string }).code === 'GREGOR_ERR_NO_OFFSET');
+  await admin.alterConsumerGroupOffsets('none-group', [{ topic: 'noreset', partition: 0, offset: 0n }]);
+  assert.deepEqual(await c.poll({ timeoutMs: 200 }), []);
+  assert.equal(await c.position({ topic: 'noreset', partition: 0 }), 0n);
+  await c.close();
+});

@@ -341,7 +341,8 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   /** Positions for partitions without one: the committed offset, else auto.offset.reset. */
   private async updatePositions(): Promise<void> {
     this.needPositions = false;
-    const unknown = [...this.partitions.values()].filter((s) => s.position === null && s.reset === null);
+    // 'none' keeps looking for a committed offset on every poll (Java: the partition stays INITIALIZING).
+    const unknown = [...this.partitions.values()].filter((s) => s.position === null && (s.reset === null || s.reset === 'none'));
     if (unknown.length > 0) {
       if (this.config.groupId !== null) {
         const committed = await this.committed(unknown.map((s) => ({ topic: s.topic, partition: s.partition })));
@@ -351,6 +352,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
           if (c.offset !== null) {
             s.position = c.offset;
             s.fetchPosition = c.offset;
+            s.reset = null;
           }
         }
       }
@@ -360,6 +362,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     if (toReset.length === 0) return;
     const none = toReset.find((s) => s.reset === 'none');
     if (none !== undefined) {
+      this.needPositions = true;
       throw new ClientError('GREGOR_ERR_NO_OFFSET', `no committed offset for ${none.topic}-${none.partition} and auto.offset.reset is none`);
     }
     const res = await listOffsets(
