@@ -176,3 +176,15 @@ test('errors: fenced and unknown leader epochs, partitions hosted elsewhere, unk
   rm.applyLeadershipChanges([{ kind: 'stop-replica', topic: 't', topicId: Buffer.alloc(16, 1), partition: 0, deletePartition: true, controllerEpoch: 1 }]);
   assert.equal(code('t', -1), ErrorCode.NOT_LEADER_OR_FOLLOWER);
 });
+
+test('a consumer long poll waiting on the HW completes when a follower fetch moves it', () => {
+  const { rm, log } = setup([1, 2], [1, 2]);
+  produce(rm, 1);
+  assert.equal(log.highWatermark, 0n, 'the follower has not fetched yet');
+  let consumer: FetchPartitionData[] | null = null;
+  rm.fetchMessages({ replicaId: -1, maxWaitMs: 10_000, minBytes: 1, maxBytes: 1 << 20, isolation: 'read_uncommitted', partitions: [{ topic: 't', partition: 0, fetchOffset: 0n, maxBytes: 1 << 20, currentLeaderEpoch: -1 }] }, (d) => (consumer = d));
+  assert.equal(consumer, null);
+  rm.fetchMessages({ replicaId: 2, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolation: 'read_uncommitted', partitions: [{ topic: 't', partition: 0, fetchOffset: 1n, maxBytes: 1 << 20, currentLeaderEpoch: -1 }] }, () => undefined);
+  assert.ok(consumer !== null, 'woken by the HW move');
+  assert.equal((consumer as FetchPartitionData[])[0]!.records!.toString(), 'batch');
+});

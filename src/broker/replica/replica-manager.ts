@@ -300,7 +300,9 @@ export class ReplicaManager {
     }
     const follower = params.replicaId >= 0;
     if (follower && partition.updateFollowerFetchState(params.replicaId, p.fetchOffset, this.o.clock.monotonicMs())) {
+      // The HW moved: acks=all produces and consumers' long polls waiting on it may complete.
       this.producePurgatory.checkAndComplete(partition.key);
+      this.fetchPurgatory.checkAndComplete(partition.key);
     }
     const status = { highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset };
     try {
