@@ -320,6 +320,12 @@ export class UnifiedLog {
         if (header.lastOffsetDelta + 1 !== header.recordCount) {
           throw new KafkaError(ErrorCode.INVALID_RECORD, `inconsistent batch offset range [0, ${header.lastOffsetDelta}] and count of records ${header.recordCount}`);
         }
+        if (header.producerId >= 0n && header.baseSequence < 0 && !isControlBatch(header.attributes)) {
+          throw new KafkaError(ErrorCode.INVALID_RECORD, `invalid sequence number ${header.baseSequence} in a batch with producerId ${header.producerId}`);
+        }
+        if (header.producerId < 0n && isTransactional(header.attributes)) {
+          throw new KafkaError(ErrorCode.INVALID_RECORD, 'transactional batch without a producer id');
+        }
       } else if (header.lastOffsetDelta < 0 || header.recordCount < 0) {
         throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `batch with lastOffsetDelta ${header.lastOffsetDelta} and ${header.recordCount} records`);
       }
