@@ -16,7 +16,7 @@ import type { Logger } from '../../util/logger.js';
 import { ZkErrorCode } from '../../jute/constants.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import {
-  decodeConfigChangeNotification, decodeConfigEntity, decodePreferredReplicaElection, decodeController, decodeIsrChangeNotification, encodeController, encodeControllerEpoch, encodePartitionState,
+  decodeConfigChangeNotification, decodeConfigEntity, decodePreferredReplicaElection, decodeIsrChangeNotification, encodeController, encodeControllerEpoch, encodePartitionState,
   encodeTopicAssignment,
 } from '../zk/codecs.js';
 import { CreateMode, type KeeperSession } from '../zk/keeper-port.js';
@@ -517,16 +517,6 @@ export class KafkaController {
       } catch (err) {
         this.log.error({ err, brokerId: r.brokerId }, 'delivering a leadership request failed');
       }
-    }
-  }
-
-  /** The broker id in /controller, -1 when none (any broker may ask). */
-  static async readControllerId(session: KeeperSession): Promise<number> {
-    try {
-      return decodeController((await session.getData(ZkPaths.controller)).data);
-    } catch (err) {
-      if (isKeeperError(err, ZkErrorCode.NONODE)) return -1;
-      throw err;
     }
   }
 }

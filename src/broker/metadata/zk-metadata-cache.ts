@@ -71,13 +71,6 @@ export class ZkMetadataCache {
     while (this.running !== null) await this.running;
   }
 
-  /** Re-read everything now (after a local write, to see it without waiting for the watch). */
-  async refreshAll(): Promise<void> {
-    for (const k of ['brokers', 'controller', 'topics', 'deletions']) this.dirty.add(k);
-    this.kick();
-    await this.settled();
-  }
-
   /** One watcher object per key, so that re-arming a watch never registers a duplicate. */
   private readonly watchers = new Map<DirtyKey, () => void>();
 
