@@ -103,6 +103,11 @@ async function interactive(shell: ZkShell): Promise<number> {
     terminal: tty,
     history: tty ? loadHistory() : [],
     historySize: HISTORY_MAX_LINES,
+    completer: tty
+      ? (line: string, callback: (err: Error | null, result: [string[], string]) => void): void => {
+          shell.complete(line).then((r) => callback(null, r), () => callback(null, [[], line]));
+        }
+      : undefined,
   });
   if (tty) {
     rl.setPrompt(shell.prompt());

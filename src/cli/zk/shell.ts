@@ -415,6 +415,30 @@ export class ZkShell {
     await this.open(false);
   }
 
+  /**
+   * Tab completion as zkCli's JLine completer: the command name first, then znode paths (the
+   * children of the typed path's parent that start with its last segment).
+   */
+  async complete(line: string): Promise<[string[], string]> {
+    const words = line.split(/\s+/);
+    const last = words[words.length - 1] ?? '';
+    if (words.length <= 1) {
+      const names = [...Object.keys(commandSpecs), 'help'].filter((n) => n.startsWith(last)).sort();
+      return [names.map((n) => `${n} `), last];
+    }
+    if (!last.startsWith('/') || this.client === null || this.client.state !== 'SyncConnected') return [[], last];
+    const slash = last.lastIndexOf('/');
+    const parent = slash === 0 ? '/' : last.slice(0, slash);
+    const prefix = last.slice(slash + 1);
+    try {
+      const children = await this.client.getChildren(parent);
+      const base = parent === '/' ? '/' : `${parent}/`;
+      return [children.filter((c) => c.startsWith(prefix)).sort().map((c) => base + c), last];
+    } catch {
+      return [[], last];
+    }
+  }
+
   /** Runs one command line; resolves false if the command failed (the one-shot exit status). */
   async execute(line: string): Promise<boolean> {
     const words = tokenizeCommandLine(line);

@@ -65,3 +65,38 @@ test('errors print as zkCli prints them', () => {
   assert.equal(cliErrorMessage(new KeeperError(ZkErrorCode.NOWATCHER, '/a')), 'KeeperErrorCode = No such watcher for /a');
   assert.equal(cliErrorMessage(new KeeperError(ZkErrorCode.CONNECTIONLOSS, '/a')), 'KeeperErrorCode = ConnectionLoss for /a');
 });
+
+test('the shell in process: commands against the keeper, tab completion of commands and paths', async () => {
+  const { startKeeper } = await import('../../../src/keeper/index.js');
+  const { tempDir } = await import('../../helpers/paths.js');
+  const { ZkShell } = await import('../../../src/cli/zk/shell.js');
+  const dir = tempDir('gregor-zk-shell-');
+  const keeper = await startKeeper({ clientPort: 0, clientPortAddress: '127.0.0.1', dataDir: dir.path, tickTime: 500 });
+  let out = '';
+  let err = '';
+  const shell = new ZkShell({ server: keeper.connectString, sessionTimeoutMs: 4000, readOnly: false }, { out: (t) => (out += t), err: (t) => (err += t) });
+  try {
+    await shell.open();
+    assert.equal(await shell.execute("create /workers 'w'"), true);
+    assert.equal(await shell.execute('create /workers/w1'), true);
+    assert.equal(await shell.execute('create /workers'), false);
+    assert.equal(await shell.execute('get /workers'), true);
+    assert.equal(await shell.execute('nosuch'), false);
+    assert.match(err, /Created \/workers\nCreated \/workers\/w1\nNode already exists: \/workers\n/);
+    assert.match(err, /Command not found: Command not found nosuch/);
+    assert.match(out, /\nw\n/);
+    assert.equal(shell.prompt(), `[zk: ${keeper.connectString}(CONNECTED) 5] `);
+    assert.deepEqual(await shell.complete('getA'), [['getAcl ', 'getAllChildrenNumber '], 'getA']);
+    assert.deepEqual(await shell.complete('ls /wo'), [['/workers'], '/wo']);
+    assert.deepEqual(await shell.complete('ls /workers/'), [['/workers/w1'], '/workers/']);
+    assert.equal(await shell.execute('quit'), true);
+    assert.equal(shell.quitRequested, true);
+    assert.match(out, /WatchedEvent state:Closed type:None path:null\n$/);
+    assert.equal(await shell.execute('ls /'), false);
+    assert.match(out, /Not connected\n$/);
+  } finally {
+    await shell.closeSession();
+    await keeper.close();
+    dir.cleanup();
+  }
+});
