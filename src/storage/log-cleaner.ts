@@ -30,8 +30,8 @@ import { LogSegment, CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX, DELETED_FILE_SUFFIX,
 import type { UnifiedLog } from './unified-log.js';
 import { topicPartitionDirName } from './unified-log.js';
 
-/** Bound on the offset map (Kafka: log.cleaner.dedupe.buffer.size / 24 bytes per entry). */
-export const DEFAULT_MAX_OFFSET_MAP_ENTRIES = 4_000_000;
+/** Bound on the offset map: ~1M keys is ~100-150 MB of JS Map + strings, near Kafka's 128 MiB log.cleaner.dedupe.buffer.size. */
+export const DEFAULT_MAX_OFFSET_MAP_ENTRIES = 1_000_000;
 
 export interface CleanableRange {
   firstDirtyOffset: bigint;
