@@ -225,3 +225,35 @@ test('auto-creation: Metadata for a missing topic creates it and answers with it
   assert.equal(md.topics[0].errorCode, 0);
   assert.equal(md.topics[0].partitions[0].leaderId, 0);
 });
+
+test('mutated valid requests (seeded byte flips) get an answer or a closed connection, never a dead broker', { timeout: 60_000 }, async () => {
+  await createTopic('mutate');
+  const { encodeRequestFrame } = await import('../../src/protocol/api.js');
+  const header = (apiKey: number, version: number) => ({ requestApiKey: apiKey, requestApiVersion: version, correlationId: 9, clientId: 'fuzz' });
+  const part = { partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA' };
+  const seeds = [
+    encodeRequestFrame(header(0, 9), produce('mutate', batch(['a', 'b', 'c']))),
+    encodeRequestFrame(header(1, 12), createFetchRequest({ maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, sessionEpoch: -1, topics: [{ topic: 'mutate', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [part] }] })),
+    encodeRequestFrame(header(3, 12), { topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'mutate' }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }),
+    encodeRequestFrame(header(19, 7), { topics: [{ name: 'mutant', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: true }),
+  ];
+  let seed = 7;
+  const rand = (n: number): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+  let answered = 0;
+  let unanswered = 0; // closed, or still waiting (a mutated max.wait.ms)
+  for (let i = 0; i < 80; i++) {
+    const frame = Buffer.from(seeds[i % seeds.length]!);
+    for (let flips = 1 + rand(4); flips > 0; flips--) frame[8 + rand(frame.length - 8)] = rand(256); // keep the size prefix and API key
+    const c = await client();
+    c.write(frame);
+    const reply = await c.nextFrame(3000).catch(() => null);
+    if (reply === null) unanswered++;
+    else answered++;
+    c.close();
+  }
+  assert.equal(answered + unanswered, 80);
+  await assertStillServing();
+  const c = await client();
+  const md = await c.request(3, 12, { topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'mutate' }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+  assert.equal(md.topics[0].errorCode, 0, 'the topic is intact');
+});
