@@ -344,8 +344,9 @@ async function listSubTree(zk: ZooKeeperClient, root: string): Promise<string[]>
 }
 
 export function usageText(): string {
+  // zkCli lists them in Java's String order (upper case first: addWatch before addauth).
   const lines = Object.keys(commandSpecs)
-    .sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
     .map((name) => `\t${commandSpecs[name]!.usage}`);
   return `ZooKeeper -server host:port -client-configuration properties-file cmd args\n${lines.join('\n')}\n`;
 }
