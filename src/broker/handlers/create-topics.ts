@@ -31,7 +31,7 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopi
       topicConfigErrorCode: 0,
       numPartitions: -1,
       replicationFactor: -1,
-      configs: ctx.apiVersion >= 5 ? [] : [],
+      configs: [],
     });
     const counts = new Map<string, number>();
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
