@@ -126,3 +126,28 @@ test('configuration follows the Java client: idempotence needs acks=all', () => 
   assert.equal(p.idempotent, false);
   void p.close();
 });
+
+test('KIP-480: keyless records fill a batch on the sticky partition, then move on without leaving small batches', async () => {
+  const batchSizes: number[] = [];
+  const perPartition = new Map<number, number>();
+  const broker = await startFakeBroker({ t: 4 }, (_topic, partition, records) => {
+    const n = readBatchHeader(records).recordCount;
+    batchSizes.push(n);
+    perPartition.set(partition, (perPartition.get(partition) ?? 0) + n);
+    return { errorCode: 0, baseOffset: 0n };
+  });
+  // Each 100-byte record is charged 121 bytes: 8 fit in a 1,100-byte batch.
+  const producer = new Producer({ bootstrapServers: broker.bootstrap, acks: 1, batchSize: 1100, lingerMs: 50 });
+  try {
+    await producer.send({ topic: 't', partition: 0, value: 'warm-up' });
+    batchSizes.length = 0;
+    perPartition.clear();
+    await Promise.all(Array.from({ length: 160 }, () => producer.send({ topic: 't', value: Buffer.alloc(100) })));
+    assert.equal(batchSizes.reduce((a, b) => a + b, 0), 160);
+    assert.equal(batchSizes.filter((n) => n !== 8).length, 0, `every batch full: ${batchSizes.join(',')}`);
+    assert.ok(perPartition.size > 1, 'the sticky partition moved');
+  } finally {
+    await producer.close();
+    await broker.close();
+  }
+});

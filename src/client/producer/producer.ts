@@ -53,6 +53,11 @@ function toBuffer(v: Buffer | string | null | undefined): Buffer | null {
 
 const NO_HEADERS: RecordHeader[] = [];
 
+/** A record whose partition the partitioner picks without a key (sticky). */
+function isSticky(record: ProducerRecord, key: Buffer | null): boolean {
+  return record.partition === undefined && key === null;
+}
+
 function toHeaders(h: ProducerRecord['headers']): RecordHeader[] {
   if (h === undefined) return NO_HEADERS;
   const entries = Array.isArray(h) ? h : Object.entries(h);
@@ -151,7 +156,7 @@ export class Producer {
     if (wait === null) {
       const partition = this.cachedPartition(record, input.key);
       if (partition !== null) {
-        this.append(record.topic, partition, input, bytes, callback);
+        this.append(record.topic, partition, input, bytes, callback, isSticky(record, input.key));
         return RESOLVED;
       }
     } else {
@@ -169,7 +174,7 @@ export class Producer {
       this.pool.release(bytes);
       throw err;
     }
-    this.append(record.topic, partition, input, bytes, callback);
+    this.append(record.topic, partition, input, bytes, callback, isSticky(record, input.key));
   }
 
   /** The partition from cached metadata, or null when the topic is not cached yet (or the partition is invalid). */
@@ -198,7 +203,11 @@ export class Producer {
     return this.partitioner.partition(record.topic, key, n);
   }
 
-  private append(topic: string, partition: number, input: RecordInput, bytes: number, callback: DeliveryCallback | undefined): void {
+  /**
+   * `sticky`: the partitioner chose the partition without a key; `redirected`: the second append of
+   * KIP-480 (no new-batch notification then, as Java's abortOnNewBatch=false).
+   */
+  private append(topic: string, partition: number, input: RecordInput, bytes: number, callback: DeliveryCallback | undefined, sticky = false, redirected = false): void {
     const key = tpKey(topic, partition);
     let q = this.queues.get(key);
     if (q === undefined) {
@@ -207,7 +216,20 @@ export class Producer {
     }
     const last = q.batches[q.batches.length - 1];
     if (last === undefined || !last.tryAppend(input, bytes, callback, this.config.batchSize)) {
-      if (last !== undefined) this.partitioner.onNewBatch?.(topic, this.cluster.current.topics.get(topic)?.partitions.length ?? 1, partition);
+      const n = this.cluster.current.topics.get(topic)?.partitions.length ?? 1;
+      if (last !== undefined && sticky && this.partitioner.onNewBatch !== undefined) {
+        // KIP-480: a full batch on the sticky partition moves the sticky partition first, and the
+        // record goes to the new one (Java's abortOnNewBatch), rather than opening a small batch here.
+        this.partitioner.onNewBatch(topic, n, partition);
+        const next = this.partitioner.partition(topic, null, n);
+        if (next !== partition) {
+          this.scheduleDrain(); // the full batch left behind is ready
+          this.append(topic, next, input, bytes, callback, false, true);
+          return;
+        }
+      } else if (last !== undefined && !redirected) {
+        this.partitioner.onNewBatch?.(topic, n, partition);
+      }
       const batch = new ProducerBatch(topic, partition, performance.now());
       batch.tryAppend(input, bytes, callback, this.config.batchSize);
       q.batches.push(batch);
