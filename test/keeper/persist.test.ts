@@ -165,3 +165,20 @@ test('fuzzy snapshot replay: a create the snapshot already holds still brings th
     dir.cleanup();
   }
 });
+
+test('a log that skips a zxid (lost or corrupt entry in the middle) refuses to load', async () => {
+  const { TxnLogGapError } = await import('../../src/keeper/persist/file-txn-snap-log.js');
+  const dir = tempDir('keeper-gap-');
+  try {
+    const { txns } = workload(6);
+    writeSnapshot(dir.path, 0n, new DataTree(), new Map());
+    const first = new FileTxnLog(dir.path, 0);
+    for (const t of txns.slice(0, 3)) first.append(t);
+    first.rollLog();
+    for (const t of txns.slice(4)) first.append(t); // txns[3] is lost
+    first.close();
+    assert.throws(() => restore(dir.path, dir.path, {}, log), TxnLogGapError);
+  } finally {
+    dir.cleanup();
+  }
+});

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { OpCode, ZkErrorCode } from '../../jute/constants.js';
+import { GregorError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { DataTree, type DataTreeOptions } from '../server/data-tree.js';
 import { parentOf } from '../server/path-utils.js';
@@ -25,6 +26,7 @@ export function restore(dataDir: string, dataLogDir: string, options: DataTreeOp
   const sessions = snap?.sessions ?? new Map<bigint, number>();
   const from = snap?.zxid ?? 0n;
   const { txns, lastFile } = readTxnLogs(dataLogDir, from);
+  checkContiguous(from, txns.map((t) => t.hdr.zxid));
   for (const t of txns) {
     if (t.hdr.type === OpCode.createSession && t.body.type === OpCode.createSession) sessions.set(t.hdr.clientId, t.body.record.timeOut);
     if (t.hdr.type === OpCode.closeSession) sessions.delete(t.hdr.clientId);
@@ -42,6 +44,27 @@ export function restore(dataDir: string, dataLogDir: string, options: DataTreeOp
   }
   log.info({ snapshot: snap?.name ?? null, replayed: txns.length, zxid: `0x${tree.lastProcessedZxid.toString(16)}` }, 'restored keeper database');
   return { tree, sessions, hadSnapshot: snap !== null, replayed: txns.length };
+}
+
+/** A txn log that skips zxids: an entry in the middle is lost or corrupt. */
+export class TxnLogGapError extends GregorError {
+  constructor(afterZxid: bigint, nextZxid: bigint) {
+    super('GREGOR_ERR_KEEPER_TXNLOG_GAP', `txn log jumps from zxid 0x${afterZxid.toString(16)} to 0x${nextZxid.toString(16)}: a log entry is missing or corrupt; refusing to start`);
+  }
+}
+
+/**
+ * zxids are (epoch << 32 | counter) and, replayed after a snapshot, must follow one another:
+ * the next counter in the same epoch, or counter 1 of a later epoch. Anything else means txns
+ * are missing, and applying what follows would build a tree no server ever had.
+ */
+function checkContiguous(from: bigint, zxids: readonly bigint[]): void {
+  let prev = from;
+  for (const z of zxids) {
+    const next = z === prev + 1n || (z >> 32n > prev >> 32n && (z & 0xffffffffn) === 1n);
+    if (!next) throw new TxnLogGapError(prev, z);
+    prev = z;
+  }
 }
 
 /**
