@@ -22,13 +22,14 @@ export interface FakeBroker {
   readonly bootstrap: string;
   produceRequests: number;
   metadataRequests: number;
+  initProducerIdRequests: number;
   close(): Promise<void>;
 }
 
 export async function startFakeBroker(topics: Record<string, number>, onProduce: ProduceHandler): Promise<FakeBroker> {
   const sockets = new Set<Socket>();
   let port = 0;
-  const state = { produceRequests: 0, metadataRequests: 0 };
+  const state = { produceRequests: 0, metadataRequests: 0, initProducerIdRequests: 0 };
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.setNoDelay(true);
@@ -66,7 +67,8 @@ export async function startFakeBroker(topics: Record<string, number>, onProduce:
           })),
         });
       case 22:
-        return createInitProducerIdResponse({ producerId: 1000n, producerEpoch: 0 });
+        state.initProducerIdRequests++;
+        return createInitProducerIdResponse({ producerId: 999n + BigInt(state.initProducerIdRequests), producerEpoch: 0 });
       case 0: {
         state.produceRequests++;
         const r = body as ProduceRequest;
@@ -95,6 +97,9 @@ export async function startFakeBroker(topics: Record<string, number>, onProduce:
     },
     get metadataRequests() {
       return state.metadataRequests;
+    },
+    get initProducerIdRequests() {
+      return state.initProducerIdRequests;
     },
     async close() {
       for (const s of sockets) s.destroy();

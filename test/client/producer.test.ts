@@ -151,3 +151,42 @@ test('KIP-480: keyless records fill a batch on the sticky partition, then move o
     await broker.close();
   }
 });
+
+test('UNKNOWN_PRODUCER_ID: that batch fails, the producer takes a new producer id and continues from sequence 0', async () => {
+  const expected = new Map<bigint, number>();
+  const log: string[] = [];
+  let lost = false;
+  const broker = await startFakeBroker({ t: 1 }, (_topic, _partition, records) => {
+    const h = readBatchHeader(records);
+    const next = expected.get(h.producerId) ?? 0;
+    // The broker forgets producer 1000 once it has written 40 of its records (as when its state expires).
+    if (h.producerId === 1000n && next >= 40 && !lost) {
+      lost = true;
+      return { errorCode: ErrorCode.UNKNOWN_PRODUCER_ID, baseOffset: -1n };
+    }
+    if (h.producerId === 1000n && lost) return { errorCode: ErrorCode.UNKNOWN_PRODUCER_ID, baseOffset: -1n };
+    if (h.baseSequence !== next) return { errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, baseOffset: -1n };
+    expected.set(h.producerId, next + h.recordCount);
+    const base = BigInt(log.length);
+    for (const r of decodeRecordBatch(records).records) log.push(r.value!.toString());
+    return { errorCode: 0, baseOffset: base };
+  });
+  const producer = new Producer({ bootstrapServers: broker.bootstrap, batchSize: 100, lingerMs: 0 });
+  try {
+    const outcomes = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => producer.send({ topic: 't', value: `r${i}` })));
+    const failed = outcomes.filter((o) => o.status === 'rejected').length;
+    assert.ok(failed > 0 && failed < 200, `some records failed (${failed})`);
+    const m = producer.metrics();
+    assert.equal(m.producerIdResets, 1);
+    assert.equal(broker.initProducerIdRequests, 2);
+    // Whatever succeeded is in the log exactly once, in send order; later records keep flowing.
+    const ok = outcomes.flatMap((o, i) => (o.status === 'fulfilled' ? [`r${i}`] : []));
+    assert.deepEqual(log, ok);
+    assert.ok(expected.get(1001n)! > 0, 'the new producer id wrote from sequence 0');
+    await producer.send({ topic: 't', value: 'after' });
+    assert.equal(log[log.length - 1], 'after');
+  } finally {
+    await producer.close();
+    await broker.close();
+  }
+});

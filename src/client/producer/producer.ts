@@ -73,6 +73,8 @@ export interface ProducerMetrics {
   /** Retries by cause: a Kafka error name, or the client error code for lost connections and timeouts. */
   retriesByCause: Record<string, number>;
   recordErrors: number;
+  /** New producer ids taken after the broker lost our sequences (UNKNOWN_PRODUCER_ID, OUT_OF_ORDER_SEQUENCE_NUMBER). */
+  producerIdResets: number;
   bufferedBytes: number;
 }
 
@@ -97,7 +99,7 @@ export class Producer {
   private flushing = 0;
   private closed = false;
   private fatal: Error | null = null;
-  private readonly counters = { recordsSent: 0, batchesSent: 0, requestsSent: 0, retries: 0, recordErrors: 0 };
+  private readonly counters = { recordsSent: 0, batchesSent: 0, requestsSent: 0, retries: 0, recordErrors: 0, producerIdResets: 0 };
   private readonly retriesByCause: Record<string, number> = {};
 
   constructor(config: ProducerConfig) {
@@ -272,6 +274,11 @@ export class Producer {
 
   /** Collects ready batches per leader and sends one Produce request per leader. */
   private drain(): void {
+    if (this.resetProducerIdNeeded) {
+      // Wait for every in-flight request, then start over with a new producer id (sequences at 0).
+      for (const n of this.inFlightByNode.values()) if (n > 0) return;
+      this.resetProducerId();
+    }
     if (this.config.idempotent && this.producerId < 0n) {
       void this.initProducerId();
       return;
@@ -419,6 +426,13 @@ export class Producer {
     const outOfOrderBehindRetry = err instanceof KafkaError && err.errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER
       && q.batches.some((x) => x.encoded !== null && x.baseSequence < b.baseSequence);
     const retriable = (isRetriable(err) || outOfOrderBehindRetry) && !this.closedHard;
+    if (this.config.idempotent && !retriable && err instanceof KafkaError
+      && (err.errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER || err.errorCode === ErrorCode.UNKNOWN_PRODUCER_ID)) {
+      // The broker lost track of our sequences (e.g. its producer state expired): this batch fails,
+      // and the producer continues under a new producer id (KIP-360's recovery, as a new id rather
+      // than a local epoch bump).
+      this.resetProducerIdNeeded = true;
+    }
     if (!retriable || performance.now() - b.createdMs >= this.config.deliveryTimeoutMs) {
       this.counters.recordErrors += b.records.length;
       b.complete(err, -1n, -1n);
@@ -435,6 +449,22 @@ export class Producer {
   }
 
   private closedHard = false;
+  private resetProducerIdNeeded = false;
+
+  /** Forgets the producer id and every partition's sequence; retried batches are re-encoded. */
+  private resetProducerId(): void {
+    this.resetProducerIdNeeded = false;
+    this.producerId = -1n;
+    this.producerEpoch = -1;
+    this.counters.producerIdResets++;
+    for (const q of this.queues.values()) {
+      q.nextSequence = 0;
+      for (const b of q.batches) {
+        b.encoded = null;
+        b.baseSequence = -1;
+      }
+    }
+  }
 
   private initProducerId(): Promise<void> {
     if (this.initializing !== null) return this.initializing;
