@@ -282,9 +282,17 @@ export class LogSegment implements CachedFile {
     this.rollingBasedTimestampMs = undefined;
     const it = this.batchesFrom(0, { validate: true });
     let validBytes = 0;
+    let nextOffset = this.baseOffset;
+    let stop: string | undefined;
     let r = it.next();
     while (r.done !== true) {
       const b = r.value;
+      // A valid CRC is not enough: offsets must move forward inside the segment's range.
+      if (b.header.baseOffset < nextOffset || b.lastOffset - this.baseOffset > 0x7fffffffn) {
+        stop = `batch at position ${b.position} has offsets ${b.header.baseOffset}..${b.lastOffset}, expected at least ${nextOffset}`;
+        break;
+      }
+      nextOffset = b.lastOffset + 1n;
       this.trackBatch(b.header, b.lastOffset, b.position, b.size);
       onBatch(b);
       validBytes = b.position + b.size;
@@ -293,7 +301,7 @@ export class LogSegment implements CachedFile {
     const truncatedBytes = this.size - validBytes;
     if (truncatedBytes > 0) this.truncateToPosition(validBytes);
     this.flushIndexes(false);
-    return { truncatedBytes, reason: r.value?.reason };
+    return { truncatedBytes, reason: stop ?? (r.done === true ? r.value?.reason : undefined) };
   }
 
   private truncateToPosition(position: number): void {

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openSync, readSync, writeSync, closeSync } from 'node:fs';
+import { appendFileSync, openSync, readSync, writeSync, closeSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { KafkaError, ErrorCode } from '../../src/protocol/errors.js';
@@ -56,6 +56,25 @@ test('a flipped byte in a closed segment is reported on read and cut by recovery
     assert.ok(lines.some((l) => l.includes('recovery found an invalid batch')));
     const info = log.append(makeBatch({ count: 1 }), { leaderEpoch: 0, origin: 'client' });
     assert.equal(info.firstOffset, victim.header.baseOffset);
+    log.close();
+  } finally {
+    d.cleanup();
+  }
+});
+
+test('recovery refuses a well-formed batch whose offsets go backwards', () => {
+  const d = tempDir();
+  try {
+    const open = (clean: boolean): UnifiedLog =>
+      UnifiedLog.open({ dir: d.path, topicPartition: { topic: 'b', partition: 0 }, config: buildLogConfig(), clock: new ManualClock(1_700_000_000_000), logger: pino({ level: 'silent' }), files: new FileHandleCache(8), tailCacheBytes: 0, hadCleanShutdown: clean, recoveryPoint: 0n, scheduleDeletion: () => undefined, jitter: () => 0 });
+    let log = open(true);
+    for (let i = 0; i < 5; i++) log.append(makeBatch({ count: 2 }), { leaderEpoch: 0, origin: 'client' });
+    const path = log.activeSegment.logPath;
+    log.close();
+    // A stale but CRC-valid batch (base offset 0) after the end, as a recycled block could hold.
+    appendFileSync(path, makeBatch({ count: 1 }));
+    log = open(false);
+    assert.equal(log.logEndOffset, 10n);
     log.close();
   } finally {
     d.cleanup();
