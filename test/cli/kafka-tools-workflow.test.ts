@@ -56,6 +56,12 @@ test('topics, produce, consume, groups: the kafka-*.sh workflow', async () => {
 
   r = await gregor(['topics', ...b, '--list']);
   assert.ok(r.stdout.split('\n').includes('t01'));
+  r = await gregor(['topics', ...b, '--describe', '--under-replicated-partitions']);
+  assert.equal(r.stdout, '', 'every ISR is complete');
+  r = await gregor(['topics', ...b, '--create', '--topic', 'with-override', '--partitions', '1', '--config', 'retention.ms=123456']);
+  assert.equal(r.code, 0, r.stderr);
+  r = await gregor(['topics', ...b, '--describe', '--topics-with-overrides']);
+  assert.match(r.stdout, /^Topic: with-override\tTopicId: \S+\tPartitionCount: 1\tReplicationFactor: 1\tConfigs: retention\.ms=123456\n$/);
 
   const input = Array.from({ length: 30 }, (_, i) => `key${i}:value${i}`).join('\n') + '\n';
   r = await gregor(['produce', ...b, '--topic', 't01', '--property', 'parse.key=true', '--property', 'key.separator=:'], input);

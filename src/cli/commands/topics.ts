@@ -29,6 +29,9 @@ Options:
   --if-not-exists               --create: no error when the topic exists
   --if-exists                   --alter/--delete/--describe: no error when the topic is missing
   --exclude-internal            leave out internal topics (__consumer_offsets)
+  --under-replicated-partitions --describe: only partitions whose ISR is smaller than their replicas
+  --unavailable-partitions      --describe: only partitions without a live leader
+  --topics-with-overrides       --describe: only topics with config overrides (their topic line)
   --command-config FILE         client properties file (accepted; client.id is used)
   -h, --help                    this help
 
@@ -56,6 +59,9 @@ const SPEC = {
   'if-not-exists': { type: 'boolean' },
   'if-exists': { type: 'boolean' },
   'exclude-internal': { type: 'boolean' },
+  'under-replicated-partitions': { type: 'boolean' },
+  'unavailable-partitions': { type: 'boolean' },
+  'topics-with-overrides': { type: 'boolean' },
   'command-config': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
@@ -147,10 +153,14 @@ async function list(admin: Admin, o: ParsedOptions): Promise<number> {
   return 0;
 }
 
-function formatDescription(d: TopicDescription, configs: string): string[] {
+type PartitionFilter = (p: TopicDescription['partitions'][number]) => boolean;
+
+function formatDescription(d: TopicDescription, configs: string, filter: PartitionFilter | null): string[] {
   const rf = d.partitions[0]?.replicas.length ?? 0;
-  const lines = [`Topic: ${d.name}\tTopicId: ${d.topicId}\tPartitionCount: ${d.partitions.length}\tReplicationFactor: ${rf}\tConfigs: ${configs}`];
+  // With a partition filter Kafka prints only the matching partition lines.
+  const lines = filter === null ? [`Topic: ${d.name}\tTopicId: ${d.topicId}\tPartitionCount: ${d.partitions.length}\tReplicationFactor: ${rf}\tConfigs: ${configs}`] : [];
   for (const p of d.partitions) {
+    if (filter !== null && !filter(p)) continue;
     let line = `\tTopic: ${d.name}\tPartition: ${p.partition}\tLeader: ${p.leader < 0 ? 'none' : p.leader}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}`;
     if (p.offlineReplicas.length > 0) line += `\tOffline: ${p.offlineReplicas.join(',')}`;
     lines.push(line);
@@ -165,9 +175,17 @@ async function describe(admin: Admin, o: ParsedOptions): Promise<number> {
   }
   const descriptions = await admin.describeTopics(names);
   const configs = await admin.describeConfigs(names.map((name) => ({ type: 'topic' as const, name })));
+  const live = new Set((await admin.describeCluster()).brokers.map((b) => b.nodeId));
+  let filter: PartitionFilter | null = null;
+  if (flag(o, 'under-replicated-partitions')) filter = (p) => p.isr.length < p.replicas.length;
+  else if (flag(o, 'unavailable-partitions')) filter = (p) => p.leader < 0 || !live.has(p.leader);
   descriptions.forEach((d, i) => {
     const entries = configs[i]?.entries.filter((e) => !e.isDefault && e.source !== 5 && !e.isSensitive) ?? [];
-    for (const line of formatDescription(d, entries.map((e) => `${e.name}=${e.value ?? ''}`).join(','))) console.log(line);
+    if (flag(o, 'topics-with-overrides')) {
+      if (entries.length > 0) console.log(formatDescription(d, entries.map((e) => `${e.name}=${e.value ?? ''}`).join(','), null)[0]);
+      return;
+    }
+    for (const line of formatDescription(d, entries.map((e) => `${e.name}=${e.value ?? ''}`).join(','), filter)) console.log(line);
   });
   return 0;
 }
