@@ -88,6 +88,14 @@ export interface RequestSpec<T> {
   watchOnError?: number[];
   /** A failed reply may still carry a body to decode (a failed multi carries its results). */
   decodeOnError?: boolean;
+  /** Error codes that resolve with null instead of rejecting (exists: NONODE). */
+  nullOnError?: number[];
+  /**
+   * Argument checks, run inside the promise so a bad argument rejects it. (The API methods are
+   * not `async`: their promise is the one a reply resolves, so continuations attached to it run
+   * before watchers of events that arrived after that reply — wire order.)
+   */
+  check?: () => void;
 }
 
 interface AuthEntry {
@@ -203,6 +211,7 @@ export class ClientCnxn extends EventEmitter {
   request<T>(spec: RequestSpec<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const entry: Queued = { spec: spec as RequestSpec<unknown>, resolve: resolve as (v: unknown) => void, reject };
+      spec.check?.();
       if (this.isFinished()) {
         reject(this.finishedError(spec.path));
         return;
@@ -584,6 +593,10 @@ export class ClientCnxn extends EventEmitter {
       const kind = err === 0 ? spec.watch.kind : 'exist';
       this.watches.add(kind, spec.watch.path, spec.watch.watcher);
     }
+    if (err !== 0 && (spec.nullOnError ?? []).includes(err)) {
+      resolve(null);
+      return;
+    }
     if (err !== 0 && (spec.decodeOnError !== true || r.remaining === 0)) {
       reject(new KeeperError(err, spec.path));
       return;
@@ -596,7 +609,7 @@ export class ClientCnxn extends EventEmitter {
       reject(e as Error);
       return;
     }
-    if (err !== 0 && value instanceof Error) reject(value);
+    if (value instanceof Error) reject(value);
     else resolve(value);
   }
 

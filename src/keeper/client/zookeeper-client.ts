@@ -74,43 +74,44 @@ const MAX_MULTI_OPS = 100_000;
 
 export class ZooKeeperClient extends ClientCnxn {
   /** Creates a node; resolves with its actual path (sequential nodes get a suffix). */
-  async create(path: string, data: Buffer | string | null = null, options: CreateOptions = {}): Promise<string> {
-    const r = await this.createNode(path, data, options, false);
-    return r.path;
+  create(path: string, data: Buffer | string | null = null, options: CreateOptions = {}): Promise<string> {
+    return this.createNode(path, data, options, false) as Promise<string>;
   }
 
   /** create2: the path and the new node's Stat. */
-  async create2(path: string, data: Buffer | string | null = null, options: CreateOptions = {}): Promise<{ path: string; stat: Stat }> {
-    return (await this.createNode(path, data, options, true)) as { path: string; stat: Stat };
+  create2(path: string, data: Buffer | string | null = null, options: CreateOptions = {}): Promise<{ path: string; stat: Stat }> {
+    return this.createNode(path, data, options, true) as Promise<{ path: string; stat: Stat }>;
   }
 
-  private createNode(path: string, data: Buffer | string | null, options: CreateOptions, wantStat: boolean): Promise<{ path: string; stat?: Stat }> {
+  private createNode(path: string, data: Buffer | string | null, options: CreateOptions, wantStat: boolean): Promise<string | { path: string; stat: Stat }> {
     const mode = options.mode ?? CreateMode.PERSISTENT;
-    this.checkPath(path, isSequentialMode(mode));
-    if (isTtlMode(mode) && !(options.ttlMs !== undefined && options.ttlMs > 0)) {
-      return Promise.reject(new KeeperError(ZkErrorCode.BADARGUMENTS, path, { detail: 'a TTL mode needs ttlMs > 0' }));
-    }
     const acl = options.acl ?? OPEN_ACL_UNSAFE;
-    if (acl.length === 0) return Promise.reject(new KeeperError(ZkErrorCode.INVALIDACL, path));
     const opCode = createOpCode(mode, wantStat);
     const body = { data: toBuffer(data), acl, mode, ttlMs: options.ttlMs };
-    return this.request({
+    return this.request<string | { path: string; stat: Stat }>({
       opCode,
       path,
+      check: () => {
+        this.checkPath(path, isSequentialMode(mode));
+        if (isTtlMode(mode) && !(options.ttlMs !== undefined && options.ttlMs > 0)) {
+          throw new KeeperError(ZkErrorCode.BADARGUMENTS, path, { detail: 'a TTL mode needs ttlMs > 0' });
+        }
+        if (acl.length === 0) throw new KeeperError(ZkErrorCode.INVALIDACL, path);
+      },
       encode: (w, toServer) => encodeCreate(w, opCode, toServer(path), body),
       decode: (r, toClient) => {
-        if (opCode === OpCode.create) return { path: toClient(decodeCreateResponse(r).path) };
+        if (opCode === OpCode.create) return toClient(decodeCreateResponse(r).path);
         const c = decodeCreate2Response(r);
-        return { path: toClient(c.path), stat: c.stat };
+        return wantStat ? { path: toClient(c.path), stat: c.stat } : toClient(c.path);
       },
     });
   }
 
   /** Deletes a node if its version matches (-1 = any version). */
-  async delete(path: string, version = -1): Promise<void> {
-    this.checkPath(path);
+  delete(path: string, version = -1): Promise<void> {
     return this.request({
       opCode: OpCode.delete,
+      check: () => this.checkPath(path),
       path,
       encode: (w, toServer) => encodeDeleteRequest(w, { path: toServer(path), version }),
       decode: () => undefined,
@@ -118,28 +119,26 @@ export class ZooKeeperClient extends ClientCnxn {
   }
 
   /** The node's Stat, or null if it does not exist; a watch fires on create, delete or data change. */
-  async exists(path: string, options: WatchOptions = {}): Promise<Stat | null> {
-    this.checkPath(path);
+  exists(path: string, options: WatchOptions = {}): Promise<Stat | null> {
     const watch = this.registration('data', path, options.watch);
     return this.request<Stat | null>({
       opCode: OpCode.exists,
+      check: () => this.checkPath(path),
       path,
       watch,
       watchOnError: [ZkErrorCode.NONODE],
+      nullOnError: [ZkErrorCode.NONODE],
       encode: (w, toServer) => encodeExistsRequest(w, { path: toServer(path), watch: watch !== undefined }),
       decode: (r) => decodeExistsResponse(r).stat,
-    }).catch((err: unknown) => {
-      if (err instanceof KeeperError && err.errorCode === ZkErrorCode.NONODE) return null;
-      throw err;
     });
   }
 
   /** `ignoreChroot`: read the server path as given (ZooKeeper's getConfig reads /zookeeper/config so). */
-  async getData(path: string, options: WatchOptions & { ignoreChroot?: boolean } = {}): Promise<{ data: Buffer | null; stat: Stat }> {
-    this.checkPath(path);
+  getData(path: string, options: WatchOptions & { ignoreChroot?: boolean } = {}): Promise<{ data: Buffer | null; stat: Stat }> {
     const watch = this.registration('data', path, options.watch);
     return this.request({
       opCode: OpCode.getData,
+      check: () => this.checkPath(path),
       path,
       watch,
       encode: (w, toServer) => encodeGetDataRequest(w, { path: options.ignoreChroot === true ? path : toServer(path), watch: watch !== undefined }),
@@ -147,10 +146,10 @@ export class ZooKeeperClient extends ClientCnxn {
     });
   }
 
-  async setData(path: string, data: Buffer | string | null, version = -1): Promise<Stat> {
-    this.checkPath(path);
+  setData(path: string, data: Buffer | string | null, version = -1): Promise<Stat> {
     return this.request({
       opCode: OpCode.setData,
+      check: () => this.checkPath(path),
       path,
       encode: (w, toServer) => encodeSetDataRequest(w, { path: toServer(path), data: toBuffer(data), version }),
       decode: (r) => decodeSetDataResponse(r).stat,
@@ -160,12 +159,12 @@ export class ZooKeeperClient extends ClientCnxn {
   /** Child names (unsorted, as the server returns them); with `stat: true`, getChildren2's names and Stat. */
   getChildren(path: string, options: WatchOptions & { stat: true }): Promise<{ children: string[]; stat: Stat }>;
   getChildren(path: string, options?: WatchOptions & { stat?: false }): Promise<string[]>;
-  async getChildren(path: string, options: WatchOptions & { stat?: boolean } = {}): Promise<string[] | { children: string[]; stat: Stat }> {
+  getChildren(path: string, options: WatchOptions & { stat?: boolean } = {}): Promise<string[] | { children: string[]; stat: Stat }> {
     if (options.stat === true) return this.getChildren2(path, options);
-    this.checkPath(path);
     const watch = this.registration('child', path, options.watch);
-    return this.request({
+    return this.request<string[]>({
       opCode: OpCode.getChildren,
+      check: () => this.checkPath(path),
       path,
       watch,
       encode: (w, toServer) => encodeGetChildrenRequest(w, { path: toServer(path), watch: watch !== undefined }),
@@ -174,11 +173,11 @@ export class ZooKeeperClient extends ClientCnxn {
   }
 
   /** getChildren2: child names and the parent's Stat. */
-  async getChildren2(path: string, options: WatchOptions = {}): Promise<{ children: string[]; stat: Stat }> {
-    this.checkPath(path);
+  getChildren2(path: string, options: WatchOptions = {}): Promise<{ children: string[]; stat: Stat }> {
     const watch = this.registration('child', path, options.watch);
     return this.request({
       opCode: OpCode.getChildren2,
+      check: () => this.checkPath(path),
       path,
       watch,
       encode: (w, toServer) => encodeGetChildren2Request(w, { path: toServer(path), watch: watch !== undefined }),
@@ -186,21 +185,21 @@ export class ZooKeeperClient extends ClientCnxn {
     });
   }
 
-  async getACL(path: string): Promise<{ acl: ACL[]; stat: Stat }> {
-    this.checkPath(path);
+  getACL(path: string): Promise<{ acl: ACL[]; stat: Stat }> {
     return this.request({
       opCode: OpCode.getACL,
+      check: () => this.checkPath(path),
       path,
       encode: (w, toServer) => encodeGetACLRequest(w, { path: toServer(path) }),
       decode: (r) => decodeGetACLResponse(r),
     });
   }
 
-  async setACL(path: string, acl: ACL[], version = -1): Promise<Stat> {
-    this.checkPath(path);
+  setACL(path: string, acl: ACL[], version = -1): Promise<Stat> {
     if (acl.length === 0) return Promise.reject(new KeeperError(ZkErrorCode.INVALIDACL, path));
     return this.request({
       opCode: OpCode.setACL,
+      check: () => this.checkPath(path),
       path,
       encode: (w, toServer) => encodeSetACLRequest(w, { path: toServer(path), acl, version }),
       decode: (r) => decodeSetACLResponse(r).stat,
@@ -208,10 +207,10 @@ export class ZooKeeperClient extends ClientCnxn {
   }
 
   /** Waits until the connected server has applied everything the leader committed before this call. */
-  async sync(path: string): Promise<string> {
-    this.checkPath(path);
+  sync(path: string): Promise<string> {
     return this.request({
       opCode: OpCode.sync,
+      check: () => this.checkPath(path),
       path,
       encode: (w, toServer) => encodeSyncRequest(w, { path: toServer(path) }),
       decode: (r, toClient) => toClient(decodeSyncResponse(r).path),
@@ -219,10 +218,10 @@ export class ZooKeeperClient extends ClientCnxn {
   }
 
   /** Paths of this session's ephemeral nodes under `prefixPath`. */
-  async getEphemerals(prefixPath = '/'): Promise<string[]> {
-    this.checkPath(prefixPath);
+  getEphemerals(prefixPath = '/'): Promise<string[]> {
     return this.request({
       opCode: OpCode.getEphemerals,
+      check: () => this.checkPath(prefixPath),
       path: prefixPath,
       encode: (w, toServer) => encodeGetEphemeralsRequest(w, { prefixPath: toServer(prefixPath) }),
       decode: (r, toClient) => decodeGetEphemeralsResponse(r).ephemerals.map(toClient),
@@ -230,10 +229,10 @@ export class ZooKeeperClient extends ClientCnxn {
   }
 
   /** Number of all descendants of `path`. */
-  async getAllChildrenNumber(path: string): Promise<number> {
-    this.checkPath(path);
+  getAllChildrenNumber(path: string): Promise<number> {
     return this.request({
       opCode: OpCode.getAllChildrenNumber,
+      check: () => this.checkPath(path),
       path,
       encode: (w, toServer) => encodeGetAllChildrenNumberRequest(w, { path: toServer(path) }),
       decode: (r) => decodeGetAllChildrenNumberResponse(r).totalNumber,
@@ -241,40 +240,48 @@ export class ZooKeeperClient extends ClientCnxn {
   }
 
   /** The identities this session has authenticated as. */
-  async whoAmI(): Promise<ClientInfo[]> {
+  whoAmI(): Promise<ClientInfo[]> {
     return this.request({ opCode: OpCode.whoAmI, path: '', encode: () => {}, decode: (r) => decodeWhoAmIResponse(r).clientInfo });
   }
 
   /** Applies `ops` atomically; rejects with MultiError (first failing code, per-op results) if any fails. */
-  async multi(ops: Op[]): Promise<OpResult[]> {
-    if (ops.length === 0) return [];
-    for (const o of ops) this.checkPath(o.path, o.type === 'create' && isSequentialMode(o.mode));
-    const results = await this.multiRequest(OpCode.multi, ops);
-    const failed = results.findIndex((r) => r.type === 'error' && r.err !== 0);
-    if (failed !== -1) {
-      const first = results.find((r) => r.type === 'error' && r.err !== 0 && r.err !== ZkErrorCode.RUNTIMEINCONSISTENCY) ?? results[failed]!;
-      throw new MultiError((first as { err: number }).err, results, ops[results.indexOf(first)]?.path);
-    }
-    return results;
+  multi(ops: Op[]): Promise<OpResult[]> {
+    if (ops.length === 0) return Promise.resolve([]);
+    return this.multiRequest(OpCode.multi, ops, () => {
+      for (const o of ops) this.checkPath(o.path, o.type === 'create' && isSequentialMode(o.mode));
+    });
   }
 
   /** Reads several nodes in one round trip; failures are `{ type: 'error', err }` entries, not a rejection. */
-  async multiRead(ops: Op[]): Promise<OpResult[]> {
-    for (const o of ops) {
-      if (o.type !== 'getData' && o.type !== 'getChildren') throw new KeeperError(ZkErrorCode.BADARGUMENTS, o.path, { detail: 'multiRead takes getData / getChildren ops' });
-      this.checkPath(o.path);
-    }
-    return this.multiRequest(OpCode.multiRead, ops);
+  multiRead(ops: Op[]): Promise<OpResult[]> {
+    return this.multiRequest(OpCode.multiRead, ops, () => {
+      for (const o of ops) {
+        if (o.type !== 'getData' && o.type !== 'getChildren') throw new KeeperError(ZkErrorCode.BADARGUMENTS, o.path, { detail: 'multiRead takes getData / getChildren ops' });
+        this.checkPath(o.path);
+      }
+    });
   }
 
-  private multiRequest(opCode: number, ops: Op[]): Promise<OpResult[]> {
-    if (ops.length > MAX_MULTI_OPS) return Promise.reject(new KeeperError(ZkErrorCode.BADARGUMENTS, ops[0]!.path));
+  private multiRequest(opCode: number, ops: Op[], check: () => void): Promise<OpResult[]> {
     return this.request<OpResult[]>({
       opCode,
       path: ops[0]?.path ?? '',
+      check: () => {
+        if (ops.length > MAX_MULTI_OPS) throw new KeeperError(ZkErrorCode.BADARGUMENTS, ops[0]!.path, { detail: `more than ${MAX_MULTI_OPS} ops` });
+        check();
+      },
       decodeOnError: true,
       encode: (w, toServer) => encodeMulti(w, ops, toServer),
-      decode: (r, toClient) => decodeMultiResults(r, toClient, ops.length),
+      decode: (r, toClient) => {
+        const results = decodeMultiResults(r, toClient, ops.length);
+        // A failed multi: every result is an error entry (0 before the failing op, RUNTIMEINCONSISTENCY after).
+        if (opCode !== OpCode.multi) return results;
+        const failed = results.findIndex((x) => x.type === 'error' && x.err !== 0);
+        if (failed === -1) return results;
+        const first = results.findIndex((x) => x.type === 'error' && x.err !== 0 && x.err !== ZkErrorCode.RUNTIMEINCONSISTENCY);
+        const at = first === -1 ? failed : first;
+        return new MultiError((results[at] as { err: number }).err, results, ops[at]?.path) as unknown as OpResult[];
+      },
     });
   }
 
@@ -284,11 +291,11 @@ export class ZooKeeperClient extends ClientCnxn {
   }
 
   /** Adds a persistent (optionally recursive) watch that stays until removed. */
-  async addWatch(path: string, mode: PersistentWatchMode, watcher: Watcher | true): Promise<void> {
-    this.checkPath(path);
+  addWatch(path: string, mode: PersistentWatchMode, watcher: Watcher | true): Promise<void> {
     const w = watcher === true ? this.defaultWatcher : watcher;
-    await this.request({
+    return this.request<void>({
       opCode: OpCode.addWatch,
+      check: () => this.checkPath(path),
       path,
       watch: { kind: mode, path, watcher: w },
       encode: (wr, toServer) => encodeAddWatchRequest(wr, { path: toServer(path), mode: AddWatchMode[mode] }),
@@ -301,23 +308,33 @@ export class ZooKeeperClient extends ClientCnxn {
    * given, else all of `type`. NOWATCHER if none is registered here. `local` removes them on the
    * client only (also while disconnected).
    */
-  async removeWatches(path: string, type: WatcherTypeName, watcher?: Watcher, local = false): Promise<void> {
-    this.checkPath(path);
-    if (!this.watchRegistry.hasAny(path, type, watcher)) throw new KeeperError(ZkErrorCode.NOWATCHER, path);
-    if (!local) {
-      const wireType = type === 'children' ? WatcherType.Children : type === 'data' ? WatcherType.Data : WatcherType.Any;
-      const opCode = watcher !== undefined ? OpCode.checkWatches : OpCode.removeWatches;
-      await this.request({
-        opCode,
-        path,
-        encode: (w, toServer) =>
-          opCode === OpCode.checkWatches
-            ? encodeCheckWatchesRequest(w, { path: toServer(path), type: wireType })
-            : encodeRemoveWatchesRequest(w, { path: toServer(path), type: wireType }),
-        decode: () => undefined,
-      });
+  removeWatches(path: string, type: WatcherTypeName, watcher?: Watcher, local = false): Promise<void> {
+    const check = (): void => {
+      this.checkPath(path);
+      if (!this.watchRegistry.hasAny(path, type, watcher)) throw new KeeperError(ZkErrorCode.NOWATCHER, path);
+    };
+    const removeHere = (): void => this.notifyRemoved(path, this.watchRegistry.remove(path, type, watcher));
+    if (local) {
+      try {
+        check();
+        removeHere();
+        return Promise.resolve();
+      } catch (err) {
+        return Promise.reject(err);
+      }
     }
-    this.notifyRemoved(path, this.watchRegistry.remove(path, type, watcher));
+    const wireType = type === 'children' ? WatcherType.Children : type === 'data' ? WatcherType.Data : WatcherType.Any;
+    const opCode = watcher !== undefined ? OpCode.checkWatches : OpCode.removeWatches;
+    return this.request<void>({
+      opCode,
+      check,
+      path,
+      encode: (w, toServer) =>
+        opCode === OpCode.checkWatches
+          ? encodeCheckWatchesRequest(w, { path: toServer(path), type: wireType })
+          : encodeRemoveWatchesRequest(w, { path: toServer(path), type: wireType }),
+      decode: () => removeHere(),
+    });
   }
 
   private registration(kind: WatchKind, path: string, watch: WatchOption): WatchRegistration | undefined {

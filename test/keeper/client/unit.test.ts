@@ -149,3 +149,64 @@ test('a ConnectResponse without the readOnly byte (servers before 3.4) still con
     await new Promise<void>((r) => server.close(() => r()));
   }
 });
+
+test('replies and watch events are delivered in wire order (scripted server)', async () => {
+  const { createServer } = await import('node:net');
+  const { Writer, Reader } = await import('../../../src/util/bytes.js');
+  const J = await import('../../../src/jute/index.js');
+  const { ZooKeeperClient } = await import('../../../src/keeper/client/index.js');
+  const stat = { czxid: 1n, mzxid: 1n, ctime: 0n, mtime: 0n, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, dataLength: 1, numChildren: 0, pzxid: 1n };
+  const server = createServer((sock) => {
+    const dec = new FrameDecoder(1 << 20);
+    let connected = false;
+    const xids: number[] = [];
+    sock.on('data', (chunk) => {
+      for (const f of dec.push(chunk)) {
+        if (!connected) {
+          connected = true;
+          const w = new Writer();
+          J.encodeConnectResponse(w, { protocolVersion: 0, timeOut: 6000, sessionId: 7n, passwd: Buffer.alloc(16), readOnly: false });
+          sock.write(frame(Buffer.from(w.finish())));
+          continue;
+        }
+        const h = J.decodeRequestHeader(new Reader(f));
+        if (h.type !== J.OpCode.getData) continue;
+        xids.push(h.xid);
+        if (xids.length < 2) continue;
+        // One write: reply 1, a watch event, reply 2.
+        const out: Buffer[] = [];
+        const reply = (xid: number, zxid: bigint): void => {
+          const w = new Writer();
+          J.encodeReplyHeader(w, { xid, zxid, err: 0 });
+          J.encodeGetDataResponse(w, { data: Buffer.from('x'), stat });
+          out.push(frame(Buffer.from(w.finish())));
+        };
+        reply(xids[0]!, 5n);
+        const ev = new Writer();
+        J.encodeReplyHeader(ev, { xid: -1, zxid: -1n, err: 0 });
+        J.encodeWatcherEvent(ev, { type: J.EventType.NodeDataChanged, state: J.KeeperState.SyncConnected, path: '/a' });
+        out.push(frame(Buffer.from(ev.finish())));
+        reply(xids[1]!, 6n);
+        sock.write(Buffer.concat(out));
+      }
+    });
+    sock.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const zk = new ZooKeeperClient(`127.0.0.1:${port}`);
+  const order: string[] = [];
+  try {
+    await zk.connect();
+    const first = zk.getData('/a', { watch: () => order.push('event /a') }).then(() => order.push('reply 1'));
+    const second = zk.getData('/b').then(() => order.push('reply 2'));
+    await Promise.all([first, second]);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(order, ['reply 1', 'event /a', 'reply 2']);
+    assert.equal(zk.lastZxidSeen, 6n);
+  } finally {
+    zk.removeAllListeners();
+    await zk.close();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
