@@ -255,3 +255,20 @@ test('sequence suffix formats like Java %010d, negative counters included', asyn
   assert.equal(formatSequence(-1), '-000000001');
   assert.equal(formatSequence(-2147483648), '-2147483648');
 });
+
+test('children and ephemerals come back in java.util.HashSet order', async () => {
+  const { javaStringHash, javaHashSetCapacity, javaHashSetOrder } = await import('../../src/keeper/server/java-hash-order.js');
+  assert.equal(javaStringHash('hello'), 99162322);
+  assert.equal(javaStringHash('abc'), 96354);
+  assert.equal(javaStringHash(''), 0);
+  assert.equal(javaStringHash('polygenelubricants'), -2147483648);
+  assert.equal(javaHashSetCapacity(6, 8), 8);
+  assert.equal(javaHashSetCapacity(7, 8), 16);
+  assert.equal(javaHashSetCapacity(13, 16), 32);
+  // bucket = (h ^ h>>>16) & 15: 'b' (98) -> 2, 'a' (97) -> 1, 'q' (113) -> 1; ties keep insertion order
+  assert.deepEqual(javaHashSetOrder(['b', 'q', 'a'], 16), ['q', 'a', 'b']);
+  const { tree, create } = harness();
+  create('/h');
+  for (const n of ['b', 'q', 'a']) create(`/h/${n}`);
+  assert.deepEqual(tree.childrenOf(tree.getNode('/h')!), javaHashSetOrder(['b', 'q', 'a'], 8));
+});

@@ -20,10 +20,13 @@ import { ACLCache, READ_ACL_UNSAFE } from './acl.js';
 import { CONTAINER_EPHEMERAL_OWNER, ephemeralKind, ttlToEphemeralOwner } from './ephemeral-type.js';
 import { childPath, nameOf, parentOf } from './path-utils.js';
 import { decodeTxnBody, type TxnBody } from './txn.js';
+import { javaHashSetCapacity, javaHashSetOrder } from './java-hash-order.js';
 import { WatchManager, WatchMode, type WatcherId } from './watch-manager.js';
 
 export class DataNode {
   readonly children = new Set<string>();
+  /** The most children this node has had (sizes ZooKeeper's HashSet, hence the child order). */
+  maxChildren = 0;
   constructor(
     public data: Buffer | null,
     public acl: bigint,
@@ -61,6 +64,8 @@ export class DataTree {
   readonly nodes = new Map<string, DataNode>();
   readonly aclCache = new ACLCache();
   readonly ephemerals = new Map<bigint, Set<string>>();
+  /** Largest ephemeral count each session had (sizes ZooKeeper's HashSet, hence their order). */
+  private readonly maxEphemerals = new Map<bigint, number>();
   readonly containers = new Set<string>();
   readonly ttls = new Set<string>();
   readonly dataWatches = new WatchManager();
@@ -83,7 +88,9 @@ export class DataTree {
   private addSystemNode(path: string, acl: bigint): DataNode {
     const node = new DataNode(Buffer.alloc(0), acl, zeroStatPersisted());
     this.nodes.set(path, node);
-    this.nodes.get(parentOf(path))!.children.add(nameOf(path));
+    const parent = this.nodes.get(parentOf(path))!;
+    parent.children.add(nameOf(path));
+    parent.maxChildren = Math.max(parent.maxChildren, parent.children.size);
     return node;
   }
 
@@ -97,6 +104,7 @@ export class DataTree {
       const parent = this.nodes.get(parentOf(path));
       if (parent === undefined) throw new Error(`invalid snapshot: no parent for ${path}`);
       parent.children.add(nameOf(path));
+      if (parent.children.size > parent.maxChildren) parent.maxChildren = parent.children.size;
     }
     this.nodes.set(path, node);
     this.aclCache.addUsage(node.acl);
@@ -118,6 +126,7 @@ export class DataTree {
           this.ephemerals.set(owner, set);
         }
         set.add(path);
+        if (set.size > (this.maxEphemerals.get(owner) ?? 0)) this.maxEphemerals.set(owner, set.size);
         break;
       }
       case 'void':
@@ -131,7 +140,10 @@ export class DataTree {
     const set = this.ephemerals.get(owner);
     if (set !== undefined) {
       set.delete(path);
-      if (set.size === 0) this.ephemerals.delete(owner);
+      if (set.size === 0) {
+        this.ephemerals.delete(owner);
+        this.maxEphemerals.delete(owner);
+      }
     }
   }
 
@@ -183,6 +195,7 @@ export class DataTree {
     };
     const node = new DataNode(data, this.aclCache.convertAcls(acl), stat);
     parent.children.add(name);
+    if (parent.children.size > parent.maxChildren) parent.maxChildren = parent.children.size;
     this.nodes.set(path, node);
     this.trackOwner(path, owner);
     this.fire(this.dataWatches, path, EventType.NodeCreated);
@@ -236,9 +249,16 @@ export class DataTree {
     }
   }
 
-  /** The session's ephemeral paths (getEphemerals, closeSession). */
+  /** The session's ephemeral paths (getEphemerals, closeSession), in ZooKeeper's order. */
   getEphemerals(sessionId: bigint): string[] {
-    return [...(this.ephemerals.get(sessionId) ?? [])];
+    const set = this.ephemerals.get(sessionId);
+    if (set === undefined) return [];
+    return javaHashSetOrder(set, javaHashSetCapacity(this.maxEphemerals.get(sessionId) ?? set.size, 16));
+  }
+
+  /** A node's children in the order ZooKeeper returns them (its HashSet's, initial capacity 8). */
+  childrenOf(node: DataNode): string[] {
+    return javaHashSetOrder(node.children, javaHashSetCapacity(node.maxChildren, 8));
   }
 
   killSession(sessionId: bigint, zxid: bigint, paths: readonly string[]): void {

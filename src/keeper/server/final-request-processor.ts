@@ -100,7 +100,7 @@ function multiRead(tree: DataTree, req: FinalRequest, ops: readonly MultiOp[]): 
       } else if (op.type === OpCode.getChildren) {
         const n = node(tree, op.record.path);
         checkACL(tree.aclOf(n), req.authInfo, Perms.READ, op.record.path);
-        const children = [...n.children];
+        const children = tree.childrenOf(n);
         parts.push((w) => {
           J.encodeMultiHeader(w, { type: OpCode.getChildren, done: false, err: 0 });
           J.encodeGetChildrenResponse(w, { children });
@@ -196,7 +196,7 @@ function readRequest(tree: DataTree, req: FinalRequest, clientIp: string): BodyW
       const n = node(tree, b.record.path);
       checkACL(tree.aclOf(n), req.authInfo, Perms.READ, b.record.path);
       if (b.record.watch) tree.addChildWatch(b.record.path, req.watcher);
-      const children = [...n.children];
+      const children = tree.childrenOf(n);
       if (b.type === OpCode.getChildren) return (w) => J.encodeGetChildrenResponse(w, { children });
       const stat = tree.copyStat(n);
       return (w) => J.encodeGetChildren2Response(w, { children, stat });

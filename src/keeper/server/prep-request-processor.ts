@@ -248,8 +248,8 @@ export class PrepRequestProcessor {
       if (cr.stat === null) paths.delete(cr.path);
       else if (cr.stat.ephemeralOwner === req.sessionId) paths.add(cr.path);
     }
-    const sorted = [...paths].sort();
-    for (const p of sorted) {
+    const ordered = [...paths];
+    for (const p of ordered) {
       const parentPath = parentOf(p);
       if (this.exists(parentPath)) {
         const parent = this.record(parentPath);
@@ -257,7 +257,7 @@ export class PrepRequestProcessor {
       }
       this.addChange({ zxid, path: p, stat: null, childCount: 0, acl: [] });
     }
-    return { type: OpCode.closeSession, record: { paths2Delete: sorted } };
+    return { type: OpCode.closeSession, record: { paths2Delete: ordered } };
   }
 
   /** All-or-nothing: on the first failure, its change records are rolled back. */
