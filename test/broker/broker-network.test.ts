@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { createFetchRequest } from '../../src/protocol/generated/fetch.js';
 import { createProduceRequest } from '../../src/protocol/generated/produce.js';
-import { encodeRecordBatch } from '../../src/protocol/records/index.js';
+import { decodeRecordBatch, encodeRecordBatch } from '../../src/protocol/records/index.js';
 import type { EmbeddedCluster } from '../../src/broker/embedded-cluster.js';
 import { testCluster } from './helpers/cluster.js';
 import { RawClient } from './helpers/raw-client.js';
@@ -217,6 +217,43 @@ test('fetch byte limits (KIP-74): the first partition returns one whole batch ev
   const capped = await c.request(1, 12, createFetchRequest({ maxWaitMs: 0, minBytes: 0, maxBytes: one * 2, sessionEpoch: -1, topics: [{ topic: 'limits', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [part(0, 1 << 20), part(1, 1 << 20)] }] }));
   const total = capped.responses[0].partitions.reduce((n: number, p: any) => n + p.records.length, 0);
   assert.ok(total <= one * 2 && total >= one, `response maxBytes bounds the answer (${total} bytes)`);
+});
+
+test('fetch answers carrying large record sets (written as their own chunks) arrive intact, in order, between pipelined requests', async () => {
+  await createTopic('chunks', 3);
+  const c = await client();
+  // Partition 0: two 20 KB batches, partition 1: one small batch (copied), partition 2: one 60 KB batch.
+  const values = new Map<number, string[]>([
+    [0, ['a'.repeat(20_000), 'b'.repeat(20_000)]],
+    [1, ['small']],
+    [2, ['c'.repeat(30_000) + 'd'.repeat(30_000)]],
+  ]);
+  for (const [p, vs] of values) {
+    for (const v of vs) {
+      const r = await c.request(0, 9, createProduceRequest({ acks: -1, timeoutMs: 5000, topicData: [{ name: 'chunks', partitionData: [{ index: p, records: batch([v]) }] }] }));
+      assert.equal(r.responses[0].partitionResponses[0].errorCode, 0);
+    }
+  }
+  const part = (partition: number) => ({ partition, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA' });
+  const fetch = createFetchRequest({ maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, sessionEpoch: -1, topics: [{ topic: 'chunks', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [part(0), part(1), part(2)] }] });
+  // Pipelined: fetch, ApiVersions, fetch (v4 and v12: response header v0 and v1), ApiVersions.
+  const ids = [c.send(1, 12, fetch), c.send(18, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' }), c.send(1, 4, fetch), c.send(18, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' })];
+  const answers = [await c.response(1, 12), await c.response(18, 3), await c.response(1, 4), await c.response(18, 3)];
+  assert.deepEqual(answers.map((a) => a.correlationId), ids);
+  for (const f of [answers[0]!, answers[2]!]) {
+    const got = new Map<number, string[]>();
+    for (const p of f.body.responses[0].partitions) {
+      const out: string[] = [];
+      const records: Buffer = p.records;
+      for (let pos = 0; pos < records.length; ) {
+        const b = decodeRecordBatch(records, { position: pos });
+        out.push(...b.records.map((r) => r.value!.toString()));
+        pos += 12 + b.header.batchLength;
+      }
+      got.set(p.partitionIndex, out);
+    }
+    assert.deepEqual(got, values);
+  }
 });
 
 test('auto-creation: Metadata for a missing topic creates it and answers with its elected leader', async () => {

@@ -8,11 +8,11 @@ test('responses leave in request order even when a later one finishes first', ()
   const fetch = o.reserve();
   const noResponse = o.reserve();
   const meta = o.reserve();
-  assert.deepEqual(o.fill(fetch, Buffer.from('fetch')), []);
-  assert.deepEqual(o.fill(meta, Buffer.from('meta')), []);
+  assert.deepEqual(o.fill(fetch, [Buffer.from('fe'), Buffer.from('tch')]), []);
+  assert.deepEqual(o.fill(meta, [Buffer.from('meta')]), []);
   assert.deepEqual(o.fill(noResponse, null), []);
   assert.equal(o.outstanding, 4);
-  assert.deepEqual(o.fill(produce, Buffer.from('produce')).map(String), ['produce', 'fetch', 'meta']);
+  assert.deepEqual(o.fill(produce, [Buffer.from('produce')]).map((chunks) => Buffer.concat(chunks).toString()), ['produce', 'fetch', 'meta']);
   assert.equal(o.outstanding, 0);
   assert.throws(() => o.fill(produce, null));
 });

@@ -18,6 +18,7 @@ import { Reader, Writer } from '../../util/bytes.js';
 import { DecodeError, FrameTooLargeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { ErrorCode, KafkaError, errorInfo } from '../../protocol/errors.js';
+import { ChunkedWriter } from '../../protocol/codec-runtime.js';
 import { FrameDecoder } from '../../protocol/framing.js';
 import { decodeRequestHeader, type RequestHeader } from '../../protocol/generated/request-header.js';
 import { encodeResponseHeader } from '../../protocol/generated/response-header.js';
@@ -31,6 +32,10 @@ import { ResponseOrder } from './response-order.js';
 const API_VERSIONS_KEY = 18;
 /** Responses written but not yet taken by the client beyond which reading pauses. */
 const MAX_UNSENT_RESPONSE_BYTES = 64 * 1024 * 1024;
+/** Byte fields (record sets) at least this large are written as their own chunks, not copied. */
+const ZERO_COPY_MIN_BYTES = 4096;
+/** Cap on the first buffer of a response (it grows if needed); zero-copy records need no room. */
+const MAX_INITIAL_RESPONSE_BYTES = 64 * 1024;
 
 interface PendingRequest {
   header: RequestHeader;
@@ -149,7 +154,7 @@ export class Connection {
       zkMigrationReady: false,
     });
     w.buf.writeInt32BE(w.offset - size - 4, size);
-    this.release(this.order.fill(slot, Buffer.from(w.finish())));
+    this.release(this.order.fill(slot, [Buffer.from(w.finish())]));
   }
 
   /** Starts queued requests one at a time; a Deferred result lets the next one start. */
@@ -215,17 +220,22 @@ export class Connection {
     const info = apiInfo(req.header.requestApiKey)!;
     const metrics = this.o.services.metrics;
     metrics.requestLatency.observe({ request: info.name }, performance.now() - req.arrivedMs);
-    let frame: Buffer | null = null;
+    let frame: Buffer[] | null = null;
     if (res !== null && res !== undefined) {
-      // One walk: error counts for the metrics, and the bytes of records to size the buffer once.
-      const bufferBytes = walkResponse(res, (code) => metrics.requestErrors.inc({ request: info.name, error: errorInfo(code).name }));
+      // One walk: error counts for the metrics, and the bytes of records (to size the buffer).
+      const recordBytes = walkResponse(res, (code) => metrics.requestErrors.inc({ request: info.name, error: errorInfo(code).name }));
       try {
-        const w = new Writer(bufferBytes + 1024);
-        const size = w.reserve(4);
+        // Record sets of ZERO_COPY_MIN_BYTES or more become chunks of their own (stored batches
+        // are slices of storage buffers that are never overwritten), so a Fetch response's
+        // records go to the socket without a copy; smaller ones are copied into the buffer.
+        const w = new ChunkedWriter(Math.min(recordBytes, MAX_INITIAL_RESPONSE_BYTES) + 1024, ZERO_COPY_MIN_BYTES);
+        w.reserve(4);
         encodeResponseHeader(w, responseHeaderVersion(info.apiKey, ctx.apiVersion), { correlationId: req.header.correlationId });
         info.response.encode(w, ctx.apiVersion, res);
-        w.buf.writeInt32BE(w.offset - size - 4, size);
-        frame = w.finish();
+        const sizeBytes = w.totalBytes - 4;
+        frame = w.finishChunks();
+        // The first chunk starts with the 4 reserved bytes (a chunk is only cut after them).
+        frame[0]!.writeInt32BE(sizeBytes, 0);
       } catch (err) {
         this.log.error({ err, api: info.name, version: ctx.apiVersion }, 'cannot encode response; closing the connection');
         this.close(`cannot encode ${info.name} response`, 'error');
@@ -237,9 +247,17 @@ export class Connection {
     this.applyBackpressure();
   }
 
-  private release(frames: Buffer[]): void {
-    if (this.closed) return;
-    for (const f of frames) this.o.socket.write(f);
+  /**
+   * Writes releasable responses, each a list of chunks, in order. Corked so that the chunks of
+   * all of them leave in one writev; `writableLength` counts every chunk, so the unsent-bytes
+   * bound below sees them as before.
+   */
+  private release(frames: Buffer[][]): void {
+    if (this.closed || frames.length === 0) return;
+    const s = this.o.socket;
+    s.cork();
+    for (const chunks of frames) for (const c of chunks) s.write(c);
+    s.uncork();
   }
 
   /**

@@ -1,6 +1,6 @@
 /**
  * Keeps a connection's responses in request order. Each request takes a slot when it arrives;
- * a slot is filled with the encoded response (or `null` for requests that get none: acks=0
+ * a slot is filled with the encoded response as chunks (or `null` for requests that get none: acks=0
  * produce) whenever its handler finishes, and filled slots leave from the head only. So a fetch
  * that finishes while an earlier acks=all produce still waits does not overtake it — Kafka's
  * clients match responses to requests by order as well as by correlation id.
@@ -12,7 +12,7 @@ import { assert } from '../../util/assert.js';
 export class ResponseOrder {
   private nextSlot = 0;
   private head = 0;
-  private readonly filled = new Map<number, Buffer | null>();
+  private readonly filled = new Map<number, Buffer[] | null>();
 
   /** Reserves the next slot. */
   reserve(): number {
@@ -25,10 +25,10 @@ export class ResponseOrder {
   }
 
   /** Fills `slot`; returns the responses now releasable, in order (nulls are skipped). */
-  fill(slot: number, response: Buffer | null): Buffer[] {
+  fill(slot: number, response: Buffer[] | null): Buffer[][] {
     assert(slot >= this.head && slot < this.nextSlot && !this.filled.has(slot), `slot ${slot} filled twice or never reserved`);
     this.filled.set(slot, response);
-    const out: Buffer[] = [];
+    const out: Buffer[][] = [];
     while (this.filled.has(this.head)) {
       const r = this.filled.get(this.head)!;
       this.filled.delete(this.head);
