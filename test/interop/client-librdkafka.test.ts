@@ -21,7 +21,7 @@ let cluster: EmbeddedCluster;
 let admin: Admin;
 
 before(async () => {
-  cluster = await startCluster({ brokers: 1 });
+  cluster = await startCluster({ brokers: 1, brokerConfig: { 'group.initial.rebalance.delay.ms': 0 } });
   admin = new Admin({ bootstrapServers: cluster.bootstrapServers });
 });
 after(async () => {
@@ -175,3 +175,60 @@ test('for 10,000 keys Gregor picks the partition librdkafka murmur2_random picks
   for (const [key, p] of rows) if (partitionForKey(Buffer.from(key), partitions) !== Number(p)) mismatches++;
   assert.equal(mismatches, 0);
 });
+
+const GROUP_PY = `
+import json, sys, time
+from confluent_kafka import Consumer
+bootstrap, topic, group, strategy, seconds = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5])
+c = Consumer({'bootstrap.servers': bootstrap, 'group.id': group, 'partition.assignment.strategy': strategy,
+              'auto.offset.reset': 'earliest', 'enable.auto.commit': False, 'session.timeout.ms': 6000, 'heartbeat.interval.ms': 300})
+c.subscribe([topic])
+end = time.time() + seconds
+seen = 0
+while time.time() < end:
+    m = c.poll(0.2)
+    if m is not None and not m.error():
+        seen += 1
+print(json.dumps({'assignment': sorted(tp.partition for tp in c.assignment()), 'seen': seen}))
+c.close()
+`;
+
+for (const strategy of ['range', 'roundrobin'] as const) {
+  test(`one group, two clients: librdkafka and Gregor share a topic (${strategy}, ${strategy === 'range' ? 'Gregor' : 'librdkafka'} leads)`, { skip: confluent.skip }, async () => {
+    const topic = `mixed-${strategy}`;
+    await admin.createTopics([{ name: topic, numPartitions: 6, replicationFactor: 1 }]);
+    const producer = new Producer({ bootstrapServers: cluster.bootstrapServers });
+    await Promise.all(Array.from({ length: 60 }, (_, i) => producer.send({ topic, partition: i % 6, value: `v${i}` })));
+    await producer.close();
+    const consumer = new Consumer({
+      bootstrapServers: cluster.bootstrapServers, groupId: `mixed-${strategy}`, partitionAssignmentStrategy: [strategy],
+      autoOffsetReset: 'earliest', enableAutoCommit: false, heartbeatIntervalMs: 300, sessionTimeoutMs: 6000,
+    });
+    // range: Gregor is in the group first and stays its leader (librdkafka decodes Gregor's
+    // assignment); roundrobin: librdkafka is first and leads (Gregor decodes librdkafka's).
+    let python: ReturnType<typeof runAsync>;
+    let seen = 0;
+    if (strategy === 'range') {
+      consumer.subscribe([topic]);
+      while (consumer.assignment().length < 6) seen += (await consumer.poll({ timeoutMs: 200 })).length;
+      python = runAsync([systemPython, '-c', GROUP_PY, cluster.bootstrapServers, topic, `mixed-${strategy}`, strategy, '8']);
+    } else {
+      python = runAsync([systemPython, '-c', GROUP_PY, cluster.bootstrapServers, topic, `mixed-${strategy}`, strategy, '10']);
+      await new Promise((r) => setTimeout(r, 2500));
+      consumer.subscribe([topic]);
+    }
+    const deadline = Date.now() + 6500;
+    while (Date.now() < deadline) seen += (await consumer.poll({ timeoutMs: 200 })).length;
+    const mine = consumer.assignment().map((tp) => tp.partition).sort((a, b) => a - b);
+    const gregorLed = (consumer as unknown as { group: { isLeader: boolean } }).group.isLeader;
+    const r = await python;
+    await consumer.close();
+    assert.equal(r.code, 0, r.stderr);
+    const theirs = (JSON.parse(r.stdout.trim().split('\n').pop()!) as { assignment: number[]; seen: number }).assignment;
+    assert.equal(mine.length, 3, `gregor has ${mine.join(',')}; librdkafka has ${theirs.join(',')}`);
+    assert.equal(theirs.length, 3);
+    assert.deepEqual([...mine, ...theirs].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5]);
+    assert.ok(seen > 0);
+    assert.equal(gregorLed, strategy === 'range', 'who computed the assignment');
+  });
+}
