@@ -30,6 +30,10 @@ test('create, list, describe, grow and delete a topic', async () => {
   await admin.incrementalAlterConfigs([{ resource: { type: 'topic', name: 'a1' }, ops: [{ name: 'retention.ms', op: 'set', value: '1000' }] }]);
   const [cfg2] = await admin.describeConfigs([{ type: 'topic', name: 'a1', keys: ['retention.ms'] }]);
   assert.equal(cfg2!.entries[0]?.value, '1000');
+  await admin.alterConfigs([{ resource: { type: 'topic', name: 'a1' }, configs: { 'retention.ms': '2000' } }]);
+  const [cfg3] = await admin.describeConfigs([{ type: 'topic', name: 'a1', keys: ['retention.ms', 'cleanup.policy'] }]);
+  assert.equal(cfg3!.entries.find((e) => e.name === 'retention.ms')?.value, '2000');
+  assert.equal(cfg3!.entries.find((e) => e.name === 'cleanup.policy')?.isDefault, true, 'AlterConfigs replaces the whole set');
   await admin.createPartitions([{ topic: 'a1', count: 5 }]);
   assert.equal((await admin.describeTopics(['a1']))[0]!.partitions.length, 5);
   await assert.rejects(admin.createPartitions([{ topic: 'a1', count: 2 }]), (e: unknown) => e instanceof KafkaError && e.errorName === 'INVALID_PARTITIONS');

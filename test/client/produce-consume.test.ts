@@ -36,9 +36,14 @@ test('every codec: produced records (keys, values, headers) come back intact and
     assert.ok(mds.every((m) => m.offset >= 0n));
     await producer.close();
   }
-  const consumer = new Consumer({ bootstrapServers: cluster.bootstrapServers, autoOffsetReset: 'earliest' });
+  const consumer = new Consumer({ bootstrapServers: cluster.bootstrapServers, autoOffsetReset: 'earliest', fetchMaxWaitMs: 100 });
   consumer.assign([{ topic: 'codecs', partition: 0 }, { topic: 'codecs', partition: 1 }]);
   const records = await collect(consumer, 1500);
+  for (let i = 0; i < 3; i++) await consumer.poll({ timeoutMs: 300 });
+  // KIP-227: the broker gave us a session and the later fetches were incremental.
+  const session = (consumer as unknown as { sessions: Map<number, { sessionId: number; nextEpoch: number }> }).sessions.get(0)!;
+  assert.ok(session.sessionId !== 0, 'a fetch session was created');
+  assert.ok(session.nextEpoch > 1, 'incremental fetches followed');
   await consumer.close();
   assert.equal(records.length, 1500);
   for (const p of [0, 1]) {
