@@ -79,10 +79,8 @@ export class KafkaCluster {
   /** Metadata requests ask the broker to create unknown topics (producers and consumers do, as in Java; admin does not). */
   allowAutoTopicCreation = false;
 
-  constructor(config: ClientConfig | ResolvedClientConfig) {
-    this.config = 'clientId' in config && Array.isArray(config.bootstrapServers) && typeof config.bootstrapServers[0] === 'object'
-      ? (config as ResolvedClientConfig)
-      : resolveClientConfig(config as ClientConfig);
+  constructor(config: ClientConfig) {
+    this.config = resolveClientConfig(config);
   }
 
   get current(): ClusterMetadata {
