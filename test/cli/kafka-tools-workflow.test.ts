@@ -179,3 +179,19 @@ test('groups --describe with an active member: offsets, --members, --state; rese
   const r = await gregor(['groups', ...b, '--describe', '--group', 'g2', '--state']);
   assert.match(r.stdout, /\s+Empty\s+0$/m, 'the member left on close');
 });
+
+test('perf produce / perf consume print kafka-*-perf-test lines', async () => {
+  const b = cluster.bootstrapServers;
+  let r = await gregor(['topics', '--bootstrap-server', b, '--create', '--topic', 'perf-t', '--partitions', '2']);
+  assert.equal(r.code, 0, r.stderr);
+  r = await gregor(['perf', 'produce', '--topic', 'perf-t', '--num-records', '2000', '--record-size', '100', '--throughput', '-1',
+    '--producer-props', `bootstrap.servers=${b}`, 'acks=1', 'linger.ms=1', '--print-metrics']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^2000 records sent, \d+\.\d{6} records\/sec \(\d+\.\d{2} MB\/sec\), \d+\.\d{2} ms avg latency, \d+\.\d{2} ms max latency, \d+ ms 50th, \d+ ms 95th, \d+ ms 99th, \d+ ms 99\.9th\.$/m);
+  assert.match(r.stdout, /^producer-metrics:record-send-total:\{client-id=perf-producer-client\}\s+: 2000\.000$/m);
+  r = await gregor(['perf', 'consume', '--bootstrap-server', b, '--topic', 'perf-t', '--messages', '2000', '--timeout', '10000']);
+  assert.equal(r.code, 0, r.stderr);
+  const [header, line] = r.stdout.trimEnd().split('\n');
+  assert.equal(header, 'start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec');
+  assert.match(line!, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}:\d{3}, \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}:\d{3}, 0\.1907, [\d.]+, 2000, [\d.]+, \d+, \d+, [\d.]+, [\d.]+$/);
+});

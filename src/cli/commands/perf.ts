@@ -26,6 +26,7 @@ perf produce options:
   --producer-props K=V ...       producer properties (bootstrap.servers is required here or in --producer.config)
   --producer.config FILE         producer properties file
   --bootstrap-server HOST:PORT   shorthand for bootstrap.servers
+  --print-metrics                print the producer's counters at the end
 
 perf consume options:
   --bootstrap-server HOST:PORT   the broker(s) to connect to
@@ -37,7 +38,9 @@ perf consume options:
   --from-latest                  start at the end instead of the beginning
   --show-detailed-stats          a line every --reporting-interval ms (default 5000)
   --hide-header                  no header line
+  --threads, --num-fetch-threads accepted and ignored (deprecated in Kafka 3)
   --consumer.config FILE         consumer properties file
+  --print-metrics                print the consumer's counters at the end
 
 Examples:
   gregor perf produce --topic perf --num-records 1000000 --record-size 1024 --throughput -1 --producer-props bootstrap.servers=localhost:9092 acks=1
@@ -200,7 +203,23 @@ async function producePerf(o: ParsedOptions): Promise<number> {
   }
   if (failed !== null) throw failed;
   console.log(stats.summary(performance.now()).line);
+  if (flag(o, 'print-metrics')) {
+    const m = producer.metrics();
+    printMetrics('producer-metrics', 'perf-producer-client', {
+      'record-send-total': m.recordsSent, 'batch-send-total': m.batchesSent, 'request-total': m.requestsSent,
+      'record-retry-total': m.retries, 'record-error-total': m.recordErrors, 'producer-id-reset-total': m.producerIdResets,
+      ...Object.fromEntries(Object.entries(m.retriesByCause).map(([k, v]) => [`record-retry-total-${k}`, v])),
+    });
+  }
   return 0;
+}
+
+/** Kafka's --print-metrics layout: `group:name:{client-id=...}  : value`, names aligned. */
+function printMetrics(group: string, clientId: string, metrics: Record<string, number>): void {
+  const rows = Object.entries(metrics).map(([name, v]) => [`${group}:${name}:{client-id=${clientId}}`, v.toFixed(3)] as const);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  console.log(`\n${'Metric Name'.padEnd(width)}  Value`);
+  for (const [k, v] of rows) console.log(`${k.padEnd(width)} : ${v}`);
 }
 
 /** kafka-consumer-perf-test's time format: yyyy-MM-dd HH:mm:ss:SSS (local time). */
@@ -266,11 +285,15 @@ async function consumePerf(o: ParsedOptions): Promise<number> {
     await consumer.close();
   }
   const endPerf = performance.now();
+  const printConsumerMetrics = (): void => {
+    if (flag(o, 'print-metrics')) printMetrics('consumer-fetch-manager-metrics', 'perf-consumer-client', { 'records-consumed-total': count, 'bytes-consumed-total': bytes });
+  };
   if (count < messages) console.error(`WARNING: Exiting before consuming the expected number of messages: timeout (${timeoutMs} ms) exceeded. You can use the --timeout option to increase the timeout.`);
   const totalS = (endPerf - startPerf) / 1000;
   const rebalanceMs = Math.round((joinedMs || startPerf) - startPerf);
   const fetchS = Math.max(0.001, totalS - rebalanceMs / 1000);
   const mb = bytes / 1024 / 1024;
   console.log(`${formatTime(startMs)}, ${formatTime(startMs + (endPerf - startPerf))}, ${mb.toFixed(4)}, ${(mb / totalS).toFixed(4)}, ${count}, ${(count / totalS).toFixed(4)}, ${rebalanceMs}, ${Math.round(fetchS * 1000)}, ${(mb / fetchS).toFixed(4)}, ${(count / fetchS).toFixed(4)}`);
+  printConsumerMetrics();
   return count < messages ? 1 : 0;
 }
