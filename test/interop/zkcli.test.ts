@@ -130,10 +130,14 @@ async function exited(shell: Shell, timeoutMs: number): Promise<void> {
   clearTimeout(timer);
 }
 
+/** Sent after every line: `printwatches` without an argument prints its setting, connected or not. */
+const MARKER_COMMAND = 'printwatches';
+const MARKER_OUTPUT = 'printwatches is o';
+
 function normalise(text: string, server: string): string {
   return text
     .split('\n')
-    .filter((l) => !l.startsWith('SLF4J:'))
+    .filter((l) => !l.startsWith('SLF4J:') && !/^printwatches is (on|off)$/.test(l))
     .join('\n')
     .split(server)
     .join('<server>')
@@ -181,18 +185,26 @@ async function runScript(
   try {
     for (const s of Object.values(shells)) await waitFor(s, 'state:SyncConnected', 30_000);
     await settle(Object.values(shells), 100, 150, 2000);
+    const markers = Object.fromEntries(names.map((n) => [n, 0])) as Record<ClientName, number>;
     for (const [step, [who, line]] of lines.entries()) {
+      // close / connect print their state event from zkCli's event thread while its main thread
+      // reads on: the reference waits for it explicitly.
+      const awaited = line === 'close' ? 'state:Closed' : line.startsWith('connect') ? 'state:SyncConnected' : undefined;
+      const awaitedBefore = awaited === undefined ? 0 : shells[who].stdout.split(awaited).length;
       shells[who].proc.stdin.write(`${line}\n`);
+      if (line !== 'quit') {
+        // A barrier: both shells run one line at a time, so the marker's answer means the line is done.
+        shells[who].proc.stdin.write(`${MARKER_COMMAND}\n`);
+        markers[who]++;
+        await waitFor(shells[who], MARKER_OUTPUT, 15_000, markers[who]);
+      }
       if (expected === undefined) {
-        // close / connect print their state event from zkCli's event thread while its main thread
-        // reads on: the reference waits for it explicitly.
-        const awaited = line === 'close' ? 'state:Closed' : line.startsWith('connect') ? 'state:SyncConnected' : undefined;
-        if (awaited !== undefined) await waitFor(shells[who], awaited, 10_000, shells[who].stdout.split(awaited).length);
+        if (awaited !== undefined) await waitFor(shells[who], awaited, 10_000, awaitedBefore);
         await settle(Object.values(shells), 100, 300, 5000);
       } else {
         const deadline = Date.now() + 10_000;
         while (names.some((n) => countEvents(shells[n]) < (expected[step]?.[n] ?? 0)) && Date.now() < deadline) await sleep(10);
-        await settle(Object.values(shells), 60, 150, 3000);
+        await settle(Object.values(shells), 20, 80, 3000);
       }
       counts.push(Object.fromEntries(names.map((n) => [n, countEvents(shells[n])])));
     }

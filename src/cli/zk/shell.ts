@@ -307,8 +307,8 @@ const commandSpecs: Record<string, CommandSpec> = {
   },
 };
 
-/** Commands that work without a live session. */
-const LOCAL_COMMANDS = new Set(['connect', 'history', 'redo', 'printwatches', 'quit', 'close', 'version', 'help']);
+/** Commands that work without a live session (ZooKeeperMain.processZKCmd handles these before its connection check). */
+const LOCAL_COMMANDS = new Set(['connect', 'history', 'redo', 'printwatches', 'quit']);
 
 function versionOption(o: ParsedOptions): number {
   const v = o.values.get('v');
@@ -413,7 +413,8 @@ export class ZkShell {
   async reconnect(server?: string): Promise<void> {
     await this.closeSession();
     if (server !== undefined) this.server = server;
-    await this.open(false);
+    // Like zkCli's connectToZK: the new session connects in the background; commands wait for it.
+    void this.open(false);
   }
 
   /**
@@ -463,12 +464,18 @@ export class ZkShell {
       this.io.err(`${spec.usage}\n`);
       return false;
     }
-    if (!LOCAL_COMMANDS.has(name) && (this.client === null || this.client.state === 'Closed')) {
+    const alive = (): boolean => this.client !== null && this.client.state !== 'Closed' && this.client.state !== 'Expired' && this.client.state !== 'AuthFailed';
+    if (!LOCAL_COMMANDS.has(name) && !alive()) {
       this.io.out('Not connected\n');
       return false;
     }
     try {
       await spec.run(this, o);
+      // As ZooKeeperMain: history, redo and printwatches then fall through to its connection check.
+      if ((name === 'history' || name === 'redo' || name === 'printwatches') && !alive()) {
+        this.io.out('Not connected\n');
+        return false;
+      }
       return true;
     } catch (err) {
       if (err instanceof NotConnected) this.io.out('Not connected\n');
