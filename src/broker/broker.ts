@@ -298,6 +298,9 @@ export class Broker {
     for (const u of this.unsubscribes) u();
     this.services.groupCoordinator.stop();
     await this.socketServer.stop();
+    // Nobody is left to answer, but waiting operations' expiry timers would keep the process
+    // (an embedding test, say) alive until they fire.
+    this.replicaManager.shutdown();
     this.logs.abandon();
     await this.metadata.close().catch(() => undefined);
   }
