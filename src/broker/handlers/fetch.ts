@@ -136,7 +136,7 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
     const maxBytes = Math.min(req.maxBytes, b.config.int('fetch.max.bytes'));
     let immediate: FetchResponse | undefined;
     let resolveLater: ((r: FetchResponse) => void) | null = null;
-    b.replicaManager.fetchMessages(
+    const cancel = b.replicaManager.fetchMessages(
       {
         replicaId,
         maxWaitMs: req.maxWaitMs,
@@ -151,8 +151,20 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
         else immediate = r;
       },
     );
-    if (immediate !== undefined) return immediate;
-    return new Deferred(new Promise<FetchResponse>((resolve) => (resolveLater = resolve)));
+    // A long poll whose client went away leaves the purgatory now, not at max.wait.ms.
+    const unsubscribe = cancel === null ? null : ctx.onConnectionClose(cancel);
+    if (immediate !== undefined) {
+      unsubscribe?.();
+      return immediate;
+    }
+    return new Deferred(
+      new Promise<FetchResponse>((resolve) => {
+        resolveLater = (r) => {
+          unsubscribe?.();
+          resolve(r);
+        };
+      }),
+    );
   },
   errorResponse: (_req, errorCode) => createFetchResponse({ errorCode, sessionId: 0, responses: [] }),
 });

@@ -23,6 +23,11 @@ export interface RequestContext {
   readonly broker: BrokerServices;
   /** Closes the connection after the current response (Kafka does this for acks=0 produce errors). */
   closeConnection(reason: string): void;
+  /**
+   * Calls `fn` once if the connection closes before the response is written (a long poll then
+   * leaves the purgatory at once instead of at max.wait.ms). Returns the unsubscribe.
+   */
+  onConnectionClose(fn: () => void): () => void;
 }
 
 /**

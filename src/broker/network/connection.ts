@@ -65,6 +65,8 @@ export class Connection {
   private closed = false;
   private closeAfterFlush: string | null = null;
   private drainArmed = false;
+  /** Cleanups of deferred requests (at most one per outstanding request: queued.max.requests). */
+  private readonly closeListeners = new Set<() => void>();
   private readonly log: Logger;
 
   constructor(private readonly o: ConnectionOptions) {
@@ -293,6 +295,14 @@ export class Connection {
       closeConnection: (reason) => {
         this.closeAfterFlush = reason;
       },
+      onConnectionClose: (fn) => {
+        if (this.closed) {
+          fn();
+          return () => undefined;
+        }
+        this.closeListeners.add(fn);
+        return () => this.closeListeners.delete(fn);
+      },
     };
   }
 
@@ -304,6 +314,9 @@ export class Connection {
     if (graceful) this.o.socket.end();
     else this.o.socket.destroy();
     this.queue.length = 0;
+    const listeners = [...this.closeListeners];
+    this.closeListeners.clear();
+    for (const fn of listeners) fn();
     this.o.onClose();
   }
 }

@@ -125,6 +125,13 @@ export class DelayedOperationPurgatory<T extends DelayedOperation> {
     return completed;
   }
 
+  /** Completes `op` now if it still waits (its requester went away) and stops watching it. */
+  cancel(op: T): void {
+    if (!this.keysOf.has(op)) return;
+    op.forceComplete();
+    this.settle(op);
+  }
+
   /** Waiting operations. */
   get size(): number {
     return this.keysOf.size;

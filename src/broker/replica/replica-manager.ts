@@ -230,20 +230,24 @@ export class ReplicaManager {
 
   // ------------------------------------------------------------------ fetch
 
-  /** Reads now; if fewer than minBytes and maxWaitMs > 0, waits in the purgatory. */
-  fetchMessages(params: FetchParams, done: (data: FetchPartitionData[]) => void): void {
+  /**
+   * Reads now; if fewer than minBytes and maxWaitMs > 0, waits in the purgatory. Returns a
+   * function that completes a waiting fetch at once (its connection closed), or null.
+   */
+  fetchMessages(params: FetchParams, done: (data: FetchPartitionData[]) => void): (() => void) | null {
     const first = this.readFromLocalLog(params);
     const bytes = first.reduce((n, d) => n + (d.records?.length ?? 0), 0);
     const anyError = first.some((d) => d.errorCode !== ErrorCode.NONE);
     if (params.maxWaitMs <= 0 || params.partitions.length === 0 || bytes >= params.minBytes || anyError) {
       done(first);
-      return;
+      return null;
     }
     const op = new DelayedFetch(params.maxWaitMs, () => this.availableBytes(params), params.minBytes, () => done(this.readFromLocalLog(params)));
-    this.fetchPurgatory.tryCompleteElseWatch(
+    if (this.fetchPurgatory.tryCompleteElseWatch(
       op,
       params.partitions.map((p) => tpKey(p.topic, p.partition)),
-    );
+    )) return null;
+    return () => this.fetchPurgatory.cancel(op);
   }
 
   private availableBytes(params: FetchParams): number {
