@@ -288,7 +288,8 @@ test('mutated valid requests (seeded byte flips) get an answer or a closed conne
     else answered++;
     c.close();
   }
-  assert.equal(answered + unanswered, 80);
+  // Flips in names, ids or record bytes still decode: those requests must be answered, not dropped.
+  assert.ok(answered > 0, `no mutated request was answered (${unanswered} closed or waiting)`);
   await assertStillServing();
   const c = await client();
   const md = await c.request(3, 12, { topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'mutate' }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });

@@ -64,7 +64,9 @@ const settle = () => new Promise((r) => setTimeout(r, 20));
 
 /** Waits (bounded) until the group's partition has loaded. */
 async function loaded(coordinator: GroupCoordinator): Promise<void> {
-  for (let i = 0; i < 250 && coordinator.fetchOffsets(GROUP, null, false).errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS; i++) await settle();
+  const loading = () => coordinator.fetchOffsets(GROUP, null, false).errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+  for (let i = 0; i < 1500 && loading(); i++) await settle();
+  assert.equal(loading(), false, 'the partition loaded');
 }
 
 function commit(coordinator: GroupCoordinator, offset: bigint) {
