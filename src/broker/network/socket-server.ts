@@ -72,6 +72,12 @@ export class SocketServer {
 
   private accept(listenerName: string, socket: Socket): void {
     if (this.held !== null) {
+      // max.connections holds while starting too: held sockets count as connections.
+      if (this.held.length >= this.o.maxConnections) {
+        this.o.logger.warn({ client: socket.remoteAddress, maxConnections: this.o.maxConnections }, 'max.connections reached while starting; closing new connection');
+        socket.destroy();
+        return;
+      }
       socket.pause();
       this.held.push({ listenerName, socket });
       return;
