@@ -47,7 +47,7 @@ test('wrong epoch and unknown session get Kafka error codes; epoch -1 closes the
 });
 
 test('a full cache evicts stale or smaller sessions, never a fresh privileged one for a consumer', () => {
-  const c = new FetchSessionCache({ maxSlots: 3, evictionMs: 1000, newSessionId: (() => { let i = 0; return () => ++i; })() });
+  const c = new FetchSessionCache({ maxSlots: 1, evictionMs: 1000, newSessionId: (() => { let i = 0; return () => ++i; })() });
   const f = c.newContext({ sessionId: 0, sessionEpoch: 0, privileged: true }, [part('a', 0), part('a', 1)], [], 0);
   assert.ok(f.kind === 'full' && f.session !== null);
   const consumer = c.newContext({ sessionId: 0, sessionEpoch: 0, privileged: false }, [part('b', 0), part('b', 1)], [], 10);
@@ -68,4 +68,22 @@ test('incremental responses include only changed partitions', () => {
   assert.equal(mustRespond(cp, { ...resp, highWatermark: 11n, lastStableOffset: 11n }, true), true);
   assert.equal(mustRespond(cp, { ...resp, highWatermark: 11n, lastStableOffset: 11n, recordBytes: 5 }, true), true);
   assert.equal(mustRespond(cp, { ...resp, highWatermark: 11n, lastStableOffset: 11n, errorCode: 1 }, true), true);
+});
+
+test('max.incremental.fetch.session.cache.slots counts sessions, not partitions (Kafka\'s maxEntries)', () => {
+  const c = cache(2);
+  const many = Array.from({ length: 50 }, (_, i) => part('wide', i));
+  const wide = c.newContext({ sessionId: 0, sessionEpoch: 0, privileged: false }, many, [], 0);
+  assert.ok(wide.kind === 'full' && wide.session !== null, 'a session with more partitions than slots');
+  const second = c.newContext({ sessionId: 0, sessionEpoch: 0, privileged: false }, [part('a', 0), part('a', 1)], [], 0);
+  assert.ok(second.kind === 'full' && second.session !== null);
+  assert.equal(c.size, 2);
+  assert.equal(c.totalPartitions, 52);
+  const third = c.newContext({ sessionId: 0, sessionEpoch: 0, privileged: false }, [part('b', 0)], [], 0);
+  assert.ok(third.kind === 'full' && third.session === null, 'full, and no smaller session to evict');
+  const bigger = c.newContext({ sessionId: 0, sessionEpoch: 0, privileged: false }, [part('b', 0), part('b', 1), part('b', 2)], [], 0);
+  assert.ok(bigger.kind === 'full' && bigger.session !== null, 'a bigger session evicts the smallest');
+  assert.deepEqual([c.size, c.evictions, c.get(second.session!.id)], [2, 1, undefined]);
+  const none = cache(0).newContext({ sessionId: 0, sessionEpoch: 0, privileged: false }, [part('a', 0)], [], 0);
+  assert.ok(none.kind === 'full' && none.session === null, '0 slots: no sessions');
 });

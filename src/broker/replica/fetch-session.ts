@@ -135,7 +135,7 @@ export type FetchContext =
   | { kind: 'incremental'; session: FetchSession };
 
 export interface FetchSessionCacheOptions {
-  /** `max.incremental.fetch.session.cache.slots`: total partitions across all sessions. */
+  /** `max.incremental.fetch.session.cache.slots`: sessions kept (Kafka's maxEntries; 0 disables sessions). */
   maxSlots: number;
   /** A session unused this long may be evicted for a new one (Kafka: 120 s). */
   evictionMs?: number;
@@ -144,9 +144,10 @@ export interface FetchSessionCacheOptions {
 }
 
 /**
- * The broker's sessions. Capacity is counted in partitions (Kafka counts slots per partition);
- * when full, a new session may evict a stale one, or a non-privileged one with fewer partitions
- * (followers are privileged and are only evicted when stale).
+ * The broker's sessions. Capacity is counted in sessions, as Kafka's FetchSessionCache does
+ * (one slot per session, whatever its partition count); when full, a new session may evict a
+ * stale one, or a non-privileged one with fewer partitions (followers are privileged and are
+ * only evicted when stale). `totalPartitions` is kept for the metrics.
  */
 export class FetchSessionCache {
   private readonly sessions = new Map<number, FetchSession>();
@@ -209,10 +210,9 @@ export class FetchSessionCache {
   }
 
   private maybeCreate(privileged: boolean, partitions: readonly FetchPartitionRequest[], nowMs: number): FetchSession | null {
-    const need = partitions.length;
-    if (need > this.options.maxSlots) return null;
-    while (this.slotsUsed + need > this.options.maxSlots) {
-      const victim = this.pickEviction(privileged, need, nowMs);
+    if (this.options.maxSlots <= 0) return null;
+    if (this.sessions.size >= this.options.maxSlots) {
+      const victim = this.pickEviction(privileged, partitions.length, nowMs);
       if (victim === undefined) return null;
       this.remove(victim.id);
       this.evictions++;
