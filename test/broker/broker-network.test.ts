@@ -177,6 +177,18 @@ test('idempotent produce: a retried batch gets its original offset; a gap gets O
   assert.equal(lo.topics[0].partitions[0].offset, 3n, 'nothing was written twice');
 });
 
+test('a produce partition must carry exactly one batch (Kafka 4.0): none or two are INVALID_RECORD and nothing is written', async () => {
+  await createTopic('one-batch');
+  const c = await client();
+  const empty = await c.request(0, 9, produce('one-batch', Buffer.alloc(0)));
+  assert.equal(empty.responses[0].partitionResponses[0].errorCode, ErrorCode.INVALID_RECORD);
+  const two = await c.request(0, 9, produce('one-batch', Buffer.concat([batch(['a']), batch(['b'])])));
+  assert.equal(two.responses[0].partitionResponses[0].errorCode, ErrorCode.INVALID_RECORD);
+  const one = await c.request(0, 9, produce('one-batch', batch(['c'])));
+  assert.equal(one.responses[0].partitionResponses[0].errorCode, 0);
+  assert.equal(one.responses[0].partitionResponses[0].baseOffset, 0n, 'the refused requests wrote nothing');
+});
+
 test('fetch sessions: a full fetch opens one, incremental fetches answer only changes, a wrong epoch is refused', async () => {
   await createTopic('sessions', 2);
   const c = await client();

@@ -1,5 +1,5 @@
 /**
- * Produce (key 0, v3+): validate each partition (known topic, not internal, records present),
+ * Produce (key 0, v3+): validate each partition (known topic, not internal, exactly one batch),
  * hand the batches as bytes to ReplicaManager.appendRecords, answer per partition. acks=0 gets
  * no response; when such a produce fails, the connection is closed (Kafka's way of telling a
  * fire-and-forget client to refresh its metadata). acks=all answers later, from the purgatory.
@@ -15,6 +15,20 @@ import {
 import type { ProducePartitionInput, ProducePartitionResult } from '../replica/replica-manager.js';
 import { Deferred, defineHandler, type RequestContext } from './handler.js';
 import { internalTopics } from './topic-names.js';
+
+/** Bytes before a batch's records count: baseOffset (8) + batchLength (4). */
+const LOG_OVERHEAD_BYTES = 12;
+
+/**
+ * Kafka's ProduceRequest.validateRecords (v3+): a partition carries exactly one record batch —
+ * none (null or empty records) or a second batch after the first is INVALID_RECORD. The batch
+ * itself (magic, CRC, sizes) is storage's to validate.
+ */
+function holdsOneBatch(records: Buffer | null): boolean {
+  if (records === null || records.length === 0) return false;
+  if (records.length < LOG_OVERHEAD_BYTES) return true; // storage answers the truncated batch
+  return records.readInt32BE(8) + LOG_OVERHEAD_BYTES >= records.length;
+}
 
 function errorResult(topic: string, partition: number, errorCode: number, errorMessage: string | null = null): ProducePartitionResult {
   return { topic, partition, errorCode, errorMessage, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n };
@@ -64,7 +78,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
         if (!validAcks) error = ErrorCode.INVALID_REQUIRED_ACKS;
         else if (topic === undefined || topic.markedForDeletion || pd.index < 0 || pd.index >= topic.partitions.length) error = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         else if (internalTopics.has(td.name)) error = ErrorCode.INVALID_TOPIC_EXCEPTION;
-        else if (pd.records === null || pd.records.length === 0) error = ErrorCode.CORRUPT_MESSAGE;
+        else if (!holdsOneBatch(pd.records)) error = ErrorCode.INVALID_RECORD;
         if (error !== ErrorCode.NONE) results.set(key, errorResult(td.name, pd.index, error));
         else entries.push({ topic: td.name, partition: pd.index, records: pd.records! });
       }
