@@ -75,3 +75,36 @@ test('a long poll whose connection closes leaves the fetch purgatory at once (no
     await cluster.stop();
   }
 });
+
+test('an acks=all produce whose connection closes leaves the produce purgatory at once (not at its timeout)', { timeout: 60_000 }, async () => {
+  // Two brokers, replication factor 2: the follower never fetches here, so acks=all waits.
+  const cluster = await testCluster({ brokers: 2 });
+  const clients: RawClient[] = [];
+  try {
+    const admin = await RawClient.connect(cluster.brokers[0]!.bootstrap);
+    clients.push(admin);
+    const created = await admin.request(19, 5, { topics: [{ name: 'waits', numPartitions: 1, replicationFactor: 2, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+    assert.equal(created.topics[0].errorCode, 0);
+    const leaderOf = () => cluster.brokers.find((b) => b.replicaManager.getPartition('waits', 0)?.isLeader === true);
+    await waitFor('a leader', () => leaderOf() !== undefined);
+    const leader = leaderOf()!;
+    const records = encodeRecordBatch({ records: [{ key: null, value: Buffer.from('v'), timestamp: 0n }] });
+    for (let i = 0; i < 3; i++) {
+      const c = await RawClient.connect(leader.bootstrap);
+      clients.push(c);
+      c.send(0, 9, createProduceRequest({ acks: -1, timeoutMs: 600_000, topicData: [{ name: 'waits', partitionData: [{ index: 0, records }] }] }));
+      await waitFor('the produce to wait', () => leader.replicaManager.producePurgatory.size === 1);
+      c.close();
+      await waitFor('the closed connection\'s produce to leave the purgatory', () => leader.replicaManager.producePurgatory.size === 0);
+    }
+    // acks=1 from a connection that stays is answered at once, after the three appends.
+    const c = await RawClient.connect(leader.bootstrap);
+    clients.push(c);
+    const p = await c.request(0, 9, createProduceRequest({ acks: 1, timeoutMs: 5000, topicData: [{ name: 'waits', partitionData: [{ index: 0, records }] }] }));
+    assert.equal(p.responses[0].partitionResponses[0].errorCode, 0);
+    assert.equal(p.responses[0].partitionResponses[0].baseOffset, 3n);
+  } finally {
+    for (const c of clients) c.close();
+    await cluster.stop();
+  }
+});

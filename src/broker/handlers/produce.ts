@@ -94,12 +94,24 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
     };
     let immediate: ProduceResponse | null | undefined;
     let resolveLater: ((r: ProduceResponse | null) => void) | null = null;
-    b.replicaManager.appendRecords(req.timeoutMs, req.acks, entries, (appended) => {
+    const cancel = b.replicaManager.appendRecords(req.timeoutMs, req.acks, entries, (appended) => {
       const r = finish(appended);
       if (resolveLater !== null) resolveLater(r);
       else immediate = r;
     });
-    if (immediate !== undefined) return immediate;
-    return new Deferred(new Promise<ProduceResponse | null>((resolve) => (resolveLater = resolve)));
+    // An acks=all produce whose client went away leaves the purgatory now, not at its timeout.
+    const unsubscribe = cancel === null ? null : ctx.onConnectionClose(cancel);
+    if (immediate !== undefined) {
+      unsubscribe?.();
+      return immediate;
+    }
+    return new Deferred(
+      new Promise<ProduceResponse | null>((resolve) => {
+        resolveLater = (r) => {
+          unsubscribe?.();
+          resolve(r);
+        };
+      }),
+    );
   },
 });

@@ -180,20 +180,22 @@ export class ReplicaManager {
   /**
    * Appends to leaders. `done` is called once with the per-partition results: at once for
    * acks 0/1 (and for acks=all when nothing waits), or when the DelayedProduce completes.
+   * Returns a function that completes a waiting produce at once (its connection closed), or null.
    */
-  appendRecords(timeoutMs: number, requiredAcks: number, entries: readonly ProducePartitionInput[], done: (results: ProducePartitionResult[]) => void): void {
+  appendRecords(timeoutMs: number, requiredAcks: number, entries: readonly ProducePartitionInput[], done: (results: ProducePartitionResult[]) => void): (() => void) | null {
     const statuses: ProducePartitionStatus[] = [];
     for (const e of entries) statuses.push(this.appendToLocalLog(e, requiredAcks));
     const waiting = requiredAcks === -1 && statuses.some((s) => s.acksPending);
     if (!waiting) {
       done(statuses.map((s) => s.result));
-      return;
+      return null;
     }
     const op = new DelayedProduce(Math.max(0, timeoutMs), statuses, (p) => this.o.minInSyncReplicas(p.topic), done);
-    this.producePurgatory.tryCompleteElseWatch(
+    if (this.producePurgatory.tryCompleteElseWatch(
       op,
       statuses.map((s) => s.partition.key),
-    );
+    )) return null;
+    return () => this.producePurgatory.cancel(op);
   }
 
   private appendToLocalLog(e: ProducePartitionInput, requiredAcks: number): ProducePartitionStatus {
