@@ -72,6 +72,17 @@ export class LogSegment implements CachedFile {
   readonly createdMs: number;
   /** Bytes written since the last fsync. */
   private unflushed = false;
+  /**
+   * Every batch in [verifiedStart, verifiedEnd) has had its CRC checked against the bytes read
+   * from this file since it was opened (by recovery or by a fetch). Fetches re-check only what
+   * lies outside it: a first-touch check, so a flipped byte is reported by the first read that
+   * meets it, and consumers re-reading a range (other groups, replays, followers catching up)
+   * do not pay the CRC again. One interval, extended by reads that touch it and replaced by
+   * one that does not (the newest reader's range). Appended bytes do not count: they were
+   * validated in memory, not as read back from disk.
+   */
+  verifiedStart = 0;
+  verifiedEnd = 0;
 
   constructor(
     readonly dir: string,
@@ -174,6 +185,18 @@ export class LogSegment implements CachedFile {
       position += size;
     }
     return undefined;
+  }
+
+  /** Records that the batches in [start, end) were read from disk and passed their CRC check. */
+  markVerified(start: number, end: number): void {
+    if (end <= start) return;
+    if (start <= this.verifiedEnd && end >= this.verifiedStart) {
+      this.verifiedStart = Math.min(start, this.verifiedStart);
+      this.verifiedEnd = Math.max(end, this.verifiedEnd);
+    } else {
+      this.verifiedStart = start;
+      this.verifiedEnd = end;
+    }
   }
 
   /** The first batch whose last offset is >= `offset`, scanning from the index (Kafka's translateOffset). */
@@ -300,6 +323,8 @@ export class LogSegment implements CachedFile {
     }
     const truncatedBytes = this.size - validBytes;
     if (truncatedBytes > 0) this.truncateToPosition(validBytes);
+    this.verifiedStart = 0;
+    this.verifiedEnd = validBytes;
     this.flushIndexes(false);
     return { truncatedBytes, reason: stop ?? (r.done === true ? r.value?.reason : undefined) };
   }
@@ -307,6 +332,7 @@ export class LogSegment implements CachedFile {
   private truncateToPosition(position: number): void {
     ftruncateSync(this.fd(), position);
     this.size = position;
+    if (this.verifiedEnd > position) this.verifiedEnd = Math.max(position, this.verifiedStart);
     this.unflushed = true;
   }
 
@@ -382,6 +408,8 @@ export class LogSegment implements CachedFile {
     this.deleteFiles();
     writeFileSync(this.logPath, '');
     this.size = 0;
+    this.verifiedStart = 0;
+    this.verifiedEnd = 0;
   }
 
   deleteFiles(): void {

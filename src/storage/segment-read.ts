@@ -2,9 +2,13 @@
  * Reading whole batches from one segment file for a fetch: locate the batch holding the start
  * offset (sparse index + header scan), bound the read by the upper offset (HW / LSO: only
  * batches entirely below it) and max bytes (the first batch even past it with minOneMessage,
- * KIP-74), read the bytes into a page-aligned buffer and keep whole batches only. Every batch
- * read from disk has its CRC checked: corruption is reported where it is found, the batches
- * before it are served, and a corrupt first batch is CORRUPT_MESSAGE.
+ * KIP-74), read the bytes into a page-aligned buffer and keep whole batches only.
+ *
+ * CRCs: Kafka checks them on append and on recovery, never when serving a fetch (the consumer
+ * checks). We also check each batch the first time it is read from disk after the segment was
+ * opened (LogSegment.verifiedStart/verifiedEnd): corruption is reported where it is found (a logged
+ * line), the batches before it are served, and a corrupt first batch is CORRUPT_MESSAGE. Bytes
+ * already checked in this process are not checked again, so repeated reads cost a read(2) only.
  */
 import { validateBatch } from '../protocol/records/index.js';
 import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD } from '../protocol/records/layout.js';
@@ -38,9 +42,16 @@ export function readSegmentBatches(
   }
   const bytes = seg.readBytes(loc.position, Math.min(limit, maxPosition - loc.position));
   let end = 0;
+  // Batches entirely below this (relative) position were checked by an earlier read or recovery.
+  const verifiedStart = seg.verifiedStart - loc.position;
+  const verifiedEnd = seg.verifiedEnd - loc.position;
   while (end + LOG_OVERHEAD <= bytes.length) {
     const size = bytes.readInt32BE(end + 8) + LOG_OVERHEAD;
     if (size < RECORD_BATCH_OVERHEAD || end + size > bytes.length) break;
+    if (end >= verifiedStart && end + size <= verifiedEnd) {
+      end += size;
+      continue;
+    }
     try {
       validateBatch(bytes.subarray(end, end + size), 0);
     } catch (e) {
@@ -51,5 +62,6 @@ export function readSegmentBatches(
     }
     end += size;
   }
+  seg.markVerified(loc.position, loc.position + end);
   return { records: bytes.subarray(0, end), firstEntryIncomplete: false };
 }

@@ -80,3 +80,52 @@ test('recovery refuses a well-formed batch whose offsets go backwards', () => {
     d.cleanup();
   }
 });
+
+test('CRCs are checked on the first read from disk, not again: appended bytes still get checked once, a flip stays reported', () => {
+  const d = tempDir();
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }));
+  try {
+    const log = UnifiedLog.open({ dir: d.path, topicPartition: { topic: 'f', partition: 0 }, config: buildLogConfig({ 'segment.bytes': 64 * 1024 }), clock: new ManualClock(1_700_000_000_000), logger, files: new FileHandleCache(8), tailCacheBytes: 0, hadCleanShutdown: true, scheduleDeletion: () => undefined, jitter: () => 0 });
+    for (let i = 0; i < 200; i++) log.append(makeBatch({ count: 5, valueBytes: 200, timestampMs: 1_700_000_000_000 }), { leaderEpoch: 0, origin: 'client' });
+    log.highWatermark = log.logEndOffset;
+    const [first, second] = [log.segments[0]!, log.segments[1]!];
+    // Written by this process and never read back: appends do not count as a check of the disk bytes.
+    assert.equal(first.verifiedEnd, 0);
+    const victim = [...first.batchesFrom(0)][7]!;
+    const fd = openSync(first.logPath, 'r+');
+    const b = Buffer.alloc(1);
+    readSync(fd, b, 0, 1, victim.position + victim.size - 10);
+    b[0] ^= 0x01;
+    writeSync(fd, b, 0, 1, victim.position + victim.size - 10);
+    closeSync(fd);
+    const r = log.read(0n, { maxBytes: 1 << 20 });
+    assert.equal(r.records.length, victim.position, 'served up to the corrupt batch');
+    assert.equal(first.verifiedEnd, victim.position, 'the checked range stops before the corrupt batch');
+    const reported = (): number => lines.filter((l) => l.includes('corrupt record batch found on read')).length;
+    const afterFirst = reported();
+    assert.ok(afterFirst >= 1, 'a clear log line');
+    // The flip is reported again on every read that reaches it (it is never marked checked).
+    assert.throws(() => log.read(victim.header.baseOffset, { maxBytes: 1 << 20 }), (e: unknown) => e instanceof KafkaError && e.errorCode === ErrorCode.CORRUPT_MESSAGE);
+    assert.ok(reported() > afterFirst);
+    // A clean segment read twice: the second read returns the same bytes from the checked range.
+    const a = log.read(second.baseOffset, { maxBytes: 1 << 20 });
+    assert.equal(second.verifiedStart, 0);
+    assert.ok(a.records.length > second.size, 'the read went through the whole segment');
+    assert.equal(second.verifiedEnd, second.size);
+    // The checked range is not checked again (Kafka never checks on fetch): a flip made after the
+    // first read is served as is by the second, which shows the CRC work was skipped.
+    const fd2 = openSync(second.logPath, 'r+');
+    writeSync(fd2, Buffer.from([0xff]), 0, 1, 100);
+    closeSync(fd2);
+    const again = log.read(second.baseOffset, { maxBytes: 1 << 20 }).records;
+    assert.equal(again.length, a.records.length);
+    assert.equal(again[100], 0xff);
+    // Truncation shrinks the checked range with the file.
+    log.truncateTo(second.baseOffset + 5n);
+    assert.ok(second.verifiedEnd <= second.size);
+    log.close();
+  } finally {
+    d.cleanup();
+  }
+});
