@@ -154,7 +154,6 @@ export class ClassicGroupManager {
     const old = group.members.get(oldMemberId)!;
     if (old.awaitingJoin !== null) fx.reply(old.awaitingJoin.requestId, joinError(ErrorCode.FENCED_INSTANCE_ID, oldMemberId));
     if (old.awaitingSync !== null) fx.reply(old.awaitingSync.requestId, syncError(ErrorCode.FENCED_INSTANCE_ID));
-    const unchanged = ClassicGroup.sameProtocols(old.protocols, req.protocols);
     const member: ClassicMember = {
       ...old,
       memberId: newMemberId,
@@ -172,8 +171,12 @@ export class ClassicGroupManager {
     group.staticMembers.set(req.groupInstanceId!, newMemberId);
     if (group.leaderId === oldMemberId) group.leaderId = newMemberId;
     if (group.pendingSyncMembers.delete(oldMemberId)) group.pendingSyncMembers.add(newMemberId);
-    if (group.is(GroupState.Stable) && unchanged) {
-      // Same subscription: no rebalance; persist the new id and answer with the current generation.
+    // Kafka's updateStaticMemberAndRebalance: in Stable, a rebalance only if the group would now
+    // select another protocol. Other metadata (a cooperative member's owned partitions, user
+    // data) does not rebalance: keeping the assignment across a restart is what static members
+    // are for. In CompletingRebalance the leader may have assigned to the old id: rebalance.
+    if (group.is(GroupState.Stable) && group.selectProtocol() === group.protocolName) {
+      // No rebalance: persist the new id and answer with the current generation.
       const isLeader = newMemberId === group.leaderId;
       const response = this.joinResponse(group, newMemberId, isLeader ? this.memberList(group) : [], isLeader && origin.apiVersion >= 9);
       fx.append([groupMetadataRecord(group)], { kind: 'reply', replies: [{ requestId: origin.requestId, response }], failureReplies: (code) => [{ requestId: origin.requestId, response: joinError(code, newMemberId) }] });

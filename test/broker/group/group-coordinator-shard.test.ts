@@ -167,6 +167,30 @@ test('static membership: a restarted instance takes over without a rebalance; th
   assert.equal(d.reply(sync(d, second.memberId, first.generationId, [], 'inst-1')).assignment.toString(), 'A');
 });
 
+test('static membership: a restart with other subscription metadata (owned partitions, user data) still does not rebalance; a changed protocol choice does', () => {
+  // Kafka's updateStaticMemberAndRebalance in Stable: persist and answer with the current
+  // generation unless the group's selected protocol would change. A cooperative-sticky member
+  // restarts with other metadata (no owned partitions), and must keep its assignment.
+  const d = new ShardDriver();
+  const a = join(d, '', { instance: 'inst-a', topics: ['t'] });
+  d.advance(0);
+  const first = d.reply(a);
+  assert.equal(first.errorCode, ErrorCode.NONE);
+  assert.equal(d.reply(sync(d, first.memberId, first.generationId, [{ memberId: first.memberId, assignment: Buffer.from('A') }], 'inst-a')).errorCode, ErrorCode.NONE);
+  const restarted = d.reply(join(d, '', { instance: 'inst-a', topics: ['t', 'other'] }));
+  assert.equal(restarted.errorCode, ErrorCode.NONE);
+  assert.equal(restarted.generationId, first.generationId, 'same protocol selected: no new generation');
+  assert.equal(d.shard.groups.get(G)!.state, 'Stable');
+  assert.equal(d.reply(sync(d, restarted.memberId, first.generationId, [], 'inst-a')).assignment.toString(), 'A');
+  // A restart that makes the group select another protocol rebalances.
+  const again = join(d, '', { instance: 'inst-a', protocols: ['roundrobin', 'range'] });
+  d.advance(0);
+  const third = d.reply(again);
+  assert.equal(third.errorCode, ErrorCode.NONE);
+  assert.equal(third.protocolName, 'roundrobin');
+  assert.equal(third.generationId, first.generationId + 1);
+});
+
 test('LeaveGroup v3+: per-member results; the group empties and its generation advances', () => {
   const d = new ShardDriver();
   const { members } = stableGroup(d, 2);
