@@ -199,7 +199,6 @@ export class ClassicGroupManager {
       awaitingJoin: { requestId: origin.requestId, apiVersion: origin.apiVersion },
       awaitingSync: null,
       sessionDeadlineMs: nowMs + req.sessionTimeoutMs,
-      isNew: true,
     };
     if (group.members.size === 0) group.protocolType = req.protocolType;
     group.members.set(memberId, member);
@@ -263,7 +262,6 @@ export class ClassicGroupManager {
     group.newMemberAdded = false;
     if (group.members.size === 0) {
       group.protocolName = null;
-      group.protocolType = group.protocolType ?? null;
       group.leaderId = null;
       group.transitionTo(GroupState.Empty, nowMs);
       fx.append([groupMetadataRecord(group)], { kind: 'reply', replies: [], failureReplies: () => [] });
@@ -280,7 +278,6 @@ export class ClassicGroupManager {
     for (const m of group.members.values()) {
       group.pendingSyncMembers.add(m.memberId);
       m.sessionDeadlineMs = nowMs + m.sessionTimeoutMs;
-      m.isNew = false;
       if (m.awaitingJoin === null) continue;
       const isLeader = m.memberId === group.leaderId;
       fx.reply(m.awaitingJoin.requestId, this.joinResponse(group, m.memberId, isLeader ? memberList : [], false));

@@ -49,8 +49,6 @@ export interface ClassicMember {
   awaitingSync: { requestId: number } | null;
   /** Session deadline (monotonic ms); refreshed by heartbeats, joins and syncs. */
   sessionDeadlineMs: number;
-  /** Joined during the current rebalance (Kafka's isNew: the initial delay extends for it). */
-  isNew: boolean;
 }
 
 export class ClassicGroup {

@@ -246,7 +246,6 @@ function groupFromRecord(groupId: string, v: NonNullable<Extract<CoordinatorReco
       awaitingJoin: null,
       awaitingSync: null,
       sessionDeadlineMs: nowMs + m.sessionTimeout,
-      isNew: false,
     });
     if (m.groupInstanceId !== null) g.staticMembers.set(m.groupInstanceId, m.memberId);
   }
