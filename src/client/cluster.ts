@@ -159,7 +159,7 @@ export class KafkaCluster {
    * Fetches metadata for the topics of interest (plus `topics`), or for every topic when
    * `allTopics`. Concurrent callers share one request.
    */
-  async refreshMetadata(options: { topics?: string[]; allTopics?: boolean; allowAutoTopicCreation?: boolean } = {}): Promise<ClusterMetadata> {
+  async refreshMetadata(options: { topics?: string[]; allTopics?: boolean; allowAutoTopicCreation?: boolean; retries?: number } = {}): Promise<ClusterMetadata> {
     if (options.topics !== undefined) this.addTopics(options.topics);
     if (this.refreshing !== null && options.allTopics !== true) return this.refreshing;
     const run = (async () => {
@@ -168,7 +168,8 @@ export class KafkaCluster {
         topics: names === null ? null : names.map((name) => createMetadataRequestTopic({ name })),
         allowAutoTopicCreation: options.allowAutoTopicCreation ?? this.allowAutoTopicCreation,
       });
-      const res = await this.withRetries(async () => (await this.anyConnection()).request('Metadata', body));
+      // refresh: false — a failed refresh must not wait on another refresh (itself).
+      const res = await this.withRetries(async () => (await this.anyConnection()).request('Metadata', body), { refresh: false, retries: options.retries });
       this.apply(res, names === null);
       return this.metadata;
     })();
@@ -228,7 +229,13 @@ export class KafkaCluster {
       if (t.errorCode !== 0) throw new KafkaError(t.errorCode, name);
       if (t.partitions.length === 0) throw new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, name);
       return t;
-    }, { signal: options.signal, refresh: false });
+    }, {
+      signal: options.signal,
+      refresh: false,
+      // Lost connections were already retried inside refreshMetadata: only the topic's own
+      // errors (LEADER_NOT_AVAILABLE while it is created, ...) are retried here.
+      retryIf: (err) => err instanceof KafkaError && isRetriable(err),
+    });
   }
 
   isStale(): boolean {
@@ -244,17 +251,22 @@ export class KafkaCluster {
    * Runs `fn` until it succeeds, retrying retriable errors with exponential backoff (up to
    * `retries` times); errors that mean the metadata is stale refresh it first.
    */
-  async withRetries<T>(fn: (attempt: number) => Promise<T>, options: { retries?: number; signal?: AbortSignal; refresh?: boolean } = {}): Promise<T> {
+  async withRetries<T>(
+    fn: (attempt: number) => Promise<T>,
+    options: { retries?: number; signal?: AbortSignal; refresh?: boolean; retryIf?: (err: unknown) => boolean } = {},
+  ): Promise<T> {
     const retries = options.retries ?? this.config.retries;
+    const retryIf = options.retryIf ?? isRetriable;
     for (let attempt = 0; ; attempt++) {
       throwIfAborted(options.signal);
       try {
         return await fn(attempt);
       } catch (err) {
-        if (!isRetriable(err) || attempt >= retries || this.closed) throw err;
+        if (!retryIf(err) || attempt >= retries || this.closed) throw err;
         await sleep(backoffMs(attempt, this.config.retryBackoffMs, this.config.retryBackoffMaxMs), options.signal);
         if (options.refresh !== false && (err instanceof ClientError || (err instanceof KafkaError && METADATA_STALE_ERRORS.has(err.errorCode)))) {
-          await this.refreshMetadata().catch(() => undefined);
+          // One attempt: this loop already retries (nested retries would multiply the wait).
+          await this.refreshMetadata({ retries: 0 }).catch(() => undefined);
         }
       }
     }

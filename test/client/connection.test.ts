@@ -90,3 +90,25 @@ test('negotiateVersions keeps only APIs both sides know, at the highest common v
   assert.equal(m.has(1), false, 'no overlap');
 });
 
+
+test('no reachable broker: admin, producer and consumer fail with GREGOR_ERR_CONNECTION instead of hanging', async () => {
+  const { Admin } = await import('../../src/client/admin/admin.js');
+  const { Producer } = await import('../../src/client/producer/producer.js');
+  const { Consumer } = await import('../../src/client/consumer/consumer.js');
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  const config = { bootstrapServers: `127.0.0.1:${port}`, retries: 2, retryBackoffMs: 5, retryBackoffMaxMs: 10 };
+  const isConnectionError = (e: unknown): boolean => e instanceof ClientError && e.code === 'GREGOR_ERR_CONNECTION';
+  const admin = new Admin(config);
+  await assert.rejects(admin.listTopics(), isConnectionError);
+  await admin.close();
+  const producer = new Producer(config);
+  await assert.rejects(producer.send({ topic: 't', value: 'x' }), isConnectionError);
+  await producer.close();
+  const consumer = new Consumer({ ...config, groupId: 'g' });
+  consumer.subscribe(['t']);
+  await assert.rejects(consumer.poll({ timeoutMs: 100 }), isConnectionError);
+  await consumer.close();
+});

@@ -274,6 +274,7 @@ export class Producer {
 
   /** Collects ready batches per leader and sends one Produce request per leader. */
   private drain(): void {
+    if (this.fatal !== null || this.closedHard) return;
     if (this.resetProducerIdNeeded) {
       // Wait for every in-flight request, then start over with a new producer id (sequences at 0).
       for (const n of this.inFlightByNode.values()) if (n > 0) return;
@@ -482,7 +483,7 @@ export class Producer {
         for (const q of this.queues.values()) for (const b of q.batches.splice(0)) b.complete(err as Error, -1n, -1n);
       } finally {
         this.initializing = null;
-        this.scheduleDrain();
+        if (this.fatal === null) this.scheduleDrain();
       }
     })();
     return this.initializing;
