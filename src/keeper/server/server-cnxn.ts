@@ -29,6 +29,12 @@ export function emptyStats(nowMs: number): CnxnStats {
   };
 }
 
+/** ServerStats' packet counters: server-wide, closed connections included, zeroed by crst. */
+export interface PacketTotals {
+  received: number;
+  sent: number;
+}
+
 /** Bytes of unsent output a connection may hold before it is closed. */
 export const MAX_OUTBOUND_BYTES = 64 * 1024 * 1024;
 
@@ -61,6 +67,7 @@ export class ServerCnxn {
     private readonly handler: CnxnHandler,
     private readonly log: Logger,
     nowMs: number,
+    private readonly totals: PacketTotals = { received: 0, sent: 0 },
   ) {
     this.remoteAddress = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     this.remotePort = socket.remotePort ?? 0;
@@ -91,6 +98,7 @@ export class ServerCnxn {
       if (this.pendingBytes < 4 + len) return;
       const frame = this.take(4 + len).subarray(4);
       this.stats.packetsReceived++;
+      this.totals.received++;
       this.handler.onFrame(this, frame);
     }
   }
@@ -127,6 +135,7 @@ export class ServerCnxn {
     len.writeInt32BE(payload.length, 0);
     this.socket.write(Buffer.concat([len, payload]));
     this.stats.packetsSent++;
+    this.totals.sent++;
   }
 
   /** Raw text (four-letter words), then close after it is flushed. */

@@ -33,7 +33,7 @@ import { encodeReply, finalRequest } from './final-request-processor.js';
 import { isFourLetterWord, runFourLetterWord } from './four-letter-words.js';
 import { PrepRequestProcessor } from './prep-request-processor.js';
 import { decodeRequestBody, isWriteOp, type RequestBody } from './requests.js';
-import { ServerCnxn, emptyStats } from './server-cnxn.js';
+import { ServerCnxn, emptyStats, type PacketTotals } from './server-cnxn.js';
 import { SessionTracker, sessionPassword } from './session-tracker.js';
 import { SyncRequestProcessor } from './sync-request-processor.js';
 import type { Txn } from './txn.js';
@@ -77,6 +77,7 @@ export class ZooKeeperServer {
   private throttled = false;
   private timers: NodeJS.Timeout[] = [];
   private latency = { min: Number.MAX_SAFE_INTEGER, max: 0, total: 0, count: 0 };
+  private readonly packets: PacketTotals = { received: 0, sent: 0 };
   private readonly startedMs: number;
   private closing = false;
   port = 0;
@@ -152,7 +153,7 @@ export class ZooKeeperServer {
         return;
       }
     }
-    const cnxn = new ServerCnxn(this.nextCnxnId++, socket, this.config.juteMaxBufferBytes, this, this.log, this.clock.nowMs());
+    const cnxn = new ServerCnxn(this.nextCnxnId++, socket, this.config.juteMaxBufferBytes, this, this.log, this.clock.nowMs(), this.packets);
     this.cnxns.set(cnxn.id, cnxn);
     if (this.throttled) socket.pause();
   }
@@ -469,15 +470,9 @@ export class ZooKeeperServer {
   }
 
   serverStats(): ServerStats {
-    let rx = 0;
-    let tx = 0;
-    for (const c of this.cnxns.values()) {
-      rx += c.stats.packetsReceived;
-      tx += c.stats.packetsSent;
-    }
     const l = this.latency;
     return {
-      packetsReceived: rx, packetsSent: tx,
+      packetsReceived: this.packets.received, packetsSent: this.packets.sent,
       minLatencyMs: l.count === 0 ? 0 : l.min, maxLatencyMs: l.max, avgLatencyMs: l.count === 0 ? 0 : l.total / l.count,
       outstanding: this.queue.length, uptimeMs: Math.round(this.clock.monotonicMs() - this.startedMs),
     };
@@ -485,6 +480,8 @@ export class ZooKeeperServer {
 
   resetStats(): void {
     this.latency = { min: Number.MAX_SAFE_INTEGER, max: 0, total: 0, count: 0 };
+    this.packets.received = 0;
+    this.packets.sent = 0;
     for (const c of this.cnxns.values()) c.stats = emptyStats(this.clock.nowMs());
   }
 
