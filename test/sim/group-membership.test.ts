@@ -11,7 +11,8 @@
  *  - members holding the current generation of a Stable group never share a partition;
  *  - the committed offset of a partition is the one of the last acknowledged commit, and a
  *    shard reloaded from the committed log has exactly the same offsets;
- *  - no request waits forever: every JoinGroup / SyncGroup is answered within a bound.
+ *  - no request waits forever: every JoinGroup / SyncGroup is answered within a bound;
+ *  - a crashed dynamic member leaves the group within a bound (session / rebalance timeouts).
  *
  * Then a liveness phase (no faults, everyone restarted) requires the group to become Stable with
  * every live consumer in the current generation and all partitions assigned exactly once.
@@ -92,6 +93,8 @@ class Simulation {
   private readonly staleSinceMs = new Map<Client, number>();
   private readonly instanceAssignment = new Map<number, Map<string, number[]>>();
   private readonly instanceOf = new Map<string, string>();
+  /** Member ids of crashed dynamic members -> when they crashed (the coordinator must drop them). */
+  private readonly crashedMembers = new Map<string, number>();
 
   constructor(readonly seed: number, members: number, staticMembers: number) {
     this.rand = prng(seed);
@@ -277,6 +280,7 @@ class Simulation {
   }
 
   private crash(c: Client): void {
+    if (c.instanceId === null && c.memberId !== '') this.crashedMembers.set(c.memberId, this.nowMs);
     c.alive = false;
     c.incarnation++;
     c.busy = false;
@@ -347,6 +351,12 @@ class Simulation {
     for (const [partition, offset] of this.ackedCommits) {
       const got = this.shard.fetchOffsets(GROUP, [{ name: TOPIC, partitionIndexes: [partition] }], false)[0]!.partitions[0]!.committedOffset;
       assert.ok(got >= offset, `seed ${this.seed}: acknowledged commit ${offset} of partition ${partition} lost (have ${got})`);
+    }
+    // A crashed dynamic member is gone within its session timeout (Stable), or when the rebalance
+    // it does not rejoin completes or its SyncGroup never comes: bounded either way.
+    for (const [memberId, crashedMs] of this.crashedMembers) {
+      if (group?.members.has(memberId) !== true) this.crashedMembers.delete(memberId);
+      else assert.ok(this.nowMs - crashedMs <= SESSION_MS + MAX_WAIT_MS, `seed ${this.seed}: crashed member ${memberId} still in the group ${this.nowMs - crashedMs} ms later`);
     }
     for (const [, w] of this.waiting) {
       if (w.kind !== 'join' && w.kind !== 'sync') continue;
