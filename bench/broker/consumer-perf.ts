@@ -7,7 +7,8 @@
  *
  * The topic is filled first (librdkafka producer, acks=1, 4 partitions), then one consumer reads
  * it all from the beginning; the broker (keeper + 1 broker, embedded) runs in this process, the
- * clients in their own processes. What the fetch path costs shows up as MB.sec below the ceiling.
+ * clients in their own processes. What the fetch path costs shows up as MB.sec below the ceiling
+ * and as the broker process's CPU time per GiB fetched (the clients' own CPU is not counted).
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
@@ -72,6 +73,11 @@ function runPython(script: string, args: string[]): Promise<string> {
   });
 }
 
+function brokerCpuMs(since: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1000;
+}
+
 /** kcat reading `n` records from the beginning to /dev/null; returns the seconds it took. */
 function runKcat(bootstrap: string, topic: string, n: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -111,13 +117,18 @@ async function main(): Promise<void> {
     await runPython(PRODUCER, [cluster.bootstrapServers, topic, String(n), String(size)]);
     const ceiling = readCeiling(cluster.dataDir, topic);
     console.log(`# ${n} records of ${size} B; raw read of the partitions' .log files here: ${(ceiling.bytes / (1 << 20)).toFixed(1)} MB at ${ceiling.mbps.toFixed(1)} MB/sec`);
+    const cpu0 = process.cpuUsage();
     const r = JSON.parse((await runPython(CONSUMER, [cluster.bootstrapServers, topic, String(n)])).trim().split('\n').at(-1)!) as { n: number; bytes: number; elapsed: number };
+    const cpuPython = brokerCpuMs(cpu0);
     const mb = r.bytes / (1 << 20);
     console.log('data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec');
     console.log(`confluent_kafka: ${mb.toFixed(1)}, ${(mb / r.elapsed).toFixed(2)}, ${r.n}, ${(r.n / r.elapsed).toFixed(1)}${r.n < n ? ` (only ${r.n} of ${n})` : ''}`);
+    const cpu1 = process.cpuUsage();
     const k = await runKcat(cluster.bootstrapServers, topic, n);
+    const cpuKcat = brokerCpuMs(cpu1);
     const kmb = (n * size) / (1 << 20);
     console.log(`kcat -C (wall clock, process start included): ${kmb.toFixed(1)}, ${(kmb / k).toFixed(2)}, ${n}, ${(n / k).toFixed(1)}`);
+    console.log(`broker CPU (keeper + broker process, user+sys) per GiB fetched: ${((cpuPython / mb) * 1024).toFixed(0)} ms (confluent_kafka), ${((cpuKcat / kmb) * 1024).toFixed(0)} ms (kcat)`);
   } finally {
     await cluster.stop();
   }

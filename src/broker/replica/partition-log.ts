@@ -20,6 +20,10 @@ export interface LogAppendResult {
 }
 
 export interface LogReadResult {
+  /**
+   * Whole batches. Must never be overwritten after it is returned: the network layer queues it
+   * on the socket without copying (a fresh read buffer or an append-only cache slice is fine).
+   */
   records: Buffer;
   firstEntryIncomplete?: boolean;
   highWatermark: bigint;
