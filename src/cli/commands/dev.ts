@@ -69,7 +69,9 @@ export async function run(args: string[]): Promise<number> {
     host,
     port: intFlag(values.port, 'port', 9092),
     keeperPort: intFlag(values['keeper-port'], 'keeper-port', 2181),
-    brokerConfig: values.partitions !== undefined ? { 'num.partitions': intFlag(values.partitions, 'partitions', 1) } : {},
+    // As Kafka's sample server.properties: __consumer_offsets with one replica. Without follower
+    // replication a larger factor never reaches its high watermark, and every group hangs.
+    brokerConfig: { 'offsets.topic.replication.factor': 1, ...(values.partitions !== undefined ? { 'num.partitions': intFlag(values.partitions, 'partitions', 1) } : {}) },
     logger,
     processMetrics: values['http-port'] !== undefined,
   });
