@@ -6,6 +6,10 @@
  * Batches are copied into append-only chunks (a batch never spans two chunks); a returned
  * slice stays valid because chunk bytes are never overwritten. The oldest chunk is dropped when
  * the cache exceeds its budget; truncation or a roll resets the cache.
+ *
+ * Fresh chunk memory costs a page fault per page on first write (about as much as the copy
+ * itself), so a dropped chunk that no read() ever handed out is kept as the next chunk: nobody
+ * can hold a slice of it. A chunk that was read from is left to the garbage collector.
  */
 export interface CachedBatch {
   baseOffset: bigint;
@@ -20,7 +24,9 @@ const MAX_CHUNK_BYTES = 1 << 20;
 const MIN_CHUNK_BYTES = 16 * 1024;
 
 export class TailCache {
-  private chunks: { id: number; buf: Buffer; used: number }[] = [];
+  private chunks: { id: number; buf: Buffer; used: number; lent: boolean }[] = [];
+  /** A dropped chunk never handed out by read(), reused for the next chunk. */
+  private spare: Buffer | undefined;
   private batches: CachedBatch[] = [];
   private nextChunkId = 0;
   private bytes = 0;
@@ -47,6 +53,7 @@ export class TailCache {
   }
 
   reset(): void {
+    for (const c of this.chunks) this.keepSpare(c);
     this.chunks = [];
     this.batches = [];
     this.bytes = 0;
@@ -59,7 +66,13 @@ export class TailCache {
     for (const b of batches) {
       let chunk = this.chunks.at(-1);
       if (chunk === undefined || chunk.buf.length - chunk.used < b.size) {
-        chunk = { id: this.nextChunkId++, buf: Buffer.allocUnsafeSlow(Math.max(this.chunkBytes(), b.size)), used: 0 };
+        const want = Math.max(this.chunkBytes(), b.size);
+        let buf: Buffer;
+        if (this.spare !== undefined && this.spare.length === want) {
+          buf = this.spare;
+          this.spare = undefined;
+        } else buf = Buffer.allocUnsafeSlow(want);
+        chunk = { id: this.nextChunkId++, buf, used: 0, lent: false };
         this.chunks.push(chunk);
         this.bytes += chunk.buf.length;
       }
@@ -75,11 +88,19 @@ export class TailCache {
     while (this.chunks.length > 1 && this.bytes > this.maxBytes) {
       const dropped = this.chunks.shift()!;
       this.bytes -= dropped.buf.length;
+      this.keepSpare(dropped);
       let n = 0;
       while (n < this.batches.length && this.batches[n]!.chunk === dropped.id) n++;
       this.batches.splice(0, n);
     }
-    if (this.maxBytes <= 0) this.reset();
+    if (this.maxBytes <= 0) {
+      this.reset();
+      this.spare = undefined;
+    }
+  }
+
+  private keepSpare(c: { buf: Buffer; lent: boolean }): void {
+    if (!c.lent && c.buf.length === this.chunkBytes()) this.spare = c.buf;
   }
 
   /**
@@ -110,6 +131,7 @@ export class TailCache {
       const limit = parts.length === 0 && minOneMessage ? Math.max(maxBytes, b.size) : maxBytes;
       if (total + b.size > limit) break;
       const chunk = this.chunks.find((c) => c.id === b.chunk)!;
+      chunk.lent = true;
       const slice = chunk.buf.subarray(b.at, b.at + b.size);
       const prev = parts.at(-1);
       // Extend the previous slice when contiguous in the same chunk (zero copy).
