@@ -269,6 +269,31 @@ test('offsets of an empty group expire after offsets.retention; the group goes w
   assert.ok(d.log.some((r) => r.kind === 'group' && r.group === 'old' && r.value === null));
 });
 
+test('KIP-211 retention: a stable consumer group keeps the offsets of topics it subscribes to; once empty, the clock starts when it emptied', () => {
+  const d = new ShardDriver({ ...defaultGroupConfig, initialRebalanceDelayMs: 0, offsetsRetentionMs: 60_000, offsetsRetentionCheckIntervalMs: 5_000 });
+  const { members, generationId } = stableGroup(d, 1); // subscribed to 't'
+  const commit = (topic: string) =>
+    d.send((s, o) => s.commitOffsets(o, { groupId: G, generationId, memberId: members[0]!, groupInstanceId: null, retentionTimeMs: -1n, topics: [{ name: topic, partitions: [{ partitionIndex: 0, committedOffset: 7n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null, errorCode: ErrorCode.NONE }] }] }, d.nowMs));
+  commit('t');
+  commit('unsubscribed');
+  const offsetOf = (topic: string) => d.shard.fetchOffsets(G, [{ name: topic, partitionIndexes: [0] }], false)[0]!.partitions[0]!.committedOffset;
+  // Twice the retention while the member heartbeats: the subscribed topic's offset stays, the other expires.
+  for (let i = 0; i < 24; i++) {
+    d.advance(5_000);
+    assert.equal(d.reply(heartbeat(d, members[0]!, generationId)).errorCode, ErrorCode.NONE);
+  }
+  assert.equal(offsetOf('t'), 7n, 'a stable group keeps the offsets of its subscribed topics');
+  assert.equal(offsetOf('unsubscribed'), -1n, 'offsets of topics no member subscribes to expire');
+  // The member leaves: the group is Empty now, and its offset (committed 2 minutes ago) lives one more retention.
+  d.send((s, o) => s.leaveGroup(o, { groupId: G, memberId: members[0]!, members: [] }, d.nowMs), 1);
+  assert.equal(d.shard.describeGroup(G).groupState, 'Empty');
+  d.advance(40_000);
+  assert.equal(offsetOf('t'), 7n, 'expiry counts from when the group became empty, not from the commit');
+  d.advance(30_000);
+  assert.equal(offsetOf('t'), -1n);
+  assert.equal(d.shard.describeGroup(G).groupState, 'Dead');
+});
+
 test('loading: a new leader replays the log into the same groups and offsets', () => {
   const d = new ShardDriver();
   const { members, generationId } = stableGroup(d, 2);
