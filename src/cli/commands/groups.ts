@@ -131,8 +131,9 @@ async function describe(admin: Admin, o: ParsedOptions): Promise<number> {
       rc = 1;
       continue;
     }
-    if (d.state === 'PreparingRebalance' || d.state === 'CompletingRebalance') console.log(`\nWarning: Consumer group '${d.groupId}' is rebalancing.`);
-    else if (d.members.length === 0 && !flag(o, 'state')) console.log(`\nConsumer group '${d.groupId}' has no active members.`);
+    // Kafka's ConsumerGroupCommand writes these notes to stderr, so stdout stays the table alone.
+    if (d.state === 'PreparingRebalance' || d.state === 'CompletingRebalance') console.error(`\nWarning: Consumer group '${d.groupId}' is rebalancing.`);
+    else if (d.members.length === 0 && !flag(o, 'state')) console.error(`\nConsumer group '${d.groupId}' has no active members.`);
     if (flag(o, 'state')) await printState(admin, d);
     else if (flag(o, 'members')) printMembers(d, flag(o, 'verbose'));
     else await printOffsets(admin, d, committed);

@@ -210,11 +210,8 @@ async function alter(admin: Admin, o: ParsedOptions): Promise<number> {
     }]);
   }
   if (partitions !== undefined) {
-    const [d] = await admin.describeTopics([topic]);
-    const current = d!.partitions.length;
-    if (partitions < current) {
-      throw new KafkaError(37, `The topic ${topic} currently has ${current} partition(s); ${partitions} would not be an increase.`);
-    }
+    // As TopicCommand: the warning comes first; the controller refuses a decrease (or no change) with
+    // INVALID_PARTITIONS and its own message, printed as the error.
     console.log('WARNING: If partitions are increased for a topic that has a key, the partition logic or ordering of the messages will be affected');
     await admin.createPartitions([{ topic, count: partitions }]);
     console.log('Adding partitions succeeded!');
