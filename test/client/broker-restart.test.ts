@@ -1,8 +1,11 @@
 /**
- * The producer under load while its broker restarts: requests fail (connection lost, then
- * NOT_LEADER_OR_FOLLOWER / LEADER_NOT_AVAILABLE while leadership is re-established), the
- * producer refreshes metadata and retries, and with idempotence every record lands exactly once
- * and in order.
+ * The producer under load while its broker restarts: requests fail (connection lost; whatever
+ * leadership errors the restarted broker answers with), the producer refreshes metadata and
+ * retries, and with idempotence every record lands exactly once and in order.
+ * The single restarted broker leads again as soon as it answers, so in practice the causes seen
+ * here are connection errors; NOT_LEADER_OR_FOLLOWER itself (with max.in.flight=5 and the
+ * OUT_OF_ORDER_SEQUENCE_NUMBER answers behind it) is driven by test/client/producer.test.ts, since
+ * without inter-broker replication no real leader can move to another broker yet.
  */
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
