@@ -74,7 +74,7 @@ describe('consumer groups with third-party clients', () => {
     const kafka = new Kafka({ clientId: 'kjs', brokers: cluster.bootstrapServers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100 } });
     const seen: { member: number; value: string; partition: number }[] = [];
     const assigned = new Map<number, number[]>();
-    const consumers = [0, 1].map(() => kafka.consumer({ groupId: 'kjs-group', sessionTimeout: 6000, heartbeatInterval: 300, rebalanceTimeout: 10_000 }));
+    const consumers = [0, 1].map(() => kafka.consumer({ groupId: 'kjs-group', sessionTimeout: 6000, heartbeatInterval: 300, rebalanceTimeout: 10_000, maxWaitTimeInMs: 500 }));
     try {
       for (const [i, consumer] of consumers.entries()) {
         consumer.on(consumer.events.GROUP_JOIN, (e) => assigned.set(i, e.payload.memberAssignment['kjs-topic'] ?? []));
