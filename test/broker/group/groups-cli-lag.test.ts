@@ -30,7 +30,7 @@ after(async () => {
 test('groups --describe shows each partition\'s lag while a member lags behind the producer', { skip: kcat.skip, timeout: 90_000 }, async () => {
   await createTopic(cluster, TOPIC, 3);
   const kafka = new Kafka({ clientId: 'lagging-app', brokers: cluster.bootstrapServers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100 } });
-  const consumer = kafka.consumer({ groupId: GROUP, sessionTimeout: 6000, heartbeatInterval: 300, rebalanceTimeout: 10_000 });
+  const consumer = kafka.consumer({ groupId: GROUP, sessionTimeout: 6000, heartbeatInterval: 300, rebalanceTimeout: 10_000, maxWaitTimeInMs: 500 });
   const committed = new Map<number, number>();
   let consumed = 0;
   let frozen = false;
