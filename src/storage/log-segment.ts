@@ -83,6 +83,13 @@ export class LogSegment implements CachedFile {
    */
   verifiedStart = 0;
   verifiedEnd = 0;
+  /**
+   * Where the last fetch from this segment ended (the offset after its last batch and that
+   * batch's end position), so a consumer's next fetch starts there without the index entry's
+   * one-batch detour (the sparse index maps a batch's last offset, so a lookup of the next
+   * batch's base offset lands one batch early). Cleared by truncation.
+   */
+  lastReadEnd: { nextOffset: bigint; position: number } | undefined;
 
   constructor(
     readonly dir: string,
@@ -333,6 +340,7 @@ export class LogSegment implements CachedFile {
     ftruncateSync(this.fd(), position);
     this.size = position;
     if (this.verifiedEnd > position) this.verifiedEnd = Math.max(position, this.verifiedStart);
+    this.lastReadEnd = undefined;
     this.unflushed = true;
   }
 

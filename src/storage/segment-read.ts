@@ -41,7 +41,8 @@ export function readSegmentBatches(seg: LogSegment, p: SegmentReadParams, onCorr
  * the first wanted batch whole or the headers do not look like batches.
  */
 function readInOneCall(seg: LogSegment, p: SegmentReadParams, onCorrupt: (position: number, reason: string) => void): SegmentReadResult | undefined {
-  let from = seg.offsetIndex.lookup(p.startOffset).position;
+  const memo = seg.lastReadEnd;
+  let from = memo !== undefined && memo.nextOffset === p.startOffset && memo.position <= seg.size ? memo.position : seg.offsetIndex.lookup(p.startOffset).position;
   if (from >= seg.size) return undefined;
   let bytes = seg.readBytes(from, Math.min(seg.size - from, p.maxBytes + LOOKAHEAD_BYTES));
   let at = 0;
@@ -72,7 +73,15 @@ function readInOneCall(seg: LogSegment, p: SegmentReadParams, onCorrupt: (positi
     if (p.maxOffset < p.logEndOffset && bytes.readBigInt64BE(end) + BigInt(bytes.readInt32BE(end + LAST_OFFSET_DELTA_OFFSET)) >= p.maxOffset) break;
     end += size;
   }
-  return checkBatches(seg, from + at, bytes.subarray(at, end), onCorrupt);
+  const result = checkBatches(seg, from + at, bytes.subarray(at, end), onCorrupt);
+  const n = result.records.length;
+  if (n > 0) {
+    // The batch that ends the result: its last offset + 1 is where a sequential reader asks next.
+    let last = 0;
+    while (last + bytes.readInt32BE(at + last + BATCH_LENGTH_OFFSET) + LOG_OVERHEAD < n) last += bytes.readInt32BE(at + last + BATCH_LENGTH_OFFSET) + LOG_OVERHEAD;
+    seg.lastReadEnd = { nextOffset: bytes.readBigInt64BE(at + last) + BigInt(bytes.readInt32BE(at + last + LAST_OFFSET_DELTA_OFFSET)) + 1n, position: from + at + n };
+  }
+  return result;
 }
 
 /** Locates the first batch with a header scan, then reads from it (large batches, odd layouts). */

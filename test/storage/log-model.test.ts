@@ -155,17 +155,27 @@ export function runScenario(seed: number, steps: number): void {
       const readAt = pick > logStart ? pick : logStart;
       const maxBytes = 1 + int(4000);
       const minOneMessage = int(4) !== 0;
+      const expectedAt = (at: bigint): { bytes: Buffer; next: bigint } => {
+        const expected: Buffer[] = [];
+        let total = 0;
+        let next = at;
+        for (const b of model) {
+          if (b.last < at) continue;
+          if (b.last >= hw) break;
+          if ((expected.length > 0 || !minOneMessage) && total + b.bytes.length > maxBytes) break;
+          expected.push(b.bytes);
+          total += b.bytes.length;
+          next = b.last + 1n;
+        }
+        return { bytes: Buffer.concat(expected), next };
+      };
       const r = log.read(readAt, { maxBytes, minOneMessage });
-      const expected: Buffer[] = [];
-      let total = 0;
-      for (const b of model) {
-        if (b.last < readAt) continue;
-        if (b.last >= hw) break;
-        if ((expected.length > 0 || !minOneMessage) && total + b.bytes.length > maxBytes) break;
-        expected.push(b.bytes);
-        total += b.bytes.length;
+      const e1 = expectedAt(readAt);
+      assert.deepEqual(r.records, e1.bytes, `${ctx()} step ${step} read at ${readAt}`);
+      // A consumer's next fetch starts where this one ended (the segment remembers that position).
+      if (r.records.length > 0 && e1.next < hw) {
+        assert.deepEqual(log.read(e1.next, { maxBytes, minOneMessage }).records, expectedAt(e1.next).bytes, `${ctx()} step ${step} next read at ${e1.next}`);
       }
-      assert.deepEqual(r.records, Buffer.concat(expected), `${ctx()} step ${step} read at ${readAt}`);
       assert.throws(() => log.read(leo() + 1n, { maxBytes: 100 }), (e: unknown) => e instanceof KafkaError && e.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE);
       if (logStart > 0n) assert.throws(() => log.read(logStart - 1n, { maxBytes: 100 }), (e: unknown) => e instanceof KafkaError && e.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE);
       // time lookup vs brute force
