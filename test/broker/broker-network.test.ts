@@ -189,6 +189,18 @@ test('a produce partition must carry exactly one batch (Kafka 4.0): none or two 
   assert.equal(one.responses[0].partitionResponses[0].baseOffset, 0n, 'the refused requests wrote nothing');
 });
 
+test('a failed acks=0 produce closes the connection; requests pipelined behind it are dropped, not appended', async () => {
+  await createTopic('acks0');
+  const c = await client();
+  const { encodeRequestFrame } = await import('../../src/protocol/api.js');
+  const frame = (topic: string, id: number) => encodeRequestFrame({ requestApiKey: 0, requestApiVersion: 9, correlationId: id, clientId: 'acks0' }, produce(topic, batch(['x']), 0));
+  c.write(Buffer.concat([frame('acks0', 1), frame('no-such-topic', 2), frame('acks0', 3), frame('acks0', 4)]));
+  assert.ok(await c.waitClosed(), 'the failed acks=0 produce closes the connection');
+  const check = await client();
+  const lo = await check.request(2, 7, { replicaId: -1, isolationLevel: 0, timeoutMs: 0, topics: [{ name: 'acks0', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }] });
+  assert.equal(lo.topics[0].partitions[0].offset, 1n, 'only the produce before the failure was appended');
+});
+
 test('fetch sessions: a full fetch opens one, incremental fetches answer only changes, a wrong epoch is refused', async () => {
   await createTopic('sessions', 2);
   const c = await client();

@@ -64,6 +64,8 @@ export class Connection {
   private running = false;
   private closed = false;
   private closeAfterFlush: string | null = null;
+  /** Requests started and not yet completed (handlers running or Deferred). */
+  private started = 0;
   private drainArmed = false;
   /** Cleanups of deferred requests (at most one per outstanding request: queued.max.requests). */
   private readonly closeListeners = new Set<() => void>();
@@ -103,6 +105,7 @@ export class Connection {
   }
 
   private onFrame(frame: Buffer): void {
+    if (this.closeAfterFlush !== null) return; // closing: later requests are dropped
     const services = this.o.services;
     if (frame.length < 8) {
       this.close(`request of ${frame.length} bytes is too short for a header`, 'warn');
@@ -162,8 +165,11 @@ export class Connection {
   /** Starts queued requests one at a time; a Deferred result lets the next one start. */
   private pump(): void {
     if (this.running) return;
-    while (this.queue.length > 0 && !this.closed) {
+    // After a close was requested nothing more starts (Kafka closes the channel: later requests
+    // on it are dropped, e.g. produces pipelined behind a failed acks=0 one are not appended).
+    while (this.queue.length > 0 && !this.closed && this.closeAfterFlush === null) {
       const req = this.queue.shift()!;
+      this.started++;
       const ctx = this.contextFor(req);
       let result: HandlerResult<unknown> | Promise<HandlerResult<unknown>>;
       try {
@@ -218,6 +224,7 @@ export class Connection {
 
   /** Encodes `res` (null = no response) into the request's slot and writes what is releasable. */
   private complete(req: PendingRequest, ctx: RequestContext, res: unknown): void {
+    this.started--;
     if (this.closed) return;
     const info = apiInfo(req.header.requestApiKey)!;
     const metrics = this.o.services.metrics;
@@ -245,7 +252,7 @@ export class Connection {
       }
     }
     this.release(this.order.fill(req.slot, frame));
-    if (this.closeAfterFlush !== null && this.order.outstanding === 0) this.close(this.closeAfterFlush, 'info', true);
+    this.maybeCloseAfterFlush();
     this.applyBackpressure();
   }
 
@@ -254,6 +261,12 @@ export class Connection {
    * all of them leave in one writev; `writableLength` counts every chunk, so the unsent-bytes
    * bound below sees them as before.
    */
+  /** Closes once every started request has answered; requests still queued are dropped. */
+  private maybeCloseAfterFlush(): void {
+    if (this.closeAfterFlush === null || this.closed) return;
+    if (this.started === 0) this.close(this.closeAfterFlush, 'info', true);
+  }
+
   private release(frames: Buffer[][]): void {
     if (this.closed || frames.length === 0) return;
     const s = this.o.socket;
@@ -278,7 +291,7 @@ export class Connection {
         this.applyBackpressure();
       });
     }
-    const full = this.order.outstanding >= this.o.maxQueuedRequests || unsent;
+    const full = this.order.outstanding >= this.o.maxQueuedRequests || unsent || this.closeAfterFlush !== null;
     if (full && !s.isPaused()) s.pause();
     else if (!full && s.isPaused()) s.resume();
   }
