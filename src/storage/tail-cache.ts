@@ -68,7 +68,7 @@ export class TailCache {
       if (chunk === undefined || chunk.buf.length - chunk.used < b.size) {
         const want = Math.max(this.chunkBytes(), b.size);
         let buf: Buffer;
-        if (this.spare !== undefined && this.spare.length === want) {
+        if (this.spare !== undefined && this.spare.length >= want) {
           buf = this.spare;
           this.spare = undefined;
         } else buf = Buffer.allocUnsafeSlow(want);
@@ -100,7 +100,8 @@ export class TailCache {
   }
 
   private keepSpare(c: { buf: Buffer; lent: boolean }): void {
-    if (!c.lent && c.buf.length === this.chunkBytes()) this.spare = c.buf;
+    // Any size: a batch larger than a chunk gets a chunk of its own, and the next one is as big.
+    if (!c.lent && c.buf.length <= Math.max(this.maxBytes, this.chunkBytes())) this.spare = c.buf;
   }
 
   /**
