@@ -58,7 +58,6 @@ from kafka import KafkaProducer, KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 bs = sys.argv[1]
 KafkaAdminClient(bootstrap_servers=bs).create_topics([NewTopic('py-data', 1, 1)])
-time.sleep(0.2)
 tp = TopicPartition('py-data', 0)
 sent = []
 for acks, codec in [(0, 'gzip'), (1, 'snappy'), ('all', 'lz4'), (1, None)]:
