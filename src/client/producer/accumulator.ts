@@ -113,6 +113,7 @@ export class BufferPool {
       this.used += bytes;
       return null;
     }
+    if (signal?.aborted === true) return Promise.reject(new ClientError('GREGOR_ERR_ABORTED', 'send aborted', { cause: signal.reason }));
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         bytes,
@@ -122,6 +123,8 @@ export class BufferPool {
         },
         reject,
         timer: setTimeout(() => {
+          // A long-lived signal must not collect one listener per timed-out append.
+          signal?.removeEventListener('abort', onAbort);
           this.remove(waiter);
           reject(new ClientError('GREGOR_ERR_BUFFER_EXHAUSTED', `failed to allocate ${bytes} bytes within max.block.ms (${maxBlockMs}); buffer.memory ${this.totalBytes} is full`, { retriable: true }));
         }, maxBlockMs),
