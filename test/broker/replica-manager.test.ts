@@ -188,3 +188,23 @@ test('a consumer long poll waiting on the HW completes when a follower fetch mov
   assert.ok(consumer !== null, 'woken by the HW move');
   assert.equal((consumer as FetchPartitionData[])[0]!.records!.toString(), 'batch');
 });
+
+test('a consumer fetching past the HW (within the log) waits like Kafka\'s DelayedFetch, not answered at once; past the LEO it is answered at once', () => {
+  const { rm, scheduler, log } = setup([1, 2], [1, 2]);
+  produce(rm, 1);
+  produce(rm, 1);
+  rm.fetchMessages({ replicaId: 2, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolation: 'read_uncommitted', partitions: [{ topic: 't', partition: 0, fetchOffset: 1n, maxBytes: 1 << 20, currentLeaderEpoch: -1 }] }, () => undefined);
+  assert.deepEqual([log.highWatermark, log.logEndOffset], [1n, 2n]);
+  const fetchAt = (fetchOffset: bigint) => {
+    let data: FetchPartitionData[] | null = null;
+    rm.fetchMessages({ replicaId: -1, maxWaitMs: 500, minBytes: 1, maxBytes: 1 << 20, isolation: 'read_uncommitted', partitions: [{ topic: 't', partition: 0, fetchOffset, maxBytes: 1 << 20, currentLeaderEpoch: -1 }] }, (d) => (data = d));
+    return () => data as FetchPartitionData[] | null;
+  };
+  const pastHw = fetchAt(2n); // e.g. a consumer that read from the old leader before a leader change
+  assert.equal(pastHw(), null, 'nothing visible: it waits instead of spinning on empty answers');
+  assert.equal(rm.fetchPurgatory.size, 1);
+  scheduler.advance(500);
+  assert.equal(pastHw()![0]!.records!.length, 0);
+  const pastLeo = fetchAt(3n);
+  assert.equal(pastLeo()![0]!.errorCode, ErrorCode.OFFSET_OUT_OF_RANGE, 'out of range is answered at once');
+});

@@ -262,8 +262,10 @@ export class ReplicaManager {
         return Infinity;
       }
       const bound = params.replicaId >= 0 ? log.logEndOffset : params.isolation === 'read_committed' ? log.lastStableOffset : log.highWatermark;
-      if (p.fetchOffset > bound || p.fetchOffset < log.logStartOffset) return Infinity;
-      if (bound === p.fetchOffset) continue;
+      // Out of range answers now; between the visible end and the LEO nothing is readable yet,
+      // so the fetch keeps waiting (Kafka's DelayedFetch accumulates nothing for it).
+      if (p.fetchOffset > log.logEndOffset || p.fetchOffset < log.logStartOffset) return Infinity;
+      if (p.fetchOffset >= bound) continue;
       if (params.minBytes <= 1) return Infinity;
       try {
         total += log.read(p.fetchOffset, { maxBytes: p.maxBytes, minOneMessage: false, isolation: params.isolation, upperBound: params.replicaId >= 0 ? 'leo' : undefined }).records.length;
