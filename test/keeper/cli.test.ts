@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { keeperConfig, parseZooCfg } from '../../src/keeper/config.js';
 import { cliPath, tempDir } from '../helpers/paths.js';
@@ -27,6 +27,7 @@ test('zoo.cfg parsing: defaults, session timeout bounds, whitelist, zookeeper.* 
 
 test('gregor keeper: --help, ensemble configs refused, -D system properties, SIGTERM stops it', { skip: built }, async () => {
   const dir = tempDir('keeper-cli-');
+  let started: ChildProcess | undefined;
   try {
     assert.equal(spawnSync(process.execPath, [cliPath, 'keeper', '--help'], { encoding: 'utf8' }).status, 0);
     const quorum = join(dir.path, 'quorum.cfg');
@@ -35,12 +36,16 @@ test('gregor keeper: --help, ensemble configs refused, -D system properties, SIG
     assert.equal(refused.status, 2);
     assert.match(refused.stderr, /ensemble \(quorum\) mode is not implemented yet/);
 
-    const cfg = join(dir.path, 'zoo.cfg');
-    writeFileSync(cfg, `dataDir=${dir.path}/data\nclientPort=0\nclientPortAddress=127.0.0.1\n`);
-    const child = spawn(process.execPath, [cliPath, 'keeper', '--config', cfg, '-Djute.maxbuffer=1000'], {
+    // A relative dataDir is relative to the working directory, as ZooKeeper's (java.io.File) is,
+    // not to the config file's directory.
+    mkdirSync(join(dir.path, 'conf'));
+    writeFileSync(join(dir.path, 'conf', 'zoo.cfg'), `dataDir=data\nclientPort=0\nclientPortAddress=127.0.0.1\n`);
+    const child = spawn(process.execPath, [cliPath, 'keeper', '--config', 'conf/zoo.cfg', '-Djute.maxbuffer=1000'], {
+      cwd: dir.path,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, GREGOR_LOG_LEVEL: 'info' },
     });
+    started = child;
     let out = '';
     const port = await new Promise<number>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => {
@@ -51,6 +56,8 @@ test('gregor keeper: --help, ensemble configs refused, -D system properties, SIG
       child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
       setTimeout(() => reject(new Error(`no start line: ${out}`)), 20_000).unref();
     });
+    assert.ok(existsSync(join(dir.path, 'data', 'version-2')), 'dataDir=data under the working directory');
+    assert.ok(!existsSync(join(dir.path, 'conf', 'data')));
     const a = await RawZk.open(port);
     await a.handshake();
     const big = Buffer.alloc(2000);
@@ -60,6 +67,8 @@ test('gregor keeper: --help, ensemble configs refused, -D system properties, SIG
     child.kill('SIGTERM');
     assert.equal(await exit, 0);
   } finally {
+    // A failed assertion must not leave the keeper running (node:test would never exit).
+    if (started !== undefined && started.exitCode === null && started.signalCode === null) started.kill('SIGKILL');
     dir.cleanup();
   }
 });

@@ -6,7 +6,6 @@
  * Ensemble mode (server.N lines) is not implemented yet and is refused.
  */
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { keeperConfigFrom, parseProperties } from '../../keeper/config.js';
 import { startKeeper } from '../../keeper/index.js';
 import { rootLogger } from '../../util/logger.js';
@@ -57,7 +56,8 @@ export async function run(args: string[]): Promise<number> {
   }
   const props = parseProperties(readFileSync(configPath, 'utf8'));
   for (const [k, v] of systemProperties) props.set(k, v);
-  const config = keeperConfigFrom(props, dirname(configPath));
+  // Relative dataDir/dataLogDir are relative to the working directory, as in ZooKeeper.
+  const config = keeperConfigFrom(props, process.cwd());
   if (config.servers.size > 0) {
     console.error(`gregor keeper: ${configPath} lists ${config.servers.size} server.N entries: ensemble (quorum) mode is not implemented yet; remove them to run standalone`);
     return 2;
