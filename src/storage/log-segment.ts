@@ -418,6 +418,7 @@ export class LogSegment implements CachedFile {
     this.size = 0;
     this.verifiedStart = 0;
     this.verifiedEnd = 0;
+    this.lastReadEnd = undefined;
   }
 
   deleteFiles(): void {
