@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startCluster, type EmbeddedCluster } from '../../src/broker/embedded-cluster.js';
 import { Admin } from '../../src/client/admin/admin.js';
@@ -13,6 +15,7 @@ import { Consumer, type ConsumerRecord } from '../../src/client/consumer/consume
 import { partitionForKey } from '../../src/client/partitioner.js';
 import { Producer } from '../../src/client/producer/producer.js';
 import { interopTool, pythonModule, systemPython } from '../helpers/interop.js';
+import { tempDir } from '../helpers/paths.js';
 
 const confluent = pythonModule('confluent_kafka');
 const kcat = interopTool('kcat', ['kcat', '-V']);
@@ -176,22 +179,42 @@ test('for 10,000 keys Gregor picks the partition librdkafka murmur2_random picks
   assert.equal(mismatches, 0);
 });
 
+// librdkafka's member: publishes its assignment to a state file (atomically) whenever it changes,
+// and leaves when the test creates the stop file (60 s at most), then prints its last assignment.
 const GROUP_PY = `
-import json, sys, time
+import json, os, sys, time
 from confluent_kafka import Consumer
-bootstrap, topic, group, strategy, seconds = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5])
+bootstrap, topic, group, strategy, state_path, stop_path = sys.argv[1:7]
 c = Consumer({'bootstrap.servers': bootstrap, 'group.id': group, 'partition.assignment.strategy': strategy,
               'auto.offset.reset': 'earliest', 'enable.auto.commit': False, 'session.timeout.ms': 6000, 'heartbeat.interval.ms': 300})
 c.subscribe([topic])
-end = time.time() + seconds
+end = time.time() + 60
 seen = 0
-while time.time() < end:
+published = None
+while time.time() < end and not os.path.exists(stop_path):
     m = c.poll(0.2)
     if m is not None and not m.error():
         seen += 1
+    now = sorted(tp.partition for tp in c.assignment())
+    if now != published:
+        with open(state_path + '.tmp', 'w') as f:
+            json.dump(now, f)
+        os.replace(state_path + '.tmp', state_path)
+        published = now
 print(json.dumps({'assignment': sorted(tp.partition for tp in c.assignment()), 'seen': seen}))
 c.close()
 `;
+
+/** Polls `consumer` until `done(records seen so far)` holds, at most `boundMs`; returns the records seen. */
+async function pollUntil(consumer: Consumer, done: (seen: number) => boolean, boundMs: number, what: string): Promise<number> {
+  let seen = 0;
+  const deadline = Date.now() + boundMs;
+  while (!done(seen)) {
+    assert.ok(Date.now() < deadline, `not within ${boundMs} ms: ${what}`);
+    seen += (await consumer.poll({ timeoutMs: 200 })).length;
+  }
+  return seen;
+}
 
 for (const strategy of ['range', 'roundrobin', 'cooperative-sticky'] as const) {
   test(`one group, two clients: librdkafka and Gregor share a topic (${strategy}, ${strategy !== 'roundrobin' ? 'Gregor' : 'librdkafka'} leads)`, { skip: confluent.skip }, async () => {
@@ -204,33 +227,49 @@ for (const strategy of ['range', 'roundrobin', 'cooperative-sticky'] as const) {
       bootstrapServers: cluster.bootstrapServers, groupId: `mixed-${strategy}`, partitionAssignmentStrategy: [strategy],
       autoOffsetReset: 'earliest', enableAutoCommit: false, heartbeatIntervalMs: 300, sessionTimeoutMs: 6000,
     });
+    const dir = tempDir();
+    const statePath = join(dir.path, 'assignment.json');
+    const stopPath = join(dir.path, 'stop');
+    const theirsNow = (): number[] | null => (existsSync(statePath) ? (JSON.parse(readFileSync(statePath, 'utf8')) as number[]) : null);
     // range and cooperative-sticky: Gregor is in the group first, owns all six partitions and stays
     // the leader (librdkafka decodes Gregor's assignment; with cooperative-sticky Gregor revokes
     // three and they reach librdkafka in the follow-up rebalance, KIP-429); roundrobin: librdkafka
-    // is first and leads (Gregor decodes librdkafka's assignment).
-    let python: ReturnType<typeof runAsync>;
+    // is first and leads (Gregor decodes librdkafka's assignment). Every wait is for a condition.
+    let python: ReturnType<typeof runAsync> | undefined;
     let seen = 0;
-    if (strategy !== 'roundrobin') {
-      consumer.subscribe([topic]);
-      while (consumer.assignment().length < 6) seen += (await consumer.poll({ timeoutMs: 200 })).length;
-      python = runAsync([systemPython, '-c', GROUP_PY, cluster.bootstrapServers, topic, `mixed-${strategy}`, strategy, '8']);
-    } else {
-      python = runAsync([systemPython, '-c', GROUP_PY, cluster.bootstrapServers, topic, `mixed-${strategy}`, strategy, '10']);
-      await new Promise((r) => setTimeout(r, 2500));
-      consumer.subscribe([topic]);
+    try {
+      const startPython = (): ReturnType<typeof runAsync> => runAsync([systemPython, '-c', GROUP_PY, cluster.bootstrapServers, topic, `mixed-${strategy}`, strategy, statePath, stopPath]);
+      if (strategy !== 'roundrobin') {
+        consumer.subscribe([topic]);
+        seen += await pollUntil(consumer, () => consumer.assignment().length === 6, 30000, 'Gregor owns all six partitions');
+        python = startPython();
+      } else {
+        python = startPython();
+        const deadline = Date.now() + 30000;
+        while (theirsNow()?.length !== 6) {
+          assert.ok(Date.now() < deadline, 'librdkafka owns all six partitions within 30 s');
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        consumer.subscribe([topic]);
+      }
+      const before = seen;
+      seen += await pollUntil(consumer, (n) => consumer.assignment().length === 3 && theirsNow()?.length === 3 && before + n > 0, 30000, 'three partitions each, records seen');
+      const mine = consumer.assignment().map((tp) => tp.partition).sort((a, b) => a - b);
+      const gregorLed = (consumer as unknown as { group: { isLeader: boolean } }).group.isLeader;
+      writeFileSync(stopPath, '');
+      const r = await python;
+      assert.equal(r.code, 0, r.stderr);
+      const theirs = (JSON.parse(r.stdout.trim().split('\n').pop()!) as { assignment: number[]; seen: number }).assignment;
+      assert.equal(mine.length, 3, `gregor has ${mine.join(',')}; librdkafka has ${theirs.join(',')}`);
+      assert.equal(theirs.length, 3);
+      assert.deepEqual([...mine, ...theirs].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5]);
+      assert.ok(seen > 0);
+      assert.equal(gregorLed, strategy !== 'roundrobin', 'who computed the assignment');
+    } finally {
+      writeFileSync(stopPath, '');
+      await python;
+      await consumer.close();
+      dir.cleanup();
     }
-    const deadline = Date.now() + 6500;
-    while (Date.now() < deadline) seen += (await consumer.poll({ timeoutMs: 200 })).length;
-    const mine = consumer.assignment().map((tp) => tp.partition).sort((a, b) => a - b);
-    const gregorLed = (consumer as unknown as { group: { isLeader: boolean } }).group.isLeader;
-    const r = await python;
-    await consumer.close();
-    assert.equal(r.code, 0, r.stderr);
-    const theirs = (JSON.parse(r.stdout.trim().split('\n').pop()!) as { assignment: number[]; seen: number }).assignment;
-    assert.equal(mine.length, 3, `gregor has ${mine.join(',')}; librdkafka has ${theirs.join(',')}`);
-    assert.equal(theirs.length, 3);
-    assert.deepEqual([...mine, ...theirs].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5]);
-    assert.ok(seen > 0);
-    assert.equal(gregorLed, strategy !== 'roundrobin', 'who computed the assignment');
   });
 }
