@@ -145,7 +145,11 @@ test('groups --describe with an active member: offsets, --members, --state; rese
   const consumer = new Consumer({ bootstrapServers: cluster.bootstrapServers, groupId: 'g2', clientId: 'app-1', autoOffsetReset: 'earliest', heartbeatIntervalMs: 200 });
   consumer.subscribe(['active']);
   let seen = 0;
-  while (seen < 10) seen += (await consumer.poll({ timeoutMs: 500 })).length;
+  const deadline = Date.now() + 30000;
+  while (seen < 10) {
+    assert.ok(Date.now() < deadline, `the member read ${seen} of 10 records within 30 s`);
+    seen += (await consumer.poll({ timeoutMs: 500 })).length;
+  }
   await consumer.commit();
   let polling = true;
   const loop = (async () => {
