@@ -29,7 +29,7 @@ export function emptyStats(nowMs: number): CnxnStats {
   };
 }
 
-/** ServerStats' packet counters: server-wide, closed connections included, zeroed by crst. */
+/** ServerStats' packet counters: server-wide, closed connections included (crst leaves them, as ZooKeeper 3.8's does). */
 export interface PacketTotals {
   received: number;
   sent: number;

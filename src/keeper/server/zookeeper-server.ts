@@ -162,7 +162,11 @@ export class ZooKeeperServer {
 
   onFourLetterWord(cnxn: ServerCnxn, word: string): boolean {
     if (!isFourLetterWord(word)) return false;
+    // As ZooKeeper 3.8 counts them: the word is a packet received before it runs, its answer
+    // a packet sent after (seen by the next command).
+    this.packets.received++;
     cnxn.sendTextAndClose(runFourLetterWord(this, word));
+    this.packets.sent++;
     return true;
   }
 
@@ -480,8 +484,6 @@ export class ZooKeeperServer {
 
   resetStats(): void {
     this.latency = { min: Number.MAX_SAFE_INTEGER, max: 0, total: 0, count: 0 };
-    this.packets.received = 0;
-    this.packets.sent = 0;
     for (const c of this.cnxns.values()) c.stats = emptyStats(this.clock.nowMs());
   }
 
