@@ -231,6 +231,8 @@ test('four-letter words in ZooKeeper formats', async () => {
     await c.closedPromise();
     const counters = await fourLetterWord(k2.port, 'srvr');
     assert.match(counters, /\nReceived: 3\nSent: 2\n/, counters);
+    // A fresh tree: /, /zookeeper, /zookeeper/quota, /zookeeper/config, and ZooKeeper's "" alias of the root.
+    assert.match(counters, /\nNode count: 5\n$/, counters);
     await fourLetterWord(k2.port, 'crst');
     assert.match(await fourLetterWord(k2.port, 'srvr'), /\nReceived: 5\nSent: 4\n/);
     assert.equal(await fourLetterWord(k2.port, 'ruok'), 'ruok is not executed because it is not in the whitelist.\n');

@@ -390,8 +390,9 @@ export class DataTree {
     }
   }
 
+  /** As ZooKeeper's DataTree.getNodeCount: its map holds the root twice ("" and "/"), so one more. */
   get nodeCount(): number {
-    return this.nodes.size;
+    return this.nodes.size + 1;
   }
 
   get ephemeralCount(): number {
