@@ -180,9 +180,15 @@ export class Writer {
     this.buf = next;
   }
 
+  // The fixed-width writes store bytes by hand: Buffer's writeInt32BE & co. validate their
+  // arguments in JS and were a third of a field-heavy encode (Metadata). The range check kept
+  // here is the one Buffer makes (two comparisons; NaN and undefined fail it too), and, as with
+  // Buffer, a fractional value is truncated.
+
   int8(v: number): this {
+    if (!(v >= -0x80 && v <= 0x7f)) throw outOfRange('int8', v);
     this.ensure(1);
-    this.buf.writeInt8(v, this.offset++);
+    this.buf[this.offset++] = v;
     return this;
   }
 
@@ -197,30 +203,50 @@ export class Writer {
   }
 
   int16(v: number): this {
+    if (!(v >= -0x8000 && v <= 0x7fff)) throw outOfRange('int16', v);
     this.ensure(2);
-    this.buf.writeInt16BE(v, this.offset);
-    this.offset += 2;
+    const buf = this.buf;
+    const at = this.offset;
+    buf[at] = v >>> 8;
+    buf[at + 1] = v;
+    this.offset = at + 2;
     return this;
   }
 
   uint16(v: number): this {
+    if (!(v >= 0 && v <= 0xffff)) throw outOfRange('uint16', v);
     this.ensure(2);
-    this.buf.writeUInt16BE(v, this.offset);
-    this.offset += 2;
+    const buf = this.buf;
+    const at = this.offset;
+    buf[at] = v >>> 8;
+    buf[at + 1] = v;
+    this.offset = at + 2;
     return this;
   }
 
   int32(v: number): this {
+    if (!(v >= -0x80000000 && v <= 0x7fffffff)) throw outOfRange('int32', v);
     this.ensure(4);
-    this.buf.writeInt32BE(v, this.offset);
-    this.offset += 4;
+    const buf = this.buf;
+    const at = this.offset;
+    buf[at] = v >>> 24;
+    buf[at + 1] = v >>> 16;
+    buf[at + 2] = v >>> 8;
+    buf[at + 3] = v;
+    this.offset = at + 4;
     return this;
   }
 
   uint32(v: number): this {
+    if (!(v >= 0 && v <= 0xffffffff)) throw outOfRange('uint32', v);
     this.ensure(4);
-    this.buf.writeUInt32BE(v, this.offset);
-    this.offset += 4;
+    const buf = this.buf;
+    const at = this.offset;
+    buf[at] = v >>> 24;
+    buf[at + 1] = v >>> 16;
+    buf[at + 2] = v >>> 8;
+    buf[at + 3] = v;
+    this.offset = at + 4;
     return this;
   }
 
@@ -294,6 +320,10 @@ export class Writer {
   finish(): Buffer {
     return this.buf.subarray(0, this.offset);
   }
+}
+
+function outOfRange(type: string, v: unknown): RangeError {
+  return new RangeError(`${type} out of range: ${String(v)}`);
 }
 
 /** Number of bytes `uvarint(v)` takes. */
