@@ -219,7 +219,7 @@ test('four-letter words in ZooKeeper formats', async () => {
   const stat = await fourLetterWord(keeper.port, 'stat');
   assert.match(stat, /\nClients:\n( \/127\.0\.0\.1:\d+\[[01]\]\(queued=0,recved=\d+,sent=\d+\)\n)+\nLatency min\/avg\/max: /);
   assert.match(stat, /\[0\]\(queued=0,recved=1,sent=0\)/, 'the asking connection is listed as ZooKeeper lists it');
-  const k2 = await startKeeper({ dataDir: scratch('keeper-4lw-'), clientPort: 0, clientPortAddress: '127.0.0.1', '4lw.commands.whitelist': 'srvr, crst' });
+  const k2 = await startKeeper({ dataDir: scratch('keeper-4lw-'), clientPort: 0, clientPortAddress: '127.0.0.1', '4lw.commands.whitelist': 'srvr, crst, wchs, wchc, wchp' });
   try {
     // ServerStats counts packets server-wide since start, closed connections included; a
     // four-letter word is one received before it runs and one sent after; crst leaves them
@@ -233,8 +233,19 @@ test('four-letter words in ZooKeeper formats', async () => {
     assert.match(counters, /\nReceived: 3\nSent: 2\n/, counters);
     // A fresh tree: /, /zookeeper, /zookeeper/quota, /zookeeper/config, and ZooKeeper's "" alias of the root.
     assert.match(counters, /\nNode count: 5\n$/, counters);
+    // Watch listings show data watches only, as ZooKeeper 3.8's do, and end with a blank line.
+    assert.equal(await fourLetterWord(k2.port, 'wchc'), '\n');
+    const w = await RawZk.open(k2.port);
+    const ws = await w.handshake();
+    await w.request(1, OpCode.exists, (wr) => J.encodeExistsRequest(wr, { path: '/zookeeper', watch: true }));
+    await w.request(2, OpCode.getChildren, (wr) => J.encodeGetChildrenRequest(wr, { path: '/', watch: true }));
+    assert.equal(await fourLetterWord(k2.port, 'wchs'), '1 connections watching 1 paths\nTotal watches:1\n');
+    assert.equal(await fourLetterWord(k2.port, 'wchc'), `0x${ws.sessionId.toString(16)}\n\t/zookeeper\n\n`);
+    assert.equal(await fourLetterWord(k2.port, 'wchp'), `/zookeeper\n\t0x${ws.sessionId.toString(16)}\n\n`);
+    w.end();
+    await w.closedPromise();
     await fourLetterWord(k2.port, 'crst');
-    assert.match(await fourLetterWord(k2.port, 'srvr'), /\nReceived: 5\nSent: 4\n/);
+    assert.match(await fourLetterWord(k2.port, 'srvr'), /\nReceived: 12\nSent: 11\n/);
     assert.equal(await fourLetterWord(k2.port, 'ruok'), 'ruok is not executed because it is not in the whitelist.\n');
     assert.match(await fourLetterWord(k2.port, 'srvr'), /^Zookeeper version/);
   } finally {

@@ -107,11 +107,14 @@ export function runFourLetterWord(zk: ZooKeeperServer, word: string): string {
         `user.home=${userInfo().homedir}\nuser.dir=${process.cwd()}\nos.memory.free=${Math.round(process.memoryUsage().heapUsed / 1048576)}MB\n` +
         `os.memory.max=${Math.round(process.memoryUsage().heapTotal / 1048576)}MB\nos.memory.total=${Math.round(process.memoryUsage().rss / 1048576)}MB\n`
       );
+    // wchs, wchc and wchp report the data watches only (exists/getData and persistent ones), as
+    // ZooKeeper 3.8's DataTree dumps only its dataWatches for them; child watches are not listed.
     case 'wchs': {
       const byConn = new Map<number, number>();
       const paths = new Set<string>();
       let total = 0;
-      for (const wm of [tree.dataWatches, tree.childWatches]) {
+      {
+        const wm = tree.dataWatches;
         for (const [p, ws] of wm.byPath()) {
           paths.add(p);
           total += ws.length;
@@ -122,7 +125,8 @@ export function runFourLetterWord(zk: ZooKeeperServer, word: string): string {
     }
     case 'wchc': {
       const bySession = new Map<string, Set<string>>();
-      for (const wm of [tree.dataWatches, tree.childWatches]) {
+      {
+        const wm = tree.dataWatches;
         for (const [w, ps] of wm.byWatcherId()) {
           const key = hex(zk.sessionOfWatcher(w));
           const set = bySession.get(key) ?? new Set<string>();
@@ -130,18 +134,19 @@ export function runFourLetterWord(zk: ZooKeeperServer, word: string): string {
           bySession.set(key, set);
         }
       }
-      return bySession.size === 0 ? '' : [...bySession].map(([s, ps]) => `${s}\n${[...ps].map((p) => `\t${p}\n`).join('')}`).join('') + '\n';
+      return [...bySession].map(([s, ps]) => `${s}\n${[...ps].map((p) => `\t${p}\n`).join('')}`).join('') + '\n';
     }
     case 'wchp': {
       const byPath = new Map<string, Set<string>>();
-      for (const wm of [tree.dataWatches, tree.childWatches]) {
+      {
+        const wm = tree.dataWatches;
         for (const [p, ws] of wm.byPath()) {
           const set = byPath.get(p) ?? new Set<string>();
           for (const w of ws) set.add(hex(zk.sessionOfWatcher(w)));
           byPath.set(p, set);
         }
       }
-      return byPath.size === 0 ? '' : [...byPath].map(([p, ss]) => `${p}\n${[...ss].map((s) => `\t${s}\n`).join('')}`).join('') + '\n';
+      return [...byPath].map(([p, ss]) => `${p}\n${[...ss].map((s) => `\t${s}\n`).join('')}`).join('') + '\n';
     }
     case 'dump': {
       const sessions = [...zk.sessions.sessions.values()];
