@@ -325,7 +325,19 @@ test('every zkCli command, flag and error text: gregor zk and the keeper match z
 });
 
 /** One-shot mode: `<shell> -server hosts cmd args` runs one command and exits 1 if it failed. */
-function oneShot(kind: 'zkCli.sh' | 'gregor zk', server: string, words: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * zkCli prints its SyncConnected event from its event thread, so in one-shot mode it lands
+ * before or after the command's output depending on scheduling. Count those events and compare
+ * the rest of the output without them (and without the blank lines around them).
+ */
+function splitConnectedEvents(stdout: string): { stdout: string; connectedEvents: number } {
+  const lines = stdout.split('\n');
+  const connectedEvents = lines.filter((l) => l === 'WatchedEvent state:SyncConnected type:None path:null').length;
+  const rest = lines.filter((l) => l !== 'WATCHER::' && l !== 'WatchedEvent state:SyncConnected type:None path:null' && l !== '');
+  return { stdout: rest.join('\n'), connectedEvents };
+}
+
+function oneShot(kind: 'zkCli.sh' | 'gregor zk', server: string, words: string[]): Promise<{ code: number | null; stdout: string; connectedEvents: number; stderr: string }> {
   return new Promise((resolve) => {
     const proc =
       kind === 'zkCli.sh'
@@ -338,7 +350,7 @@ function oneShot(kind: 'zkCli.sh' | 'gregor zk', server: string, words: string[]
     const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
     proc.on('exit', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout: normalise(stdout, server), stderr: normalise(stderr, server) });
+      resolve({ code, ...splitConnectedEvents(normalise(stdout, server)), stderr: normalise(stderr, server) });
     });
   });
 }
