@@ -3,7 +3,11 @@
  * 1 MiB of records, a metadata-heavy response (many small fields), and CRC32C (native and
  * fallback) next to a plain Buffer.copy of the same bytes, all in one run. Never part of npm test.
  *
- *   node --import tsx bench/protocol/run.ts [--seconds 1]
+ *   npm run build && node dist/bench/protocol/run.js [--seconds 1]
+ *
+ * Run the compiled output, as the broker runs: under tsx every `rt.x` call of the generated
+ * codecs goes through a module-namespace getter, which made field-heavy encodes several times
+ * slower than they are.
  *
  * Lines follow kafka-producer-perf-test's shape: "N ops, X ops/sec (Y MB/sec), A ms avg
  * latency, M ms max latency".
