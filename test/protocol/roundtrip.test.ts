@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { Reader, Writer } from '../../src/util/bytes.js';
@@ -122,4 +122,49 @@ test('every strict prefix of a valid encoding fails with a DecodeError', () => {
   const targets = [...apiTargets(), ...otherTargets()];
   for (const t of targets) checkTruncations(t);
   console.log(`truncation: checked every prefix of 2 encodings for ${targets.length} targets`);
+});
+
+/**
+ * Hostile counts: at every offset of a valid encoding, a length or count claiming the most it
+ * can (int32 0x7fffffff, int16 0x7fff, uvarint 0xffffffff) must decode or fail with a
+ * DecodeError, never another error and never a loop over the claimed count. The decoders
+ * allocate nothing from a count (arrays grow element by element as bytes are consumed; every
+ * length is checked against the bytes that remain first), which the source check below pins.
+ */
+test('a maximal count or length at every offset decodes or fails with a DecodeError', () => {
+  const targets = [...apiTargets(), ...otherTargets()];
+  const hostile = [Buffer.from([0x7f, 0xff, 0xff, 0xff]), Buffer.from([0x7f, 0xff]), Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f])];
+  let inputs = 0;
+  let refused = 0;
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    for (const t of targets) {
+      const [value] = fc.sample(messageArb(t.message, t.version, { maxArray: 2 }), { numRuns: 1, seed: SEED });
+      const full = encode(t.codec, t.version, value);
+      for (let at = 0; at < full.length; at++) {
+        for (const h of hostile) {
+          const input = Buffer.concat([full.subarray(0, at), h, full.subarray(Math.min(full.length, at + h.length))]);
+          inputs++;
+          try {
+            t.codec.decode(new Reader(input), t.version);
+          } catch (err) {
+            if (!(err instanceof DecodeError)) assert.fail(`${t.label}: ${String(err)} for ${input.toString('hex')}`);
+            refused++;
+          }
+        }
+      }
+    }
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+  console.log(`hostile counts: ${inputs} inputs over ${targets.length} targets, ${refused} refused with a DecodeError`);
+  assert.ok(refused > 0);
+
+  // No decoder sizes an allocation from a count it read.
+  const generatedDir = join(repoRoot, 'src', 'protocol', 'generated');
+  for (const name of readdirSync(generatedDir)) {
+    const text = readFileSync(join(generatedDir, name), 'utf8');
+    assert.doesNotMatch(text, /new Array\(|Buffer\.alloc|allocUnsafe|\.fill\(/, `${name} preallocates`);
+  }
 });
