@@ -74,13 +74,15 @@ test('auto-creation that cannot succeed (default.replication.factor 3 on one bro
   c.close();
 });
 
-test('Prometheus endpoint: bytes/messages in per topic, request counts and latency, partition count', async () => {
+test('Prometheus endpoint: bytes/messages in per topic, request counts and latency, partition count, log size, under-replicated partitions', async () => {
   const res = await fetch(metrics.url);
   assert.equal(res.status, 200);
   const text = await res.text();
   const expected = [
     /^kafka_server_brokertopicmetrics_messagesin_total\{topic="minisr",broker="0"\} 1$/m,
     /^kafka_server_brokertopicmetrics_bytesin_total\{topic="minisr",broker="0"\} \d+$/m,
+    /^kafka_server_brokertopicmetrics_messagesout_total\{topic="minisr",broker="0"\} 1$/m,
+    /^kafka_server_brokertopicmetrics_bytesout_total\{topic="minisr",broker="0"\} [1-9]\d*$/m,
     /^kafka_network_requestmetrics_requests_total\{request="Produce",version="9",broker="0"\} 2$/m,
     /^kafka_network_requestmetrics_totaltimems_count\{[^}]*request="ApiVersions"[^}]*\} \d+$/m,
     /^kafka_server_replicamanager_partitioncount\{broker="0"\} 1$/m,

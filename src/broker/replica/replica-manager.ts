@@ -19,6 +19,7 @@ import { DelayedProduce, type ProducePartitionStatus } from './delayed-produce.j
 import { Partition } from './partition.js';
 import type { IsolationLevelName, PartitionLog } from './partition-log.js';
 import { DelayedOperationPurgatory, timerScheduler, type Scheduler } from './purgatory.js';
+import { recordCountOf } from '../metrics/record-count.js';
 
 /** How the replica layer reaches the storage layer's LogManager (structural). */
 export interface LogProvider {
@@ -289,6 +290,7 @@ export class ReplicaManager {
         minOneMessage = false;
         budget -= n;
         this.o.metrics.bytesOut.inc({ topic: p.topic }, n);
+        this.o.metrics.messagesOut.inc({ topic: p.topic }, recordCountOf(d.records!));
       }
       out.push(d);
     }
