@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { prometheusContentType } from 'prom-client';
+import { mergeExpositions } from './merge-exposition.js';
 
 export interface MetricsSource {
   text(): Promise<string>;
@@ -28,7 +29,7 @@ export async function startMetricsServer(options: { host?: string; port: number;
       return;
     }
     Promise.all(options.sources.map((s) => s.text())).then(
-      (texts) => res.writeHead(200, { 'content-type': prometheusContentType }).end(texts.join('\n')),
+      (texts) => res.writeHead(200, { 'content-type': prometheusContentType }).end(mergeExpositions(texts)),
       (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${String(err)}\n`),
     );
   });
