@@ -21,8 +21,8 @@ after(() => {
   cwd.cleanup();
 });
 
-function start(port: number, keeperPort: number): Promise<{ child: ChildProcess; banner: string }> {
-  const child = spawn(process.execPath, [cliPath, 'dev', '--port', String(port), '--keeper-port', String(keeperPort), '--host', '127.0.0.1'], {
+function start(port: number, keeperPort: number, extra: string[] = []): Promise<{ child: ChildProcess; banner: string }> {
+  const child = spawn(process.execPath, [cliPath, 'dev', '--port', String(port), '--keeper-port', String(keeperPort), '--host', '127.0.0.1', ...extra], {
     cwd: cwd.path,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, GREGOR_LOG_LEVEL: 'warn' },
@@ -45,7 +45,7 @@ function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<number | nul
   });
 }
 
-test('gregor dev: banner, ./data, clean stop on SIGINT and SIGTERM, restart with its data', { skip: kcat.skip, timeout: 90_000 }, async () => {
+test('gregor dev: banner, ./data, clean stop on SIGINT and SIGTERM, restart with its data, --http-port metrics', { skip: kcat.skip, timeout: 90_000 }, async () => {
   const port = await freePort();
   const keeperPort = await freePort();
   const first = await start(port, keeperPort);
@@ -58,9 +58,14 @@ test('gregor dev: banner, ./data, clean stop on SIGINT and SIGTERM, restart with
   assert.equal(await stop(first.child, 'SIGINT'), 0);
   assert.ok(existsSync(join(cwd.path, 'data', 'broker-0', '.kafka_cleanshutdown')), 'clean shutdown marker written');
 
-  const second = await start(port, keeperPort);
+  const httpPort = await freePort();
+  const second = await start(port, keeperPort, ['--http-port', String(httpPort)]);
+  assert.match(second.banner, new RegExp(`metrics\\s+http://127.0.0.1:${httpPort}/metrics`));
   const c = await runProcess('kcat', ['-b', bootstrap, '-C', '-t', 'kept', '-o', 'beginning', '-e', '-q', '-f', '%k=%s\n']);
   assert.equal(c.code, 0, c.stderr);
   assert.deepEqual(c.stdout.trim().split('\n').sort(), ['a=1', 'b=2', 'c=3']);
+  const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  assert.match(metrics, /^kafka_server_brokertopicmetrics_messagesout_total\{topic="kept",broker="0"\} 3$/m, 'the restarted broker served the 3 records');
+  assert.match(metrics, /^kafka_log_log_size\{topic="kept",partition="0",broker="0"\} [1-9]\d*$/m, 'the log came back from disk');
   assert.equal(await stop(second.child, 'SIGTERM'), 0);
 });
