@@ -31,7 +31,10 @@ if (files.length === 0) {
 }
 console.log(`running ${files.length} test files:\n  ${files.map((f) => relative(root, f)).join('\n  ')}`);
 const concurrency = process.env.GREGOR_TEST_CONCURRENCY ?? '2';
-const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], {
+// --test-force-exit: a file whose test failed before it closed its sockets or timers would
+// otherwise keep its process (and the whole run) alive forever; --test-timeout bounds a test
+// that never settles (tests set tighter timeouts of their own).
+const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, '--test-force-exit', '--test-timeout=600000', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
   cwd: root,
 });
