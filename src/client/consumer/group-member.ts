@@ -39,6 +39,8 @@ export class GroupMember {
   rejoinNeeded = true;
   /** Set when our membership is gone (owned partitions must be dropped without commit). */
   lost = false;
+  /** True while JoinGroup/SyncGroup are in flight: heartbeats pause and late replies are ignored. */
+  private joining = false;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private stopped = false;
 
@@ -85,6 +87,15 @@ export class GroupMember {
   }
 
   private async joinOnce(topics: string[], owned: TopicPartition[]): Promise<JoinResult> {
+    this.joining = true;
+    try {
+      return await this.joinAndSync(topics, owned);
+    } finally {
+      this.joining = false;
+    }
+  }
+
+  private async joinAndSync(topics: string[], owned: TopicPartition[]): Promise<JoinResult> {
     this.stopHeartbeats();
     const coordinator = await this.ensureCoordinator();
     const conn = await this.cluster.connectionTo(coordinator);
@@ -165,18 +176,25 @@ export class GroupMember {
 
   private async heartbeat(): Promise<void> {
     this.heartbeatTimer = null;
-    if (this.stopped || this.rejoinNeeded) return;
+    // As the Java client: keep heart-beating while a rejoin is pending (the coordinator answers
+    // REBALANCE_IN_PROGRESS) until joinOnce() sends JoinGroup, so the session cannot expire while
+    // the application is between polls; stop only once the membership itself is lost.
+    if (this.stopped || this.lost || this.joining) return;
+    const generationId = this.generationId;
     try {
       const res = await this.cluster.send(this.coordinator, 'Heartbeat', createHeartbeatRequest({
-        groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.config.groupInstanceId,
+        groupId: this.groupId, generationId, memberId: this.memberId, groupInstanceId: this.config.groupInstanceId,
       }));
+      // A reply to a heartbeat of an earlier generation (a join ran meanwhile) says nothing about this one.
+      if (this.joining || this.generationId !== generationId) return;
       this.onHeartbeatError(res.errorCode);
     } catch {
+      if (this.joining || this.generationId !== generationId) return;
       this.markCoordinatorUnknown();
       this.rejoinNeeded = true;
       return;
     }
-    if (!this.rejoinNeeded) this.startHeartbeats();
+    if (!this.lost && this.coordinator >= 0) this.startHeartbeats();
   }
 
   private onHeartbeatError(code: number): void {
