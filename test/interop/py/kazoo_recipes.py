@@ -86,6 +86,9 @@ def election():
     while len(leaders) < 1 and time.time() < deadline:
         time.sleep(0.01)
     first = leaders[0]
+    # The first contender leads as soon as its node exists; the others may still be creating theirs.
+    while len(set(elections[0].contenders())) < 3 and time.time() < deadline:
+        time.sleep(0.01)
     assert len(set(elections[0].contenders())) == 3, elections[0].contenders()
     release[first].set()
     while len(leaders) < 2 and time.time() < deadline:
