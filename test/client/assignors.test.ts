@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { assignors, cooperativeStickyAssignor, rangeAssignor, roundRobinAssignor, stickyAssign, type AssignorMember } from '../../src/client/consumer/assignors.js';
+import { assignors, cooperativeStickyAssignor, rangeAssignor, resolveOwnership, roundRobinAssignor, stickyAssign, stickyAssignor, type AssignorMember } from '../../src/client/consumer/assignors.js';
+import { decodeStickyUserData, encodeStickyUserData } from '../../src/client/consumer/sticky-user-data.js';
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from '../../src/client/consumer/protocol.js';
 
 function member(memberId: string, topics: string[], owned: Record<string, number[]> = {}, generationId = 1): AssignorMember {
@@ -45,6 +46,47 @@ test('cooperative-sticky withholds partitions still owned by another member (KIP
     member('a', ['t'], { t: first.get('a')!.map((tp) => tp.partition) }), member('b', ['t']),
   ]);
   assert.equal(second.get('b')!.length, 2);
+});
+
+test('ownership claims: the highest generation wins, a tie at the highest generation leaves the partition unowned', () => {
+  const tps = [0, 1, 2, 3].map((partition) => ({ topic: 't', partition }));
+  const owner = resolveOwnership(tps, [
+    member('a', ['t'], { t: [0, 1] }, 5),
+    member('b', ['t'], { t: [1, 2] }, 5), // t-1 claimed by a and b in generation 5: nobody's
+    member('c', ['t'], { t: [2, 3] }, 4), // t-2: b's generation 5 beats c's 4
+    member('d', ['t'], { t: [0, 9] }, -1), // a lost member rejoining claims with -1; t-9 does not exist
+  ]);
+  assert.deepEqual([...owner].sort(), [['t\u00000', 'a'], ['t\u00002', 'b'], ['t\u00003', 'c']]);
+});
+
+test('cooperative-sticky: a stale claim neither keeps a partition nor blocks its new owner', () => {
+  // a was a member of generation 7 and owns t-0..t-3; b rejoined after losing its membership and
+  // still claims t-0 and t-1 with generation -1. a keeps them; b gets t-2/t-3 only after a revokes them.
+  const out = cooperativeStickyAssignor.assign(new Map([['t', 4]]), [member('a', ['t'], { t: [0, 1, 2, 3] }, 7), member('b', ['t'], { t: [0, 1] }, -1)]);
+  assert.deepEqual(names(out.get('a')!), ['t-0', 't-1']);
+  assert.deepEqual(names(out.get('b')!), []);
+  // Both claim t-0 in generation 7 (a double assignment): neither is trusted, so nothing is withheld.
+  const tie = cooperativeStickyAssignor.assign(new Map([['t', 2]]), [member('a', ['t'], { t: [0] }, 7), member('b', ['t'], { t: [0, 1] }, 7)]);
+  assert.deepEqual([...names(tie.get('a')!), ...names(tie.get('b')!)].sort(), ['t-0', 't-1']);
+});
+
+test('sticky (eager) stays sticky through its user data: previous assignment and generation, Java\'s StickyAssignor layout', () => {
+  const data = encodeStickyUserData([{ topic: 't', partition: 2 }, { topic: 't', partition: 5 }, { topic: 'u', partition: 0 }], 9);
+  // [topics=2]['t' len 1][2 partitions: 2, 5]['u'][1 partition: 0][generation 9]
+  assert.equal(data.toString('hex'), '00000002' + '00017400000002' + '0000000200000005' + '0001750000000100000000' + '00000009');
+  assert.deepEqual(decodeStickyUserData(data), { previousAssignment: [{ topic: 't', partition: 2 }, { topic: 't', partition: 5 }, { topic: 'u', partition: 0 }], generation: 9 });
+  // V0 (no generation) reads with generation -1; garbage is not sticky data.
+  assert.deepEqual(decodeStickyUserData(data.subarray(0, data.length - 4))?.generation, -1);
+  assert.equal(decodeStickyUserData(Buffer.from([0xff, 0xff, 0xff, 0xff, 1])), null);
+  assert.equal(decodeStickyUserData(null), null);
+  // Eager members send no ownedPartitions; their user data keeps them on what they had.
+  const withData = (id: string, previous: number[], generation: number): AssignorMember => ({
+    memberId: id, groupInstanceId: null,
+    subscription: { topics: ['t'], generationId: -1, rackId: null, ownedPartitions: [], userData: stickyAssignor.subscriptionUserData!(previous.map((partition) => ({ topic: 't', partition })), generation) },
+  });
+  const out = stickyAssign(new Map([['t', 6]]), [withData('z', [0, 1, 2, 3, 4, 5], 3), withData('a', [], -1)]);
+  assert.deepEqual(names(out.get('z')!), ['t-0', 't-1', 't-2']);
+  assert.deepEqual(names(out.get('a')!), ['t-3', 't-4', 't-5']);
 });
 
 test('every assignor: each subscribed partition exactly once, balanced within one for equal subscriptions', () => {

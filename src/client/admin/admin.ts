@@ -14,6 +14,7 @@ import { createDeleteTopicsRequest } from '../../protocol/generated/delete-topic
 import { createDescribeClusterRequest } from '../../protocol/generated/describe-cluster.js';
 import { createDescribeGroupsRequest } from '../../protocol/generated/describe-groups.js';
 import { createDescribeLogDirsRequest } from '../../protocol/generated/describe-log-dirs.js';
+import { createLeaveGroupRequest } from '../../protocol/generated/leave-group.js';
 import { createListGroupsRequest } from '../../protocol/generated/list-groups.js';
 import { createOffsetDeleteRequest } from '../../protocol/generated/offset-delete.js';
 import { KafkaCluster, check, type BrokerNode } from '../cluster.js';
@@ -319,6 +320,29 @@ export class Admin {
       out.push({ groupId, errorCode: r });
     }
     return out;
+  }
+
+  /**
+   * Removes members from a classic group (Kafka's removeMembersFromConsumerGroup, LeaveGroup v3+):
+   * the given static members (by group.instance.id) or members (by member id), or every current
+   * member when `members` is omitted. The removed members learn it at their next heartbeat
+   * (UNKNOWN_MEMBER_ID) and rejoin as new members.
+   */
+  async removeMembersFromConsumerGroup(groupId: string, members?: { memberId?: string; groupInstanceId?: string }[]): Promise<{ memberId: string; groupInstanceId: string | null; errorCode: number }[]> {
+    const targets: { memberId?: string; groupInstanceId?: string }[] = members ?? (await this.describeGroups([groupId]))[0]!.members.map((m) => ({ memberId: m.memberId }));
+    if (targets.length === 0) return [];
+    return this.cluster.withRetries(async () => {
+      const coordinator = await this.cluster.findCoordinator(groupId);
+      const conn = await this.cluster.connectionTo(coordinator);
+      if ((conn.versionOf('LeaveGroup') ?? 0) < 3) throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, 'removing members needs LeaveGroup v3 (Kafka 2.4)');
+      const res = await this.cluster.send(coordinator, 'LeaveGroup', createLeaveGroupRequest({
+        groupId,
+        members: targets.map((m) => ({ memberId: m.memberId ?? '', groupInstanceId: m.groupInstanceId ?? null, reason: 'removed by an administrator' })),
+      }));
+      if (res.errorCode === ErrorCode.NOT_COORDINATOR || res.errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) throw new KafkaError(res.errorCode, groupId);
+      check(res.errorCode, `LeaveGroup ${groupId}`);
+      return res.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: m.errorCode }));
+    });
   }
 
   /** The group's committed offsets (every partition it has, or just `partitions`). */

@@ -10,6 +10,7 @@
  */
 import type { TopicPartition } from '../offsets.js';
 import type { Subscription } from './protocol.js';
+import { decodeStickyUserData, encodeStickyUserData } from './sticky-user-data.js';
 
 export type AssignorName = 'range' | 'roundrobin' | 'sticky' | 'cooperative-sticky';
 export type RebalanceProtocol = 'eager' | 'cooperative';
@@ -26,6 +27,8 @@ export interface Assignor {
   name: AssignorName;
   protocol: RebalanceProtocol;
   assign(partitionsPerTopic: ReadonlyMap<string, number>, members: AssignorMember[]): GroupAssignment;
+  /** What this member puts in its subscription's userData for this assignor (null: nothing). */
+  subscriptionUserData?(previousAssignment: readonly TopicPartition[], generationId: number): Buffer | null;
 }
 
 function compareMembers(a: AssignorMember, b: AssignorMember): number {
@@ -101,6 +104,41 @@ export const roundRobinAssignor: Assignor = {
 const key = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;
 
 /**
+ * Who owns what before this rebalance, from the members' claims: a cooperative member's
+ * ownedPartitions (with its subscription's generation), else a sticky member's user data (its
+ * previous assignment and generation). A partition claimed by several members goes to the claim
+ * of the highest generation; a tie at the highest generation means no valid owner (Kafka's
+ * AbstractStickyAssignor: two members of one generation cannot both own it, so neither is
+ * trusted) — a member that lost its membership and rejoined cannot keep a partition that way.
+ */
+export function resolveOwnership(partitions: readonly TopicPartition[], members: readonly AssignorMember[]): Map<string, string> {
+  const valid = new Set(partitions.map(key));
+  const best = new Map<string, { memberId: string | null; generation: number }>();
+  for (const m of members) {
+    const sub = m.subscription;
+    let claims: TopicPartition[] = sub.ownedPartitions.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition })));
+    let generation = sub.generationId;
+    if (claims.length === 0) {
+      const sticky = decodeStickyUserData(sub.userData);
+      if (sticky !== null) {
+        claims = sticky.previousAssignment;
+        generation = sticky.generation;
+      }
+    }
+    for (const tp of claims) {
+      const k = key(tp);
+      if (!valid.has(k) || !sub.topics.includes(tp.topic)) continue;
+      const prev = best.get(k);
+      if (prev === undefined || generation > prev.generation) best.set(k, { memberId: m.memberId, generation });
+      else if (generation === prev.generation && prev.memberId !== m.memberId) best.set(k, { memberId: null, generation });
+    }
+  }
+  const owner = new Map<string, string>();
+  for (const [k, b] of best) if (b.memberId !== null) owner.set(k, b.memberId);
+  return owner;
+}
+
+/**
  * The sticky assignment: balanced (counts differ by at most one among members with the same
  * subscription) while keeping as many owned partitions as balance allows.
  */
@@ -109,20 +147,7 @@ export function stickyAssign(partitionsPerTopic: ReadonlyMap<string, number>, me
   const sorted = [...members].sort(compareMembers);
   if (sorted.length === 0) return out;
   const partitions = allPartitions(partitionsPerTopic, members);
-  const valid = new Set(partitions.map(key));
-  // Claimed ownership; a partition claimed twice goes to the higher generation.
-  const owner = new Map<string, { memberId: string; generation: number }>();
-  for (const m of sorted) {
-    for (const t of m.subscription.ownedPartitions) {
-      if (!m.subscription.topics.includes(t.topic)) continue;
-      for (const partition of t.partitions) {
-        const k = key({ topic: t.topic, partition });
-        if (!valid.has(k)) continue;
-        const prev = owner.get(k);
-        if (prev === undefined || m.subscription.generationId > prev.generation) owner.set(k, { memberId: m.memberId, generation: m.subscription.generationId });
-      }
-    }
-  }
+  const owner = resolveOwnership(partitions, sorted);
   const total = partitions.length;
   const minQuota = Math.floor(total / sorted.length);
   let maxQuotaSlots = total % sorted.length;
@@ -130,7 +155,7 @@ export function stickyAssign(partitionsPerTopic: ReadonlyMap<string, number>, me
   const assigned = new Set<string>();
   // Keep owned partitions up to the quota (members with more owned get the larger quotas first).
   const owned = new Map<string, TopicPartition[]>(sorted.map((m) => [m.memberId, []]));
-  for (const [k, o] of owner) owned.get(o.memberId)!.push(byKey.get(k)!);
+  for (const [k, memberId] of owner) owned.get(memberId)!.push(byKey.get(k)!);
   for (const m of [...sorted].sort((a, b) => owned.get(b.memberId)!.length - owned.get(a.memberId)!.length)) {
     const mine = sortTps(owned.get(m.memberId)!);
     let quota = minQuota;
@@ -159,20 +184,22 @@ export function stickyAssign(partitionsPerTopic: ReadonlyMap<string, number>, me
   return out;
 }
 
-export const stickyAssignor: Assignor = { name: 'sticky', protocol: 'eager', assign: stickyAssign };
+export const stickyAssignor: Assignor = {
+  name: 'sticky',
+  protocol: 'eager',
+  assign: stickyAssign,
+  subscriptionUserData: (previous, generationId) => (previous.length === 0 ? null : encodeStickyUserData(previous, generationId)),
+};
 
 export const cooperativeStickyAssignor: Assignor = {
   name: 'cooperative-sticky',
   protocol: 'cooperative',
   assign(partitionsPerTopic, members) {
     const target = stickyAssign(partitionsPerTopic, members);
-    const ownedBy = new Map<string, string>();
-    for (const m of members) {
-      for (const t of m.subscription.ownedPartitions) for (const partition of t.partitions) ownedBy.set(key({ topic: t.topic, partition }), m.memberId);
-    }
+    const owner = resolveOwnership(allPartitions(partitionsPerTopic, members), members);
     for (const [memberId, list] of target) {
       target.set(memberId, list.filter((tp) => {
-        const o = ownedBy.get(key(tp));
+        const o = owner.get(key(tp));
         return o === undefined || o === memberId;
       }));
     }

@@ -19,7 +19,7 @@ import {
 } from '../offsets.js';
 import { resolveConsumerConfig, type ConsumerConfig, type ResolvedConsumerConfig } from './config.js';
 import { FetchSessionHandler, type FetchPartitionState } from './fetch-session.js';
-import { GroupMember } from './group-member.js';
+import { GroupMember, LOST_ERRORS, type JoinResult } from './group-member.js';
 import { nextFetchOffsetOf, parseFetchedRecords, type ConsumerRecord } from './records.js';
 
 export type { ConsumerRecord } from './records.js';
@@ -73,6 +73,10 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   /** Partition counts of the subscribed topics when the group last assigned (the leader watches them). */
   private assignedCounts: Map<string, number> | null = null;
   private nextMetadataCheckMs = 0;
+  /** A JoinGroup/SyncGroup round still in flight (poll returned before it finished). */
+  private pendingJoin: { join: Promise<JoinResult>; subscription: string[] } | null = null;
+  /** Aborts a pending join when the consumer closes or leaves the group. */
+  private closeSignal = new AbortController();
 
   constructor(config: ConsumerConfig) {
     this.config = resolveConsumerConfig(config);
@@ -105,6 +109,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   async unsubscribe(): Promise<void> {
     if (this.group !== null) {
       await this.commitIfAuto();
+      this.abandonJoin();
       await this.group.leave();
       this.group = null;
     }
@@ -248,7 +253,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     const deadline = performance.now() + (options.timeoutMs ?? 1000);
     for (;;) {
       if (this.closed || options.signal?.aborted === true) return [];
-      if (this.group !== null) await this.ensureGroup(options.signal);
+      if (this.group !== null) await this.ensureGroup(deadline, options.signal);
       this.maybeAutoCommit();
       if (this.needPositions) await this.updatePositions();
       const records = this.drainBuffered();
@@ -489,24 +494,58 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     }
   }
 
-  /** Joins or rejoins when needed, revoking and assigning per the rebalance protocol. */
-  private async ensureGroup(signal?: AbortSignal): Promise<void> {
+  /**
+   * Joins or rejoins when needed, revoking and assigning per the rebalance protocol. Waits for
+   * the join at most until `deadline` (poll's timeout), as the Java client does: JoinGroup stays
+   * in flight and a later poll picks up its result. A blocking join would starve the other
+   * members' polls in a single-threaded application (their JoinGroup waits for ours, ours for
+   * their poll), and the rebalance would only end at the rebalance timeout.
+   */
+  private async ensureGroup(deadline: number, signal?: AbortSignal): Promise<void> {
     const group = this.group!;
-    if (!group.rejoinNeeded && group.generationId >= 0) {
-      await this.checkSubscribedMetadata(group);
-      if (!group.rejoinNeeded) return;
+    if (this.pendingJoin === null) {
+      if (!group.rejoinNeeded && group.generationId >= 0) {
+        await this.checkSubscribedMetadata(group);
+        if (!group.rejoinNeeded) return;
+      }
+      await this.prepareJoin(group);
+      const subscription = [...this.subscription!];
+      const join = group.joinGroup(subscription, group.rebalanceProtocol === 'cooperative' ? this.assignment() : [], this.closeSignal.signal);
+      this.pendingJoin = { join, subscription };
+      join.catch(() => undefined); // settled below, possibly by a later poll
     }
-    const cooperative = group.rebalanceProtocol === 'cooperative';
+    const pending = this.pendingJoin;
+    if (!(await settlesBefore(pending.join, deadline, signal))) return;
+    this.pendingJoin = null;
+    let result: JoinResult;
+    try {
+      result = await pending.join;
+    } catch (err) {
+      // Membership lost while joining: the next pass drops what we hold and joins anew.
+      if (err instanceof KafkaError && LOST_ERRORS.has(err.errorCode) && !this.closed) return;
+      throw err;
+    }
+    if (this.closed || this.group !== group) return;
+    await this.onJoined(group, result);
+    // subscribe() changed the topics while the join was in flight: join again with the new ones.
+    if (this.subscription !== null && this.subscription.join('\u0000') !== pending.subscription.join('\u0000')) group.rejoinNeeded = true;
+  }
+
+  /** Before JoinGroup: a lost member drops its partitions; an eager member commits and revokes all. */
+  private async prepareJoin(group: GroupMember): Promise<void> {
     const owned = this.assignment();
     if (group.lost) {
       this.partitions.clear();
       if (owned.length > 0) await this.listener.onPartitionsLost?.(owned);
-    } else if (!cooperative && owned.length > 0) {
+    } else if (group.rebalanceProtocol !== 'cooperative' && owned.length > 0) {
       await this.commitIfAuto();
       await this.listener.onPartitionsRevoked?.(owned);
       this.partitions.clear();
     }
-    const result = await group.joinGroup(this.subscription!, cooperative ? this.assignment() : [], signal);
+  }
+
+  /** The new generation's assignment: revoke what moved away (cooperative), add what is new. */
+  private async onJoined(group: GroupMember, result: JoinResult): Promise<void> {
     this.assignedCounts = this.partitionCounts();
     this.nextMetadataCheckMs = performance.now() + this.cluster.config.metadataMaxAgeMs;
     const assigned = new Set(result.assigned.map((tp) => tpKey(tp.topic, tp.partition)));
@@ -519,12 +558,19 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       await this.listener.onPartitionsRevoked?.(revoked);
       for (const tp of revoked) this.partitions.delete(tpKey(tp.topic, tp.partition));
       // KIP-429: rejoin so the revoked partitions can be handed to their new owners.
-      if (cooperative) group.rejoinNeeded = true;
+      if (group.rebalanceProtocol === 'cooperative') group.rejoinNeeded = true;
     }
     const added = result.assigned.filter((tp) => !this.partitions.has(tpKey(tp.topic, tp.partition)));
     for (const tp of added) this.addPartition(tp);
     for (const s of this.sessions.values()) s.reset();
     if (added.length > 0) await this.listener.onPartitionsAssigned?.(added);
+  }
+
+  /** Gives up a join in flight (its reply, if any, is ignored); LeaveGroup follows. */
+  private abandonJoin(): void {
+    this.closeSignal.abort();
+    this.closeSignal = new AbortController();
+    this.pendingJoin = null;
   }
 
   private partitionCounts(): Map<string, number> {
@@ -556,10 +602,29 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     if (this.closed) return;
     this.closed = true;
     if (this.group !== null) {
-      if (this.group.generationId >= 0 && !this.group.rejoinNeeded) await this.commitIfAuto();
+      if (this.group.generationId >= 0 && !this.group.rejoinNeeded && this.pendingJoin === null) await this.commitIfAuto();
+      this.abandonJoin();
       await this.group.leave();
     }
     await Promise.allSettled([...this.fetches.values()]);
     await this.cluster.close();
   }
+}
+
+/** Whether `promise` settles (either way) before `deadline` (a performance.now() time) or an abort. */
+async function settlesBefore(promise: Promise<unknown>, deadline: number, signal?: AbortSignal): Promise<boolean> {
+  let settled = false;
+  const done = promise.then(() => (settled = true), () => (settled = true));
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const expiry = new Promise<void>((resolve) => {
+    if (signal?.aborted === true) return resolve();
+    timer = setTimeout(resolve, Math.max(0, deadline - performance.now()));
+    onAbort = resolve;
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  await Promise.race([done, expiry]);
+  clearTimeout(timer);
+  if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+  return settled;
 }

@@ -12,6 +12,7 @@ import { createJoinGroupRequest } from '../../protocol/generated/join-group.js';
 import { createLeaveGroupRequest } from '../../protocol/generated/leave-group.js';
 import { createSyncGroupRequest } from '../../protocol/generated/sync-group.js';
 import type { KafkaCluster } from '../cluster.js';
+import { ClientError } from '../errors.js';
 import type { TopicPartition } from '../offsets.js';
 import { assignors, type AssignorMember, type AssignorName } from './assignors.js';
 import type { ResolvedConsumerConfig } from './config.js';
@@ -25,7 +26,7 @@ export interface JoinResult {
 }
 
 const REJOIN_ERRORS: ReadonlySet<number> = new Set([ErrorCode.REBALANCE_IN_PROGRESS]);
-const LOST_ERRORS: ReadonlySet<number> = new Set([ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.ILLEGAL_GENERATION, ErrorCode.FENCED_INSTANCE_ID]);
+export const LOST_ERRORS: ReadonlySet<number> = new Set([ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.ILLEGAL_GENERATION, ErrorCode.FENCED_INSTANCE_ID]);
 const COORDINATOR_ERRORS: ReadonlySet<number> = new Set([ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS]);
 
 export class GroupMember {
@@ -39,6 +40,9 @@ export class GroupMember {
   rejoinNeeded = true;
   /** Set when our membership is gone (owned partitions must be dropped without commit). */
   lost = false;
+  /** The last assignment received and its generation (the sticky assignor's user data). */
+  private previousAssignment: TopicPartition[] = [];
+  private previousGenerationId = -1;
   /** True while JoinGroup/SyncGroup are in flight: heartbeats pause and late replies are ignored. */
   private joining = false;
   private heartbeatTimer: NodeJS.Timeout | null = null;
@@ -68,17 +72,27 @@ export class GroupMember {
     this.coordinator = -1;
   }
 
-  /** Joins (or rejoins) and syncs; returns the new generation's assignment. */
+  /**
+   * Joins (or rejoins) and syncs; returns the new generation's assignment. Retries what keeps
+   * the membership (coordinator moves, REBALANCE_IN_PROGRESS, MEMBER_ID_REQUIRED) itself; when
+   * the membership is gone (UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION / FENCED_INSTANCE_ID) it marks
+   * the member lost and throws, so that the consumer drops the partitions it still holds before
+   * joining again as a new member that owns nothing (Java's resetStateAndRejoin).
+   */
   async joinGroup(topics: string[], owned: TopicPartition[], signal?: AbortSignal): Promise<JoinResult> {
     for (let attempt = 0; ; attempt++) {
-      if (signal?.aborted === true) throw new KafkaError(ErrorCode.REBALANCE_IN_PROGRESS, 'aborted');
+      if (signal?.aborted === true || this.stopped) throw new ClientError('GREGOR_ERR_ABORTED', `join of group ${this.groupId} abandoned`);
       try {
         return await this.joinOnce(topics, owned);
       } catch (err) {
         if (!(err instanceof KafkaError) || attempt > 20) throw err;
         if (COORDINATOR_ERRORS.has(err.errorCode)) this.markCoordinatorUnknown();
-        else if (LOST_ERRORS.has(err.errorCode)) this.resetMember();
-        else if (err.errorCode === ErrorCode.MEMBER_ID_REQUIRED || REJOIN_ERRORS.has(err.errorCode)) {
+        else if (LOST_ERRORS.has(err.errorCode)) {
+          this.resetMember();
+          this.lost = true;
+          this.rejoinNeeded = true;
+          throw err;
+        } else if (err.errorCode === ErrorCode.MEMBER_ID_REQUIRED || REJOIN_ERRORS.has(err.errorCode)) {
           // try again at once
         } else if (!err.retriable) throw err;
         await new Promise((r) => setTimeout(r, Math.min(1000, this.cluster.config.retryBackoffMs * (attempt + 1))));
@@ -101,9 +115,12 @@ export class GroupMember {
     const conn = await this.cluster.connectionTo(coordinator);
     const ownedByTopic = new Map<string, number[]>();
     for (const tp of owned) ownedByTopic.set(tp.topic, [...(ownedByTopic.get(tp.topic) ?? []), tp.partition]);
-    const metadata = encodeSubscription({
-      topics: [...topics].sort(), userData: null, generationId: this.generationId, rackId: null,
+    const subscription = {
+      topics: [...topics].sort(), generationId: this.generationId, rackId: null,
       ownedPartitions: [...ownedByTopic].map(([topic, partitions]) => ({ topic, partitions })),
+    };
+    const metadataFor = (name: AssignorName): Buffer => encodeSubscription({
+      ...subscription, userData: assignors[name].subscriptionUserData?.(this.previousAssignment, this.previousGenerationId) ?? null,
     });
     const join = await conn.request('JoinGroup', createJoinGroupRequest({
       groupId: this.groupId,
@@ -112,7 +129,7 @@ export class GroupMember {
       memberId: this.memberId,
       groupInstanceId: this.config.groupInstanceId,
       protocolType: CONSUMER_PROTOCOL_TYPE,
-      protocols: this.config.assignors.map((name) => ({ name, metadata })),
+      protocols: this.config.assignors.map((name) => ({ name, metadata: metadataFor(name) })),
       reason: null,
     }), { timeoutMs: this.config.maxPollIntervalMs + 5000 });
     if (join.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
@@ -131,14 +148,14 @@ export class GroupMember {
     }), { timeoutMs: this.config.maxPollIntervalMs + 5000 });
     if (sync.errorCode !== 0) throw new KafkaError(sync.errorCode, `SyncGroup ${this.groupId}`);
     const assignment = decodeAssignment(sync.assignment);
+    const assigned = assignment.assignedPartitions.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition })));
     this.protocol = protocol;
     this.rejoinNeeded = false;
     this.lost = false;
+    this.previousAssignment = assigned;
+    this.previousGenerationId = this.generationId;
     this.startHeartbeats();
-    return {
-      generationId: this.generationId, memberId: this.memberId, protocol,
-      assigned: assignment.assignedPartitions.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition }))),
-    };
+    return { generationId: this.generationId, memberId: this.memberId, protocol, assigned };
   }
 
   /** The leader's job: decode the members' subscriptions, run the assignor, encode the result. */
@@ -215,9 +232,12 @@ export class GroupMember {
     this.onHeartbeatError(code);
   }
 
+  /** The membership is gone: join again as a new member that claims nothing. */
   private resetMember(): void {
     if (this.config.groupInstanceId === null) this.memberId = '';
     this.generationId = -1;
+    this.previousAssignment = [];
+    this.previousGenerationId = -1;
   }
 
   /** LeaveGroup (skipped for static members, as Kafka: they keep their place until the session ends). */
