@@ -172,6 +172,17 @@ test('groups --describe with an active member: offsets, --members, --state; rese
     r = await gregor(['groups', ...b, '--describe', '--group', 'g2', '--state']);
     assert.match(r.stdout, /^GROUP\s+COORDINATOR \(ID\)\s+ASSIGNMENT-STRATEGY\s+STATE\s+#MEMBERS$/m);
     assert.match(r.stdout, /^g2\s+127\.0\.0\.1:\d+\s+\(0\)\s+range\s+Stable\s+1$/m);
+    // --list --state [filter]: GROUP / STATE columns (kafka-consumer-groups.sh --list --state).
+    r = await gregor(['groups', ...b, '--list', '--state']);
+    assert.match(r.stdout, /^GROUP\s+STATE$/m);
+    assert.match(r.stdout, /^g2\s+Stable$/m);
+    r = await gregor(['groups', ...b, '--list', '--state', 'empty,preparingrebalance']);
+    assert.doesNotMatch(r.stdout, /^g2\s/m);
+    r = await gregor(['groups', ...b, '--list', '--state', 'Stable']);
+    assert.deepEqual(r.stdout.trimEnd().split('\n').slice(1).map((l) => l.split(/\s+/)), [['g2', 'Stable']]);
+    r = await gregor(['groups', ...b, '--list', '--state', 'Sleepy']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Invalid state list 'Sleepy'/);
     r = await gregor(['groups', ...b, '--reset-offsets', '--group', 'g2', '--topic', 'active', '--to-earliest', '--execute']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /Assignments can only be reset if the group 'g2' is inactive, but the current state is Stable\./);

@@ -15,7 +15,8 @@ const HELP = `Usage: gregor groups --bootstrap-server HOST:PORT <--list | --desc
 List, describe, reset and delete consumer groups (kafka-consumer-groups.sh).
 
 Actions:
-  --list                        list every consumer group
+  --list                        list every consumer group; with --state [S,S] their states, only
+                                  those in the given states (Stable, Empty, PreparingRebalance, ...)
   --describe                    describe --group (or --all-groups): offsets and lag per partition;
                                   with --members the members, with --state the group's state
   --reset-offsets               move a group's committed offsets (the group must have no active members)
@@ -44,6 +45,7 @@ Options:
 
 Examples:
   gregor groups --bootstrap-server localhost:9092 --list
+  gregor groups --bootstrap-server localhost:9092 --list --state Stable,Empty
   gregor groups --bootstrap-server localhost:9092 --describe --group g1
   gregor groups --bootstrap-server localhost:9092 --describe --group g1 --members --verbose
   gregor groups --bootstrap-server localhost:9092 --describe --group g1 --state
@@ -62,7 +64,7 @@ const SPEC = {
   group: { type: 'string', multiple: true },
   'all-groups': { type: 'boolean' },
   members: { type: 'boolean' },
-  state: { type: 'boolean' },
+  state: { type: 'string', optionalValue: true },
   offsets: { type: 'boolean' },
   verbose: { type: 'boolean' },
   topic: { type: 'string', multiple: true },
@@ -94,9 +96,7 @@ export async function run(args: string[]): Promise<number> {
     const admin = new Admin({ bootstrapServers: bootstrapOf(o, HELP), clientId: clientId ?? 'gregor-groups', retries: 3 });
     try {
       switch (actions[0]) {
-        case 'list':
-          for (const g of await admin.listGroups()) if (g.protocolType === 'consumer' || g.protocolType === '') console.log(g.groupId);
-          return 0;
+        case 'list': return await list(admin, o);
         case 'describe': return await describe(admin, o);
         case 'reset-offsets': return await resetOffsets(admin, o);
         case 'delete': return await deleteGroups(admin, o);
@@ -107,6 +107,28 @@ export async function run(args: string[]): Promise<number> {
     }
     return 1;
   });
+}
+
+/** The group states ListGroups v4 filters on (Kafka's ConsumerGroupState names). */
+const GROUP_STATES = ['PreparingRebalance', 'CompletingRebalance', 'Stable', 'Dead', 'Empty', 'Assigning', 'Reconciling'];
+
+/** --list, and --list --state [S,S]: Kafka's GROUP / STATE columns, filtered by state (case-insensitive). */
+async function list(admin: Admin, o: ParsedOptions): Promise<number> {
+  const stateArg = str(o, 'state');
+  if (stateArg === undefined) {
+    for (const g of await admin.listGroups()) if (g.protocolType === 'consumer' || g.protocolType === '') console.log(g.groupId);
+    return 0;
+  }
+  const states = stateArg === '' ? [] : stateArg.split(',').map((s) => s.trim()).map((s) => {
+    const known = GROUP_STATES.find((k) => k.toLowerCase() === s.toLowerCase());
+    if (known === undefined) throw new UsageError(`Invalid state list '${stateArg}'. Valid states are: ${GROUP_STATES.join(', ')}`);
+    return known;
+  });
+  const groups = (await admin.listGroups({ states })).filter((g) => g.protocolType === 'consumer' || g.protocolType === '');
+  const width = Math.max(15, ...groups.map((g) => g.groupId.length));
+  console.log(`${'GROUP'.padEnd(width)} STATE`);
+  for (const g of groups) console.log(`${g.groupId.padEnd(width)} ${g.state}`);
+  return 0;
 }
 
 async function groupsOf(admin: Admin, o: ParsedOptions): Promise<string[]> {

@@ -9,6 +9,8 @@ export interface OptionSpec {
   multiple?: boolean;
   /** Take every following word that does not start with `--`. */
   greedy?: boolean;
+  /** A string option whose value may be left out (joptsimple's optional argument): then ''. */
+  optionalValue?: boolean;
 }
 
 export type ParsedOptions = Map<string, string[]>;
@@ -33,6 +35,8 @@ export function parseKafkaArgs(args: string[], spec: Record<string, OptionSpec>)
       values.push('true');
     } else if (eq > 0) {
       values.push(arg.slice(eq + 1));
+    } else if (s.optionalValue === true) {
+      values.push(i + 1 < args.length && !args[i + 1]!.startsWith('-') ? args[++i]! : '');
     } else if (s.greedy === true) {
       let taken = 0;
       while (i + 1 < args.length && !args[i + 1]!.startsWith('--')) {
