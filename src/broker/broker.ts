@@ -26,10 +26,12 @@ import { brokerHandlers } from './handlers/index.js';
 import { buildHandlerTable } from './handlers/table.js';
 import type { MetadataService, MetadataServiceConfig, Unsubscribe } from './metadata/metadata-service.js';
 import { startMetadataService } from './metadata/start-metadata-service.js';
+import { controlledShutdown, type ControlledShutdownReport } from './controller/broker-shutdown.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
 import { SocketServer, type BoundListener } from './network/socket-server.js';
 import { FetchSessionCache } from './replica/fetch-session.js';
 import { ProducerIdManager } from './replica/producer-id-manager.js';
+import { ReplicaFetcherManager } from './replica/replica-fetcher-manager.js';
 import { ReplicaManager, type LogProvider } from './replica/replica-manager.js';
 
 export type MetadataServiceFactory = (config: MetadataServiceConfig) => Promise<MetadataService>;
@@ -173,7 +175,31 @@ export class Broker {
       const ready = await metadata.waitFor((md) => md.controllerId >= 0 && md.brokers.has(brokerId), config.int('zookeeper.session.timeout.ms'));
       if (!ready) logger.warn('no controller elected yet; starting anyway');
       const md = metadata;
+      // Followers fetch from their leaders (replica.* keys); the fetchers find partitions through
+      // the ReplicaManager built just below.
+      const built: { replicaManager?: ReplicaManager } = {};
+      const replicaFetchers = new ReplicaFetcherManager({
+        localBrokerId: brokerId,
+        numFetchers: config.int('num.replica.fetchers'),
+        settings: {
+          waitMaxMs: config.int('replica.fetch.wait.max.ms'),
+          minBytes: config.int('replica.fetch.min.bytes'),
+          partitionMaxBytes: config.int('replica.fetch.max.bytes'),
+          responseMaxBytes: config.int('replica.fetch.response.max.bytes'),
+          backoffMs: config.int('replica.fetch.backoff.ms'),
+          socketTimeoutMs: config.int('replica.socket.timeout.ms'),
+        },
+        brokerEpoch: () => md.brokerEpoch,
+        endpointOf: (id) => md.snapshot().brokers.get(id),
+        partitionFor: (topic, partition) => built.replicaManager?.getPartition(topic, partition),
+        clock,
+        logger: logger.child({ component: 'replica-fetcher' }),
+      });
       const replicaManager = new ReplicaManager({
+        replicaFetchers,
+        alterIsr: (update) => md.updateIsr(update),
+        replicaLagTimeMaxMs: config.long('replica.lag.time.max.ms'),
+        highWatermarkCheckpointIntervalMs: config.long('replica.high.watermark.checkpoint.interval.ms'),
         brokerId,
         logs: logs as unknown as LogProvider,
         clock,
@@ -194,6 +220,7 @@ export class Broker {
           return t !== undefined && partition >= 0 && partition < t.partitions.length;
         },
       });
+      built.replicaManager = replicaManager;
       services.metadata = md;
       services.replicaManager = replicaManager;
       services.producerIds = new ProducerIdManager(() => md.allocateProducerIdBlock());
@@ -277,11 +304,19 @@ export class Broker {
     if (left > 0) this.logger.warn({ partitions: left }, 'serving before the controller confirmed leadership of every partition');
   }
 
-  /** Clean shutdown (Ctrl-C, SIGTERM, stop()). */
-  async stop(): Promise<void> {
+  /**
+   * Clean shutdown (Ctrl-C, SIGTERM, stop()). With `controlled.shutdown.enable` the controller
+   * first moves this broker's leadership away while it still answers (clients are told
+   * NOT_LEADER_OR_FOLLOWER); `controlledShutdown: false` skips that (a whole embedded cluster
+   * stopping at once has nobody to move leadership to).
+   */
+  async stop(options: { controlledShutdown?: boolean } = {}): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.logger.info('broker shutting down');
+    if ((options.controlledShutdown ?? true) && this.config.bool('controlled.shutdown.enable')) {
+      await this.controlledShutdown().catch((err: unknown) => this.logger.warn({ err }, 'controlled shutdown failed'));
+    }
     for (const u of this.unsubscribes) u();
     this.services.groupCoordinator.stop();
     await this.socketServer.stop();
@@ -289,6 +324,16 @@ export class Broker {
     await this.metadata.close().catch((err: unknown) => this.logger.warn({ err }, 'closing the keeper session failed'));
     await this.logs.shutdown();
     this.logger.info('broker stopped');
+  }
+
+  /** Kafka's controlled shutdown step on its own (stop() runs it first); bounded, never throws for an unreachable controller. */
+  controlledShutdown(): Promise<ControlledShutdownReport> {
+    return controlledShutdown({
+      metadata: this.metadata,
+      maxRetries: this.config.int('controlled.shutdown.max.retries'),
+      retryBackoffMs: this.config.long('controlled.shutdown.retry.backoff.ms'),
+      logger: this.logger,
+    });
   }
 
   /** Leaves without a clean shutdown (tests of crash recovery): no flush, no marker, session left to expire. */

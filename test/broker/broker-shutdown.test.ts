@@ -77,7 +77,7 @@ test('a long poll whose connection closes leaves the fetch purgatory at once (no
 });
 
 test('an acks=all produce whose connection closes leaves the produce purgatory at once (not at its timeout)', { timeout: 60_000 }, async () => {
-  // Two brokers, replication factor 2: the follower never fetches here, so acks=all waits.
+  // Two brokers, replication factor 2, the follower's fetching stopped: acks=all waits.
   const cluster = await testCluster({ brokers: 2 });
   const clients: RawClient[] = [];
   try {
@@ -88,6 +88,9 @@ test('an acks=all produce whose connection closes leaves the produce purgatory a
     const leaderOf = () => cluster.brokers.find((b) => b.replicaManager.getPartition('waits', 0)?.isLeader === true);
     await waitFor('a leader', () => leaderOf() !== undefined);
     const leader = leaderOf()!;
+    const follower = cluster.brokers.find((b) => b !== leader)!;
+    await waitFor('the follower replica', () => follower.replicaManager.getPartition('waits', 0) !== undefined);
+    follower.replicaManager.replicaFetchers?.removeFetcherForPartition('waits', 0);
     const records = encodeRecordBatch({ records: [{ key: null, value: Buffer.from('v'), timestamp: 0n }] });
     for (let i = 0; i < 3; i++) {
       const c = await RawClient.connect(leader.bootstrap);

@@ -50,4 +50,10 @@ export interface PartitionLog {
   deleteRecordsBefore(offset: bigint): unknown;
   endOffsetForEpoch(epoch: number): { leaderEpoch: number; endOffset: bigint } | null | undefined;
   truncateTo(offset: bigint): unknown;
+  /** Follower: deletes everything and starts empty at `offset` (the leader's log start is past this log's end). */
+  truncateFullyAndStartAt?(offset: bigint): void;
+  /** Follower: the leader's log start offset moved up (retention, DeleteRecords). */
+  maybeIncrementLogStartOffset?(offset: bigint): void;
+  /** The leader-epoch checkpoint (a new leader records its epoch at its LEO, as Kafka's makeLeader). */
+  readonly leaderEpochCache?: { assign(epoch: number, startOffset: bigint): void };
 }

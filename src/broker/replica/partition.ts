@@ -1,19 +1,42 @@
 /**
  * Kafka's Partition: one topic-partition hosted by this broker, as leader or follower, with its
- * log, leader epoch, replica set and ISR. The leader owns the high watermark: the smallest log
- * end offset among ISR members (its own LEO and what followers have fetched up to), never
- * moving back. acks=all appends wait until the HW passes them.
+ * log, leader epoch, replica set and ISR.
  *
- * Follower fetching across brokers is the replication work's; the bookkeeping it feeds
- * (`updateFollowerFetchState`) is here so that HW and ISR stay in one place.
+ * As leader it owns the high watermark — the smallest log end offset over the (maximal) ISR, its
+ * own LEO and what followers have fetched up to, never moving back — and the ISR: a follower
+ * that catches up joins, one that lags for replica.lag.time.max.ms leaves. The decisions are
+ * the pure functions of ./isr.ts; ISR changes are *proposed* here (`pendingIsr`, one at a time)
+ * and written to the keeper by ReplicaManager, which reports the outcome back
+ * (`completeIsrUpdate`). acks=all appends wait until the HW passes them.
+ *
+ * As follower it appends the leader's batches as they are (offsets and leader epochs kept) and
+ * takes the leader's HW, capped by its own LEO; the ReplicaFetcher drives it.
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { assert } from '../../util/assert.js';
+import type { IsrUpdateResult } from '../metadata/metadata-service.js';
+import {
+  afterFollowerFetch, highWatermarkOf, initialReplicaState, maximalIsr, proposeIsrExpansion, proposeIsrShrink, type ReplicaState,
+} from './isr.js';
 import type { LogAppendResult, PartitionLog } from './partition-log.js';
 
-export interface ReplicaState {
-  /** The follower's log end offset as reported by its last fetch; -1n before the first. */
-  logEndOffset: bigint;
-  lastCaughtUpTimeMs: number;
+export { highWatermarkOf, type ReplicaState } from './isr.js';
+
+export interface LeaderAndIsrState {
+  leader: number;
+  leaderEpoch: number;
+  isr: readonly number[];
+  replicas: readonly number[];
+  partitionEpoch: number;
+}
+
+/** An ISR change the leader wants written (Kafka's AlterPartition item in ZooKeeper mode). */
+export interface IsrProposal {
+  topic: string;
+  partition: number;
+  leaderEpoch: number;
+  isr: readonly number[];
+  partitionEpoch: number;
 }
 
 export class Partition {
@@ -21,7 +44,12 @@ export class Partition {
   leaderEpoch = -1;
   partitionEpoch = 0;
   replicas: readonly number[] = [];
+  /** The committed ISR (as last written to / read from the keeper). */
   isr: readonly number[] = [];
+  /** An ISR change being written, or null (Kafka's PendingExpandIsr / PendingShrinkIsr). */
+  pendingIsr: readonly number[] | null = null;
+  /** The leader's LEO when this broker became leader of `leaderEpoch` (ISR expansion needs it). */
+  leaderEpochStartOffset = -1n;
   log: PartitionLog | null = null;
   /** Followers' fetch state, by broker id (leader only). */
   readonly remoteReplicas = new Map<number, ReplicaState>();
@@ -41,28 +69,70 @@ export class Partition {
     return this.leaderId === this.localBrokerId && this.log !== null;
   }
 
-  makeLeader(state: { leaderEpoch: number; isr: readonly number[]; replicas: readonly number[]; partitionEpoch: number }, log: PartitionLog, nowMs: number): void {
+  /** The ISR that decides the HW: the committed one united with a pending change. */
+  get maximalIsr(): readonly number[] {
+    return maximalIsr(this.isr, this.pendingIsr);
+  }
+
+  /**
+   * LeaderAndIsr naming this broker leader. A new leader epoch starts afresh (followers' state
+   * unknown until they fetch; the epoch recorded at the LEO, as Kafka's makeLeader); the same
+   * epoch again only refreshes the ISR / replica set when its partition epoch is newer.
+   * Returns true when the leader epoch is new.
+   */
+  makeLeader(state: Omit<LeaderAndIsrState, 'leader'> & { leader?: number }, log: PartitionLog, nowMs: number): boolean {
+    const sameEpoch = this.isLeader && this.leaderEpoch === state.leaderEpoch && this.log === log;
+    if (sameEpoch) {
+      if (state.partitionEpoch > this.partitionEpoch) {
+        this.partitionEpoch = state.partitionEpoch;
+        this.isr = state.isr;
+        this.pendingIsr = null;
+        this.setReplicas(state.replicas, nowMs);
+        this.maybeIncrementHighWatermark();
+      }
+      return false;
+    }
     this.leaderId = this.localBrokerId;
     this.leaderEpoch = state.leaderEpoch;
     this.partitionEpoch = state.partitionEpoch;
-    this.replicas = state.replicas;
     this.isr = state.isr;
+    this.pendingIsr = null;
     this.log = log;
+    this.leaderEpochStartOffset = log.logEndOffset;
+    if (state.leaderEpoch >= 0) log.leaderEpochCache?.assign(state.leaderEpoch, log.logEndOffset);
     this.remoteReplicas.clear();
-    for (const id of state.replicas) {
-      if (id !== this.localBrokerId) this.remoteReplicas.set(id, { logEndOffset: -1n, lastCaughtUpTimeMs: nowMs });
-    }
+    this.setReplicas(state.replicas, nowMs);
     this.maybeIncrementHighWatermark();
+    return true;
   }
 
-  makeFollower(state: { leader: number; leaderEpoch: number; isr: readonly number[]; replicas: readonly number[]; partitionEpoch: number }, log: PartitionLog): void {
+  private setReplicas(replicas: readonly number[], nowMs: number): void {
+    this.replicas = replicas;
+    for (const id of replicas) {
+      if (id !== this.localBrokerId && !this.remoteReplicas.has(id)) this.remoteReplicas.set(id, initialReplicaState(nowMs));
+    }
+    for (const id of [...this.remoteReplicas.keys()]) if (!replicas.includes(id)) this.remoteReplicas.delete(id);
+  }
+
+  /**
+   * LeaderAndIsr naming another broker (or nobody, leader -1) leader. Returns true when the
+   * fetcher must (re)start: a new leader epoch or a different leader.
+   */
+  makeFollower(state: LeaderAndIsrState, log: PartitionLog): boolean {
+    const unchanged = !this.isLeader && this.log === log && this.leaderEpoch === state.leaderEpoch && this.leaderId === state.leader;
+    if (!unchanged || state.partitionEpoch > this.partitionEpoch) {
+      this.partitionEpoch = state.partitionEpoch;
+      this.replicas = state.replicas;
+      this.isr = state.isr;
+    }
+    this.pendingIsr = null;
+    this.leaderEpochStartOffset = -1n;
+    this.remoteReplicas.clear();
+    if (unchanged) return false;
     this.leaderId = state.leader;
     this.leaderEpoch = state.leaderEpoch;
-    this.partitionEpoch = state.partitionEpoch;
-    this.replicas = state.replicas;
-    this.isr = state.isr;
     this.log = log;
-    this.remoteReplicas.clear();
+    return true;
   }
 
   /** The log if this broker leads the partition; otherwise Kafka's error for the caller. */
@@ -89,11 +159,11 @@ export class Partition {
     return info;
   }
 
-  /** The HW from the ISR's log end offsets; true when it moved. */
+  /** The HW from the (maximal) ISR's log end offsets; true when it moved. It never moves back. */
   maybeIncrementHighWatermark(): boolean {
     const log = this.log;
     if (log === null || !this.isLeader) return false;
-    const newHw = highWatermarkOf(log.logEndOffset, this.isr, this.localBrokerId, this.remoteReplicas);
+    const newHw = highWatermarkOf(log.logEndOffset, this.maximalIsr, this.localBrokerId, this.remoteReplicas);
     if (newHw > log.highWatermark) {
       log.highWatermark = newHw;
       return true;
@@ -114,30 +184,81 @@ export class Partition {
     return { done: false, errorCode: ErrorCode.NONE };
   }
 
-  /** A follower fetched from `fetchOffset`: its LEO is at least that. Returns true when the HW moved. */
-  updateFollowerFetchState(replicaId: number, fetchOffset: bigint, nowMs: number): boolean {
+  /**
+   * A follower fetched from `fetchOffset`: it has everything below. Updates its state, the HW,
+   * and proposes its return to the ISR when it caught up. Returns whether the HW moved and the
+   * ISR change to write (or null).
+   */
+  updateFollowerFetchState(replicaId: number, fetchOffset: bigint, nowMs: number): { hwMoved: boolean; proposal: IsrProposal | null } {
     const r = this.remoteReplicas.get(replicaId);
-    if (r === undefined) return false;
-    r.logEndOffset = fetchOffset;
-    if (this.log !== null && fetchOffset >= this.log.logEndOffset) r.lastCaughtUpTimeMs = nowMs;
+    if (r === undefined || this.log === null || !this.isLeader) return { hwMoved: false, proposal: null };
+    const next = afterFollowerFetch(r, fetchOffset, this.log.logEndOffset, nowMs);
+    this.remoteReplicas.set(replicaId, next);
+    const hwMoved = this.maybeIncrementHighWatermark();
+    const isr = proposeIsrExpansion(
+      { isr: this.isr, pendingIsr: this.pendingIsr, replicas: this.replicas, highWatermark: this.log.highWatermark, leaderEpochStartOffset: this.leaderEpochStartOffset },
+      replicaId, next,
+    );
+    return { hwMoved, proposal: isr === null ? null : this.propose(isr) };
+  }
+
+  /** The periodic check (Kafka's maybeShrinkIsr): the ISR without followers lagging too long, or null. */
+  maybeShrinkIsr(nowMs: number, lagTimeMaxMs: number): IsrProposal | null {
+    if (!this.isLeader) return null;
+    const isr = proposeIsrShrink(
+      { isr: this.isr, pendingIsr: this.pendingIsr, leaderId: this.localBrokerId, remotes: this.remoteReplicas, leaderLogEndOffset: this.log!.logEndOffset },
+      nowMs, lagTimeMaxMs,
+    );
+    return isr === null ? null : this.propose(isr);
+  }
+
+  private propose(isr: readonly number[]): IsrProposal {
+    assert(this.pendingIsr === null, 'one ISR change at a time');
+    this.pendingIsr = isr;
+    return { topic: this.topic, partition: this.partition, leaderEpoch: this.leaderEpoch, isr, partitionEpoch: this.partitionEpoch };
+  }
+
+  /**
+   * The keeper's answer to a proposal. Written: the ISR is committed with its new partition
+   * epoch. A stale partition epoch (someone else wrote the state): the current state is taken
+   * when this broker still leads at the same epoch — the next check proposes again if needed
+   * (Kafka re-reads the state the same way). Fenced or no longer leader: nothing changes here;
+   * the controller's LeaderAndIsr follows. `result` null = the write failed (keeper unreachable).
+   * Returns true when the HW moved.
+   */
+  completeIsrUpdate(proposal: IsrProposal, result: IsrUpdateResult | null): boolean {
+    if (this.pendingIsr !== proposal.isr) return false; // superseded by a LeaderAndIsr meanwhile
+    this.pendingIsr = null;
+    const current = result?.partition ?? null;
+    if (result === null || current === null) return this.maybeIncrementHighWatermark();
+    const stillOurs = this.isLeader && current.leader === this.localBrokerId && current.leaderEpoch === this.leaderEpoch;
+    if (stillOurs && (result.errorCode === ErrorCode.NONE || result.errorCode === ErrorCode.INVALID_UPDATE_VERSION) && current.partitionEpoch >= this.partitionEpoch) {
+      this.isr = current.isr;
+      this.partitionEpoch = current.partitionEpoch;
+    }
     return this.maybeIncrementHighWatermark();
+  }
+
+  // ------------------------------------------------------------------ follower
+
+  /** Appends the leader's batches as they are (Kafka's appendRecordsToFollowerOrFutureReplica). */
+  appendRecordsAsFollower(records: Buffer): LogAppendResult {
+    const log = this.log;
+    if (log === null || this.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key} is not a follower on broker ${this.localBrokerId}`);
+    return log.append(records, { leaderEpoch: this.leaderEpoch, origin: 'replication' });
+  }
+
+  /** The leader's HW (capped by this replica's LEO) and log start offset, after a fetch. */
+  updateFollowerOffsets(leaderHighWatermark: bigint, leaderLogStartOffset: bigint): void {
+    const log = this.log;
+    if (log === null || this.isLeader) return;
+    const hw = leaderHighWatermark < log.logEndOffset ? leaderHighWatermark : log.logEndOffset;
+    if (hw > log.highWatermark) log.highWatermark = hw; // Kafka's maybeUpdateHighWatermark: only forward
+    if (leaderLogStartOffset > log.logStartOffset && leaderLogStartOffset <= log.logEndOffset) log.maybeIncrementLogStartOffset?.(leaderLogStartOffset);
   }
 
   /** Partitions whose ISR is smaller than their replica set (UnderReplicatedPartitions). */
   get isUnderReplicated(): boolean {
     return this.isLeader && this.isr.length < this.replicas.length;
   }
-}
-
-/** Pure: the minimum LEO over the ISR (the leader's own plus followers' last fetch offsets). */
-export function highWatermarkOf(leaderLeo: bigint, isr: readonly number[], leaderId: number, remotes: ReadonlyMap<number, ReplicaState>): bigint {
-  let hw = leaderLeo;
-  for (const id of isr) {
-    if (id === leaderId) continue;
-    const r = remotes.get(id);
-    const leo = r === undefined ? -1n : r.logEndOffset;
-    if (leo >= 0n && leo < hw) hw = leo;
-    if (leo < 0n) return -1n;
-  }
-  return hw;
 }

@@ -13,10 +13,11 @@ import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
-import type { LeadershipChange } from '../metadata/metadata-service.js';
+import type { IsrUpdate, IsrUpdateResult, LeadershipChange } from '../metadata/metadata-service.js';
 import { DelayedFetch } from './delayed-fetch.js';
 import { DelayedProduce, type ProducePartitionStatus } from './delayed-produce.js';
-import { Partition } from './partition.js';
+import { Partition, type IsrProposal } from './partition.js';
+import type { ReplicaFetcherControl } from './replica-fetcher-manager.js';
 import type { IsolationLevelName, PartitionLog } from './partition-log.js';
 import { DelayedOperationPurgatory, timerScheduler, type Scheduler } from './purgatory.js';
 import { recordCountOf } from '../metrics/record-count.js';
@@ -25,6 +26,8 @@ import { recordCountOf } from '../metrics/record-count.js';
 export interface LogProvider {
   getOrCreateLog(tp: { topic: string; partition: number }, overrides?: Readonly<Record<string, string | number>>): PartitionLog;
   deleteLog(tp: { topic: string; partition: number }): unknown;
+  /** Writes replication-offset-checkpoint (every log's HW); optional for test doubles. */
+  checkpointHighWatermarks?(): void;
   /** Applies a topic's config overrides to an open log (AlterConfigs). */
   updateConfig(tp: { topic: string; partition: number }, overrides: Readonly<Record<string, string | number>>): unknown;
 }
@@ -89,6 +92,17 @@ export interface ReplicaManagerOptions {
   /** True when the topic exists in the cluster metadata (to tell NOT_LEADER from UNKNOWN). */
   topicPartitionExists(topic: string, partition: number): boolean;
   scheduler?: Scheduler;
+  /**
+   * The leader's ISR write (MetadataService.updateIsr: conditional on the partition epoch, plus
+   * /isr_change_notification). Without it (unit tests) an ISR change is committed locally.
+   */
+  alterIsr?: (update: IsrUpdate) => Promise<IsrUpdateResult>;
+  /** Followers' fetchers (ReplicaFetcherManager); without it this broker never follows. */
+  replicaFetchers?: ReplicaFetcherControl;
+  /** replica.lag.time.max.ms (default 30000): the ISR shrink check runs every half of it. */
+  replicaLagTimeMaxMs?: number;
+  /** replica.high.watermark.checkpoint.interval.ms (default 5000; 0 = none). */
+  highWatermarkCheckpointIntervalMs?: number;
 }
 
 export function tpKey(topic: string, partition: number): string {
@@ -100,11 +114,47 @@ export class ReplicaManager {
   readonly producePurgatory: DelayedOperationPurgatory<DelayedProduce>;
   readonly fetchPurgatory: DelayedOperationPurgatory<DelayedFetch>;
 
+  private readonly scheduler: Scheduler;
+  private readonly cancelTimers: (() => void)[] = [];
+  private shutDown = false;
+
   constructor(private readonly o: ReplicaManagerOptions) {
     const scheduler = o.scheduler ?? timerScheduler;
+    this.scheduler = scheduler;
     this.producePurgatory = new DelayedOperationPurgatory('Produce', scheduler);
     this.fetchPurgatory = new DelayedOperationPurgatory('Fetch', scheduler);
     o.metrics.onCollect(() => this.refreshGauges());
+    // Kafka's isr-expiration task runs every replica.lag.time.max.ms / 2.
+    this.every(Math.max(1, Math.floor(this.replicaLagTimeMaxMs / 2)), () => this.maybeShrinkIsr());
+    const hwCheckpointMs = o.highWatermarkCheckpointIntervalMs ?? 5000;
+    if (hwCheckpointMs > 0 && o.logs.checkpointHighWatermarks !== undefined) this.every(hwCheckpointMs, () => this.checkpointHighWatermarks());
+  }
+
+  get replicaLagTimeMaxMs(): number {
+    return this.o.replicaLagTimeMaxMs ?? 30_000;
+  }
+
+  /** The fetchers of this broker's follower partitions (tests stop and restart a follower's fetching). */
+  get replicaFetchers(): ReplicaFetcherControl | undefined {
+    return this.o.replicaFetchers;
+  }
+
+  /** A periodic task on the injected scheduler (so tests drive it), rescheduled after each run. */
+  private every(intervalMs: number, task: () => void): void {
+    const slot = this.cancelTimers.length;
+    const arm = (): void => {
+      this.cancelTimers[slot] = this.scheduler.schedule(intervalMs, () => {
+        if (this.shutDown) return;
+        try {
+          task();
+        } catch (err) {
+          this.o.logger.error({ err }, 'periodic replica task failed');
+        }
+        arm();
+      });
+    };
+    this.cancelTimers.push(() => undefined);
+    arm();
   }
 
   getPartition(topic: string, partition: number): Partition | undefined {
@@ -129,6 +179,7 @@ export class ReplicaManager {
       const key = tpKey(c.topic, c.partition);
       if (c.kind === 'stop-replica') {
         const p = this.partitions.get(key);
+        this.o.replicaFetchers?.removeFetcherForPartition(c.topic, c.partition);
         this.partitions.delete(key);
         if (p !== undefined) {
           p.leaderId = -1;
@@ -151,8 +202,14 @@ export class ReplicaManager {
       }
       p.topicId = topicId;
       const log = p.log ?? this.o.logs.getOrCreateLog({ topic: c.topic, partition: c.partition }, this.o.topicConfigs(c.topic));
-      if (c.kind === 'become-leader') p.makeLeader(c, log, nowMs);
-      else p.makeFollower(c, log);
+      if (c.kind === 'become-leader') {
+        this.o.replicaFetchers?.removeFetcherForPartition(c.topic, c.partition);
+        p.makeLeader(c, log, nowMs);
+      } else if (p.makeFollower(c, log)) {
+        // A new leader or leader epoch: (re)start following it, truncating first (KIP-101).
+        if (c.leader >= 0 && c.leader !== this.o.brokerId) this.o.replicaFetchers?.addFetcherForPartition(p);
+        else this.o.replicaFetchers?.removeFetcherForPartition(c.topic, c.partition);
+      }
       this.o.logger.debug({ partition: key, role: c.kind, leaderEpoch: c.leaderEpoch }, 'leadership change');
       this.wakeUp(key);
     }
@@ -309,10 +366,16 @@ export class ReplicaManager {
       return { ...empty, errorCode: kafkaCodeOf(err, this.o.logger, `fetch ${p.topic}-${p.partition}`).code };
     }
     const follower = params.replicaId >= 0;
-    if (follower && partition.updateFollowerFetchState(params.replicaId, p.fetchOffset, this.o.clock.monotonicMs())) {
-      // The HW moved: acks=all produces and consumers' long polls waiting on it may complete.
-      this.producePurgatory.checkAndComplete(partition.key);
-      this.fetchPurgatory.checkAndComplete(partition.key);
+    // A follower's fetch offset is its LEO; one outside the leader's log is answered
+    // OFFSET_OUT_OF_RANGE below and tells the leader nothing.
+    if (follower && p.fetchOffset >= log.logStartOffset && p.fetchOffset <= log.logEndOffset) {
+      const { hwMoved, proposal } = partition.updateFollowerFetchState(params.replicaId, p.fetchOffset, this.o.clock.monotonicMs());
+      if (hwMoved) {
+        // The HW moved: acks=all produces and consumers' long polls waiting on it may complete.
+        this.producePurgatory.checkAndComplete(partition.key);
+        this.fetchPurgatory.checkAndComplete(partition.key);
+      }
+      if (proposal !== null) this.alterIsr(partition, proposal);
     }
     const status = { highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset };
     try {
@@ -352,7 +415,61 @@ export class ReplicaManager {
     this.o.metrics.purgatorySize.set({ delayedOperation: 'Fetch' }, this.fetchPurgatory.size);
   }
 
+  // ------------------------------------------------------------------ ISR
+
+  /** Kafka's maybeShrinkIsr over the partitions this broker leads. */
+  maybeShrinkIsr(): void {
+    const nowMs = this.o.clock.monotonicMs();
+    for (const p of this.partitions.values()) {
+      const proposal = p.maybeShrinkIsr(nowMs, this.replicaLagTimeMaxMs);
+      if (proposal !== null) this.alterIsr(p, proposal);
+    }
+  }
+
+  /**
+   * Writes an ISR change proposed by a leader partition and reports the outcome back to it.
+   * The write is conditional on the partition epoch; on a conflict the partition takes the
+   * state read back (Kafka's AlterPartition / updateLeaderAndIsr), and the next fetch or check
+   * proposes again if the change is still due.
+   */
+  private alterIsr(partition: Partition, proposal: IsrProposal): void {
+    const log = this.o.logger;
+    const finish = (result: IsrUpdateResult | null): void => {
+      const before = partition.isr;
+      if (partition.completeIsrUpdate(proposal, result)) this.wakeUp(partition.key);
+      else if (partition.isr !== before) this.producePurgatory.checkAndComplete(partition.key);
+      if (result !== null && result.errorCode === ErrorCode.NONE) {
+        log.info({ partition: partition.key, from: before, to: proposal.isr, leaderEpoch: proposal.leaderEpoch }, proposal.isr.length > before.length ? 'ISR expanded' : 'ISR shrunk');
+      } else {
+        log.info({ partition: partition.key, proposed: proposal.isr, errorCode: result?.errorCode }, 'ISR change not written');
+      }
+    };
+    const write = this.o.alterIsr;
+    if (write === undefined) {
+      finish({ errorCode: ErrorCode.NONE, partition: { partition: partition.partition, leader: partition.leaderId, leaderEpoch: partition.leaderEpoch, replicas: partition.replicas, isr: proposal.isr, offlineReplicas: [], partitionEpoch: proposal.partitionEpoch + 1 } });
+      return;
+    }
+    write({ topic: proposal.topic, partition: proposal.partition, leaderEpoch: proposal.leaderEpoch, isr: [...proposal.isr], partitionEpoch: proposal.partitionEpoch }).then(
+      (result) => finish(result),
+      (err: unknown) => {
+        log.warn({ err, partition: partition.key }, 'ISR write failed');
+        finish(null);
+      },
+    );
+  }
+
+  private checkpointHighWatermarks(): void {
+    try {
+      this.o.logs.checkpointHighWatermarks?.();
+    } catch (err) {
+      this.o.logger.warn({ err }, 'writing replication-offset-checkpoint failed');
+    }
+  }
+
   shutdown(): void {
+    this.shutDown = true;
+    for (const cancel of this.cancelTimers) cancel();
+    void this.o.replicaFetchers?.shutdown();
     this.producePurgatory.shutdown();
     this.fetchPurgatory.shutdown();
   }

@@ -1,0 +1,56 @@
+/**
+ * Reading a partition over the wire, as a consumer would (replicaId -1, read_uncommitted): every
+ * record up to the HW the broker answers with, decoded. Uses src/client's BrokerConnection only
+ * (the consumer is not involved).
+ */
+import { BrokerConnection } from '../../../src/client/connection.js';
+import { createFetchRequest } from '../../../src/protocol/generated/fetch.js';
+import { decodeRecordBatch } from '../../../src/protocol/records/batch.js';
+import type { Broker } from '../../../src/broker/broker.js';
+
+export interface ReadRecord {
+  offset: bigint;
+  value: string;
+}
+
+export async function connectTo(broker: Broker): Promise<BrokerConnection> {
+  const [host, port] = broker.bootstrap.split(':');
+  const c = new BrokerConnection({ host: host!, port: Number(port), clientId: 'replication-test', connectTimeoutMs: 5000, requestTimeoutMs: 10_000 });
+  await c.connect();
+  return c;
+}
+
+/** Everything a consumer can read from `broker` (it must lead the partition); bounded by `maxRounds` fetches. */
+export async function readAll(broker: Broker, topic: string, partition = 0, maxRounds = 1000): Promise<{ errorCode: number; records: ReadRecord[]; highWatermark: bigint }> {
+  const c = await connectTo(broker);
+  try {
+    const topicId = broker.metadata.snapshot().topics.get(topic)!.topicId.toString('base64url');
+    const records: ReadRecord[] = [];
+    let offset = 0n;
+    let highWatermark = -1n;
+    for (let round = 0; round < maxRounds; round++) {
+      const res = await c.request('Fetch', createFetchRequest({
+        maxWaitMs: 0, minBytes: 0, maxBytes: 4 << 20, sessionEpoch: -1,
+        topics: [{ topic, topicId, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA' }] }],
+      }));
+      const p = res.responses[0]!.partitions[0]!;
+      if (p.errorCode !== 0) return { errorCode: p.errorCode, records, highWatermark };
+      highWatermark = p.highWatermark;
+      const buf = p.records ?? Buffer.alloc(0);
+      let pos = 0;
+      while (pos + 12 <= buf.length) {
+        const size = 12 + buf.readInt32BE(pos + 8);
+        if (pos + size > buf.length) break;
+        const batch = decodeRecordBatch(buf.subarray(pos, pos + size));
+        for (const r of batch.records) if (r.offset >= offset) records.push({ offset: r.offset, value: r.value?.toString() ?? '' });
+        pos += size;
+      }
+      const next = records.length === 0 ? offset : records.at(-1)!.offset + 1n;
+      if (next >= highWatermark || next === offset) return { errorCode: 0, records, highWatermark };
+      offset = next;
+    }
+    return { errorCode: 0, records, highWatermark };
+  } finally {
+    c.close();
+  }
+}
