@@ -70,6 +70,7 @@ export type CoordinatorType = 'group' | 'transaction';
 export class KafkaCluster {
   readonly config: ResolvedClientConfig;
   private readonly connections = new Map<number, Promise<BrokerConnection>>();
+  private readonly fetchConnections = new Map<number, Promise<BrokerConnection>>();
   private bootstrapConnection: Promise<BrokerConnection> | null = null;
   private metadata: ClusterMetadata = { clusterId: null, controllerId: -1, brokers: new Map(), topics: new Map(), fetchedAtMs: 0 };
   /** Topics whose metadata we keep current (those the caller used). */
@@ -121,14 +122,21 @@ export class KafkaCluster {
     throw new ClientError('GREGOR_ERR_CONNECTION', `no broker reachable (${this.config.bootstrapServers.map((s) => `${s.host}:${s.port}`).join(',')})`, { cause: lastError, retriable: true });
   }
 
-  /** The connection to broker `nodeId` (opened on first use, reopened when it died). */
-  async connectionTo(nodeId: number): Promise<BrokerConnection> {
+  /**
+   * The connection to broker `nodeId` (opened on first use, reopened when it died). `fetch`: a
+   * second connection that carries only the consumer's Fetch requests. A broker answers the
+   * requests of one connection in order, so a Fetch parked for fetch.max.wait.ms would otherwise
+   * hold up the heartbeats, commits and JoinGroups queued behind it (the Java consumer keeps its
+   * coordinator traffic on a separate connection for the same reason).
+   */
+  async connectionTo(nodeId: number, use: 'default' | 'fetch' = 'default'): Promise<BrokerConnection> {
     if (this.closed) throw new ClientError('GREGOR_ERR_CLOSED', 'client is closed');
-    const existing = this.connections.get(nodeId);
+    const connections = use === 'fetch' ? this.fetchConnections : this.connections;
+    const existing = connections.get(nodeId);
     if (existing !== undefined) {
       const c = await existing.catch(() => null);
       if (c?.alive === true) return c;
-      if (this.connections.get(nodeId) === existing) this.connections.delete(nodeId);
+      if (connections.get(nodeId) === existing) connections.delete(nodeId);
     }
     let node = this.metadata.brokers.get(nodeId);
     if (node === undefined) {
@@ -137,9 +145,9 @@ export class KafkaCluster {
       if (node === undefined) throw new KafkaError(ErrorCode.BROKER_NOT_AVAILABLE, `broker ${nodeId} is not in the metadata`);
     }
     const p = this.newConnection(node.host, node.port);
-    this.connections.set(nodeId, p);
+    connections.set(nodeId, p);
     p.catch(() => {
-      if (this.connections.get(nodeId) === p) this.connections.delete(nodeId);
+      if (connections.get(nodeId) === p) connections.delete(nodeId);
     });
     return p;
   }
@@ -292,9 +300,10 @@ export class KafkaCluster {
 
   async close(): Promise<void> {
     this.closed = true;
-    const all = [...this.connections.values()];
+    const all = [...this.connections.values(), ...this.fetchConnections.values()];
     if (this.bootstrapConnection !== null) all.push(this.bootstrapConnection);
     this.connections.clear();
+    this.fetchConnections.clear();
     this.bootstrapConnection = null;
     for (const p of all) {
       const c = await p.catch(() => null);

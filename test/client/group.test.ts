@@ -138,6 +138,36 @@ test('a member removed by an administrator loses its partitions, rejoins owning 
   }
 });
 
+test('a member that stops polling for max.poll.interval.ms leaves the group; its next poll finds the partitions lost and rejoins', async () => {
+  const topic = 'slow-poller';
+  const groupId = 'slow-poller-group';
+  await admin.createTopics([{ name: topic, numPartitions: 4, replicationFactor: 1 }]);
+  const slow = new Consumer({
+    bootstrapServers: cluster.bootstrapServers, groupId, autoOffsetReset: 'earliest', heartbeatIntervalMs: 200, sessionTimeoutMs: 6000, maxPollIntervalMs: 1500,
+  });
+  const b = groupConsumer(groupId, ['range']);
+  const lost: number[][] = [];
+  slow.subscribe([topic], { onPartitionsLost: (tps) => void lost.push(tps.map((tp) => tp.partition)) });
+  try {
+    await pollUntil([slow], () => slow.assignment().length === 4);
+    assert.equal(slow.assignment().length, 4);
+    // b joins; slow does not poll, so it cannot rejoin: after max.poll.interval.ms its heartbeat
+    // timer leaves the group (well before its session would expire) and b gets everything.
+    b.subscribe([topic]);
+    await pollUntil([b], () => b.assignment().length === 4);
+    assert.equal(b.assignment().length, 4);
+    const [desc] = await admin.describeGroups([groupId]);
+    assert.equal(desc!.members.length, 1);
+    assert.deepEqual(lost, [], 'the callback runs in the application\'s next poll, not on the timer');
+    await pollUntil([slow, b], () => slow.assignment().length === 2 && b.assignment().length === 2);
+    assert.deepEqual(lost, [[0, 1, 2, 3]]);
+    assert.deepEqual([...slow.assignment(), ...b.assignment()].map((tp) => tp.partition).sort(), [0, 1, 2, 3]);
+  } finally {
+    await slow.close();
+    await b.close();
+  }
+});
+
 test('the leader notices added partitions and the group rebalances onto them', async () => {
   await admin.createTopics([{ name: 'grow', numPartitions: 2, replicationFactor: 1 }]);
   const c = new Consumer({

@@ -253,7 +253,10 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     const deadline = performance.now() + (options.timeoutMs ?? 1000);
     for (;;) {
       if (this.closed || options.signal?.aborted === true) return [];
-      if (this.group !== null) await this.ensureGroup(deadline, options.signal);
+      if (this.group !== null) {
+        this.group.polled();
+        await this.ensureGroup(deadline, options.signal);
+      }
       this.maybeAutoCommit();
       if (this.needPositions) await this.updatePositions();
       const records = this.drainBuffered();
@@ -425,7 +428,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     const epochs = new Map(states.map((s) => [tpKey(s.topic, s.partition), { s, seekEpoch: s.seekEpoch, fetchOffset: s.fetchPosition! }]));
     for (const s of states) s.inFlight = true;
     try {
-      const conn = await this.cluster.connectionTo(leader);
+      const conn = await this.cluster.connectionTo(leader, 'fetch');
       const version = conn.versionOf('Fetch') ?? 4;
       const req = session.build(wanted);
       const byTopic = (list: FetchPartitionState[]): Map<string, FetchPartitionState[]> => {

@@ -13,6 +13,7 @@ import { createLeaveGroupRequest } from '../../protocol/generated/leave-group.js
 import { createSyncGroupRequest } from '../../protocol/generated/sync-group.js';
 import type { KafkaCluster } from '../cluster.js';
 import { ClientError } from '../errors.js';
+import { rootLogger } from '../../util/logger.js';
 import type { TopicPartition } from '../offsets.js';
 import { assignors, type AssignorMember, type AssignorName } from './assignors.js';
 import type { ResolvedConsumerConfig } from './config.js';
@@ -28,6 +29,8 @@ export interface JoinResult {
 const REJOIN_ERRORS: ReadonlySet<number> = new Set([ErrorCode.REBALANCE_IN_PROGRESS]);
 export const LOST_ERRORS: ReadonlySet<number> = new Set([ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.ILLEGAL_GENERATION, ErrorCode.FENCED_INSTANCE_ID]);
 const COORDINATOR_ERRORS: ReadonlySet<number> = new Set([ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS]);
+
+const log = rootLogger.child({ component: 'consumer-group' });
 
 export class GroupMember {
   memberId = '';
@@ -46,6 +49,7 @@ export class GroupMember {
   /** True while JoinGroup/SyncGroup are in flight: heartbeats pause and late replies are ignored. */
   private joining = false;
   private heartbeatTimer: NodeJS.Timeout | null = null;
+  private lastPollMs = performance.now();
   private stopped = false;
 
   constructor(
@@ -197,6 +201,7 @@ export class GroupMember {
     // REBALANCE_IN_PROGRESS) until joinOnce() sends JoinGroup, so the session cannot expire while
     // the application is between polls; stop only once the membership itself is lost.
     if (this.stopped || this.lost || this.joining) return;
+    if (performance.now() - this.lastPollMs > this.config.maxPollIntervalMs) return void this.leaveOnPollTimeout();
     const generationId = this.generationId;
     try {
       const res = await this.cluster.send(this.coordinator, 'Heartbeat', createHeartbeatRequest({
@@ -244,16 +249,42 @@ export class GroupMember {
   async leave(): Promise<void> {
     this.stopped = true;
     this.stopHeartbeats();
-    if (this.memberId === '' || this.coordinator < 0 || this.config.groupInstanceId !== null) return;
+    const memberId = this.memberId;
+    this.resetMember();
+    await this.sendLeaveGroup(memberId, 'the consumer is being closed');
+  }
+
+  private async sendLeaveGroup(memberId: string, reason: string): Promise<void> {
+    if (memberId === '' || this.coordinator < 0 || this.config.groupInstanceId !== null) return;
     try {
       const conn = await this.cluster.connectionTo(this.coordinator);
       const version = conn.versionOf('LeaveGroup') ?? 0;
       await conn.request('LeaveGroup', createLeaveGroupRequest(version >= 3
-        ? { groupId: this.groupId, members: [{ memberId: this.memberId, groupInstanceId: null, reason: 'the consumer is being closed' }] }
-        : { groupId: this.groupId, memberId: this.memberId }), { timeoutMs: 5000 });
+        ? { groupId: this.groupId, members: [{ memberId, groupInstanceId: null, reason }] }
+        : { groupId: this.groupId, memberId }), { timeoutMs: 5000 });
     } catch {
       // Leaving is best effort: the session timeout removes us anyway.
     }
+  }
+
+  /** The application called poll(): the max.poll.interval.ms clock starts again. */
+  polled(): void {
+    this.lastPollMs = performance.now();
+  }
+
+  /**
+   * The application has not polled for max.poll.interval.ms: as the Java client's heartbeat
+   * thread, leave the group so that its partitions go to members that are making progress. The
+   * next poll finds the membership lost (onPartitionsLost) and joins again.
+   */
+  private async leaveOnPollTimeout(): Promise<void> {
+    log.warn({ groupId: this.groupId, memberId: this.memberId, maxPollIntervalMs: this.config.maxPollIntervalMs },
+      'consumer poll timeout has expired: the time between polls exceeded max.poll.interval.ms; leaving the group (poll more often, or raise max.poll.interval.ms / lower max.poll.records)');
+    this.stopHeartbeats();
+    const memberId = this.memberId;
     this.resetMember();
+    this.lost = true;
+    this.rejoinNeeded = true;
+    await this.sendLeaveGroup(memberId, 'consumer poll timeout has expired');
   }
 }
