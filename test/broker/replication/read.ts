@@ -5,6 +5,8 @@
  */
 import { BrokerConnection } from '../../../src/client/connection.js';
 import { createFetchRequest } from '../../../src/protocol/generated/fetch.js';
+import { createProduceRequest } from '../../../src/protocol/generated/produce.js';
+import { encodeRecordBatch } from '../../../src/protocol/records/index.js';
 import { decodeRecordBatch } from '../../../src/protocol/records/batch.js';
 import type { Broker } from '../../../src/broker/broker.js';
 
@@ -50,6 +52,19 @@ export async function readAll(broker: Broker, topic: string, partition = 0, maxR
       offset = next;
     }
     return { errorCode: 0, records, highWatermark };
+  } finally {
+    c.close();
+  }
+}
+
+/** One Produce of `values` (one batch) to partition 0 of `topic` on `broker`; the partition's error code and base offset. */
+export async function produceTo(broker: Broker, topic: string, values: readonly string[], acks: number, timeoutMs = 30_000): Promise<{ errorCode: number; baseOffset: bigint }> {
+  const c = await connectTo(broker);
+  try {
+    const records = encodeRecordBatch({ records: values.map((v) => ({ key: null, value: Buffer.from(v), timestamp: 0n })) });
+    const res = await c.request('Produce', createProduceRequest({ acks, timeoutMs, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] }), { timeoutMs: timeoutMs + 10_000 });
+    const p = res.responses[0]!.partitionResponses[0]!;
+    return { errorCode: p.errorCode, baseOffset: p.baseOffset };
   } finally {
     c.close();
   }
