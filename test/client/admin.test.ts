@@ -80,3 +80,12 @@ test('consumer group offsets: alter, list, delete (a group with no members)', as
   const [gone] = await admin.deleteGroups(['offsets-group']);
   assert.notEqual(gone!.errorCode, 0);
 });
+
+test('electLeaders: preferred election where the preferred replica already leads is not needed; unknown partitions say so', async () => {
+  await admin.createTopics([{ name: 'elect', numPartitions: 2, replicationFactor: 1 }]);
+  const res = await admin.electLeaders('preferred', [{ topic: 'elect', partition: 0 }, { topic: 'elect', partition: 1 }, { topic: 'no-such-topic', partition: 0 }]);
+  const byKey = new Map(res.map((r) => [`${r.topic}-${r.partition}`, r.errorCode]));
+  assert.equal(byKey.get('elect-0'), 84); // ELECTION_NOT_NEEDED
+  assert.equal(byKey.get('elect-1'), 84);
+  assert.equal(byKey.get('no-such-topic-0'), 3); // UNKNOWN_TOPIC_OR_PARTITION
+});

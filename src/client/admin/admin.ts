@@ -15,6 +15,7 @@ import { createDescribeClusterRequest } from '../../protocol/generated/describe-
 import { createDescribeGroupsRequest } from '../../protocol/generated/describe-groups.js';
 import { createDescribeLogDirsRequest } from '../../protocol/generated/describe-log-dirs.js';
 import { createLeaveGroupRequest } from '../../protocol/generated/leave-group.js';
+import { createElectLeadersRequest } from '../../protocol/generated/elect-leaders.js';
 import { createListGroupsRequest } from '../../protocol/generated/list-groups.js';
 import { createOffsetDeleteRequest } from '../../protocol/generated/offset-delete.js';
 import { KafkaCluster, check, type BrokerNode } from '../cluster.js';
@@ -252,6 +253,24 @@ export class Admin {
   }
 
   /** DescribeLogDirs on each broker (all brokers when omitted). */
+  /**
+   * Leader election (Kafka's Admin.electLeaders, kafka-leader-election.sh): `preferred` moves
+   * leadership back to the first replica when it is in the ISR; `unclean` elects any live replica
+   * of a partition without a leader. `partitions` null: every partition. Per-partition outcome:
+   * errorCode 0, ELECTION_NOT_NEEDED (84), PREFERRED_LEADER_NOT_AVAILABLE (80), ...
+   */
+  async electLeaders(type: 'preferred' | 'unclean', partitions: TopicPartition[] | null, options: AdminOptions = {}): Promise<(TopicPartition & { errorCode: number; errorMessage: string | null })[]> {
+    return this.cluster.withRetries(async () => {
+      const res = await this.cluster.send(await this.controller(), 'ElectLeaders', createElectLeadersRequest({
+        electionType: type === 'preferred' ? 0 : 1,
+        topicPartitions: partitions === null ? null : groupPartitions(partitions).map(([topic, ps]) => ({ topic, partitions: ps })),
+        timeoutMs: options.timeoutMs ?? this.cluster.config.requestTimeoutMs,
+      }));
+      check(res.errorCode, 'ElectLeaders');
+      return res.replicaElectionResults.flatMap((t) => t.partitionResult.map((p) => ({ topic: t.topic, partition: p.partitionId, errorCode: p.errorCode, errorMessage: p.errorMessage })));
+    }, { signal: options.signal });
+  }
+
   async describeLogDirs(brokers?: number[]): Promise<LogDirDescription[]> {
     const ids = brokers ?? [...(await this.cluster.refreshMetadata()).brokers.keys()];
     const out: LogDirDescription[] = [];
