@@ -346,6 +346,9 @@ export class ReplicaManager {
       if (n > 0) {
         minOneMessage = false;
         budget -= n;
+      }
+      // As Kafka's BytesOutPerSec / MessagesOutPerSec: what consumers read, not replication traffic.
+      if (n > 0 && params.replicaId < 0) {
         this.o.metrics.bytesOut.inc({ topic: p.topic }, n);
         this.o.metrics.messagesOut.inc({ topic: p.topic }, recordCountOf(d.records!));
       }

@@ -16,8 +16,8 @@ Options:
   --data-dir DIR      where keeper and broker data live (default ./data)
   --port N            the first broker's port (default 9092; broker i uses N+i)
   --keeper-port N     the keeper's client port (default 2181)
-  --brokers N         number of brokers (default 1; replication between brokers is not
-                      implemented yet, so topics must use replication factor 1)
+  --brokers N         number of brokers (default 1; topics may use a replication factor up
+                      to N: followers replicate from leaders, as in Kafka)
   --host HOST         address to listen on and advertise (default localhost)
   --http-port N       serve Prometheus metrics at http://HOST:N/metrics (default: off)
   --partitions N      num.partitions for auto-created topics (default 1)
@@ -60,17 +60,13 @@ export async function run(args: string[]): Promise<number> {
   const host = values.host ?? 'localhost';
   // Quiet by default so the addresses stand out; GREGOR_LOG_LEVEL=info shows the servers' logs.
   const logger = createLogger({ name: 'gregor-dev', level: process.env.GREGOR_LOG_LEVEL ?? 'warn' });
-  if (brokers > 1) {
-    console.log(`note: ${brokers} brokers start, but replication between brokers is not implemented yet: use replication factor 1.`);
-  }
   const cluster = await startCluster({
     brokers,
     dataDir: values['data-dir'] ?? './data',
     host,
     port: intFlag(values.port, 'port', 9092),
     keeperPort: intFlag(values['keeper-port'], 'keeper-port', 2181),
-    // As Kafka's sample server.properties: __consumer_offsets with one replica. Without follower
-    // replication a larger factor never reaches its high watermark, and every group hangs.
+    // As Kafka's sample server.properties (a development setting): __consumer_offsets with one replica.
     brokerConfig: { 'offsets.topic.replication.factor': 1, ...(values.partitions !== undefined ? { 'num.partitions': intFlag(values.partitions, 'partitions', 1) } : {}) },
     logger,
     processMetrics: values['http-port'] !== undefined,
