@@ -15,6 +15,8 @@ export interface ErrorInfo {
   readonly code: number;
   readonly name: string;
   readonly message: string;
+  /** The Java exception class name, e.g. NotLeaderOrFollowerException ('' for NONE). */
+  readonly exception: string;
   readonly retriable: boolean;
 }
 
@@ -24,7 +26,7 @@ const byCode = new Map<number, ErrorTableEntry>(errorTable.map((e) => [e.code, e
 export function errorInfo(code: number): ErrorInfo {
   const e = byCode.get(code);
   if (e !== undefined) return e;
-  return { code, name: `UNKNOWN_ERROR_${code}`, message: `Unknown Kafka error code ${code}.`, retriable: false };
+  return { code, name: `UNKNOWN_ERROR_${code}`, message: `Unknown Kafka error code ${code}.`, exception: 'UnknownServerException', retriable: false };
 }
 
 /** True when `code` is a known Kafka error code. */

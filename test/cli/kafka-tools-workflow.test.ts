@@ -123,7 +123,7 @@ test('topics, produce, consume, groups: the kafka-*.sh workflow', async () => {
 });
 
 test('every tool answers --help with examples', async () => {
-  for (const tool of ['topics', 'produce', 'consume', 'groups', 'perf']) {
+  for (const tool of ['topics', 'produce', 'consume', 'groups', 'perf', 'leader-election']) {
     const r = await gregor([tool, '--help']);
     assert.equal(r.code, 0, `${tool}: ${r.stderr}`);
     assert.match(r.stdout, /\nExamples:\n/, tool);
@@ -188,7 +188,7 @@ test('groups --describe with an active member: offsets, --members, --state; rese
     assert.match(r.stderr, /Assignments can only be reset if the group 'g2' is inactive, but the current state is Stable\./);
     r = await gregor(['groups', ...b, '--delete', '--group', 'g2']);
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /Group 'g2' could not be deleted due to: NonEmptyGroupException: The group is not empty\./);
+    assert.match(r.stdout, /Group 'g2' could not be deleted due to: GroupNotEmptyException: The group is not empty\./);
   } finally {
     polling = false;
     await loop;
@@ -212,4 +212,22 @@ test('perf produce / perf consume print kafka-*-perf-test lines', async () => {
   const [header, line] = r.stdout.trimEnd().split('\n');
   assert.equal(header, 'start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec');
   assert.match(line!, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}:\d{3}, \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}:\d{3}, 0\.1907, [\d.]+, 2000, [\d.]+, \d+, \d+, [\d.]+, [\d.]+$/);
+});
+
+test('leader-election: Kafka\'s output for a preferred election that is not needed, and for unknown partitions', async () => {
+  const b = ['--bootstrap-server', cluster.bootstrapServers];
+  let r = await gregor(['topics', ...b, '--create', '--topic', 'le', '--partitions', '2', '--replication-factor', '1']);
+  assert.equal(r.code, 0, r.stderr);
+  r = await gregor(['leader-election', ...b, '--election-type', 'PREFERRED', '--topic', 'le']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'Valid replica already elected for partitions le-0, le-1\n');
+  r = await gregor(['leader-election', ...b, '--election-type', 'preferred', '--topic', 'le', '--partition', '7']);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /^Error completing leader election \(PREFERRED\) for partition: le-7: org\.apache\.kafka\.common\.errors\.UnknownTopicOrPartitionException: /m);
+  r = await gregor(['leader-election', ...b, '--topic', 'le']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /election-type/);
+  r = await gregor(['leader-election', ...b, '--election-type', 'UNCLEAN', '--topic', 'le', '--all-topic-partitions']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /One and only one of the following options is required/);
 });

@@ -316,7 +316,7 @@ async function deleteGroups(admin: Admin, o: ParsedOptions): Promise<number> {
     for (const f of failed) {
       const info = errorInfo(f.errorCode);
       const why = f.errorCode === ErrorCode.NON_EMPTY_GROUP ? 'The group is not empty.' : f.errorCode === ErrorCode.GROUP_ID_NOT_FOUND ? 'The group id does not exist.' : info.message;
-      console.log(`* Group '${f.groupId}' could not be deleted due to: ${info.name.split('_').map((w) => w[0] + w.slice(1).toLowerCase()).join('')}Exception: ${why}`);
+      console.log(`* Group '${f.groupId}' could not be deleted due to: ${info.exception}: ${why}`);
     }
     return 1;
   }

@@ -1,4 +1,4 @@
-/** Generates generated/errors.ts: Kafka's error table (code, name, message, retriable) from errors.json. */
+/** Generates generated/errors.ts: Kafka's error table (code, name, message, Java exception, retriable) from errors.json. */
 import { readFileSync } from 'node:fs';
 import { HEADER } from './emit.js';
 
@@ -6,6 +6,8 @@ interface ErrorSpec {
   code: number;
   name: string;
   message: string | null;
+  /** The Java client's exception class (org.apache.kafka.common.errors), null for NONE. */
+  exception: string | null;
   retriable: boolean;
 }
 
@@ -14,7 +16,7 @@ export function readErrorSpecs(path: string): ErrorSpec[] {
   if (!Array.isArray(raw)) throw new Error(`${path}: expected an array`);
   const specs = raw.map((e: any): ErrorSpec => {
     if (typeof e.code !== 'number' || typeof e.name !== 'string') throw new Error(`${path}: bad entry ${JSON.stringify(e)}`);
-    return { code: e.code, name: e.name, message: e.message ?? null, retriable: e.retriable === true };
+    return { code: e.code, name: e.name, message: e.message ?? null, exception: typeof e.exception === 'string' ? e.exception : null, retriable: e.retriable === true };
   });
   return specs.sort((a, b) => a.code - b.code);
 }
@@ -30,13 +32,15 @@ export function generateErrors(specs: readonly ErrorSpec[]): string {
   lines.push('  readonly code: number;');
   lines.push('  readonly name: string;');
   lines.push('  readonly message: string;');
+  lines.push('  /** The Java exception class name (what Kafka\'s tools print), \'\' for NONE. */');
+  lines.push('  readonly exception: string;');
   lines.push('  readonly retriable: boolean;');
   lines.push('}');
   lines.push('');
   lines.push('/** Every known error, sorted by code. */');
   lines.push('export const errorTable: readonly ErrorTableEntry[] = [');
   for (const e of specs) {
-    lines.push(`  { code: ${e.code}, name: ${JSON.stringify(e.name)}, message: ${JSON.stringify(e.message ?? '')}, retriable: ${e.retriable} },`);
+    lines.push(`  { code: ${e.code}, name: ${JSON.stringify(e.name)}, message: ${JSON.stringify(e.message ?? '')}, exception: ${JSON.stringify(e.exception ?? '')}, retriable: ${e.retriable} },`);
   }
   lines.push('];');
   lines.push('');
