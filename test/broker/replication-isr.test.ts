@@ -15,6 +15,10 @@ import { Partition, type IsrProposal } from '../../src/broker/replica/partition.
 import { truncationFor, type FollowerLogView } from '../../src/broker/replica/follower-truncation.js';
 import type { IsrUpdateResult } from '../../src/broker/metadata/metadata-service.js';
 import { MemoryLog } from './replication/memory-log.js';
+import { ReplicaManager, type FetchPartitionData } from '../../src/broker/replica/replica-manager.js';
+import { BrokerMetrics } from '../../src/broker/metrics/broker-metrics.js';
+import { ManualClock } from '../../src/util/clock.js';
+import { createLogger } from '../../src/util/logger.js';
 
 test('afterFollowerFetch: caught up at the leader LEO now, or at the previous fetch when it asks for what the LEO was then', () => {
   const r0 = initialReplicaState(0);
@@ -65,6 +69,50 @@ test('truncationFor: KIP-101/279 cases', () => {
   assert.deepEqual(truncationFor({ leaderEpoch: 1, endOffset: 70n }, view), { offset: 70n, completed: true }, 'leader left epoch 1 at 70, ours at 80');
   assert.deepEqual(truncationFor({ leaderEpoch: 2, endOffset: 75n }, view), { offset: 80n, completed: false }, 'we never had epoch 2: cut to where our epoch <= 2 ends and ask again');
   assert.deepEqual(truncationFor({ leaderEpoch: -1, endOffset: -1n }, view), { offset: 40n, completed: true }, 'leader knows nothing: the HW');
+});
+
+test('makeLeader: a leader that stays leader in a new epoch keeps its followers\' state; a new leader starts without it', () => {
+  const log = new MemoryLog();
+  for (let i = 0; i < 5; i++) log.append(Buffer.from(`r${i}`));
+  const p = new Partition('t', 0, 1, 'id');
+  assert.equal(p.makeLeader({ leaderEpoch: 3, isr: [1, 2, 3], replicas: [1, 2, 3], partitionEpoch: 0 }, log, 0), true);
+  assert.equal(p.leaderEpochStartOffset, 5n);
+  p.updateFollowerFetchState(2, 5n, 10);
+  p.updateFollowerFetchState(3, 4n, 10);
+  assert.equal(log.highWatermark, 4n);
+  // The controller drops 3 (dead) with a new epoch: 2's LEO is still known, the HW can move at once.
+  assert.equal(p.makeLeader({ leaderEpoch: 4, isr: [1, 2], replicas: [1, 2, 3], partitionEpoch: 1 }, log, 20), true);
+  assert.equal(p.remoteReplicas.get(2)!.logEndOffset, 5n);
+  assert.equal(log.highWatermark, 5n);
+  // The same epoch again with a newer partition epoch: only the ISR changes.
+  assert.equal(p.makeLeader({ leaderEpoch: 4, isr: [1, 2, 3], replicas: [1, 2, 3], partitionEpoch: 2 }, log, 30), false);
+  assert.deepEqual(p.isr, [1, 2, 3]);
+  // Leadership elsewhere and back: followers' state starts unknown, the HW waits for their fetches.
+  p.makeFollower({ leader: 2, leaderEpoch: 5, isr: [2, 1], replicas: [1, 2, 3], partitionEpoch: 3 }, log);
+  p.makeLeader({ leaderEpoch: 6, isr: [1, 2], replicas: [1, 2, 3], partitionEpoch: 4 }, log, 40);
+  assert.equal(p.remoteReplicas.get(2)!.logEndOffset, -1n);
+});
+
+test('a fetch with a replica id that is not an assigned follower reads nothing and changes nothing', () => {
+  const clock = new ManualClock(0);
+  const log = new MemoryLog();
+  const rm = new ReplicaManager({
+    brokerId: 1, clock, logger: createLogger({ level: 'silent' }), metrics: new BrokerMetrics(1),
+    logs: { getOrCreateLog: () => log, deleteLog: () => undefined, updateConfig: () => undefined },
+    minInSyncReplicas: () => 1, topicConfigs: () => ({}), topicPartitionExists: () => true,
+    scheduler: { schedule: () => () => undefined },
+  });
+  rm.applyLeadershipChanges([{ kind: 'become-leader', topic: 't', topicId: Buffer.alloc(16, 1), partition: 0, leader: 1, leaderEpoch: 0, isr: [1, 2], replicas: [1, 2], partitionEpoch: 0, controllerEpoch: 1, isNew: true }]);
+  rm.appendRecords(1000, 1, [{ topic: 't', partition: 0, records: Buffer.from('a') }], () => undefined);
+  const fetch = (replicaId: number): FetchPartitionData => {
+    let out: FetchPartitionData[] = [];
+    rm.fetchMessages({ replicaId, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolation: 'read_uncommitted', partitions: [{ topic: 't', partition: 0, fetchOffset: 0n, maxBytes: 1 << 20, currentLeaderEpoch: -1 }] }, (d) => (out = d));
+    return out[0]!;
+  };
+  assert.equal(fetch(7).records!.length, 0, 'not a replica: nothing, not even up to the LEO');
+  assert.equal(fetch(2).records!.toString(), 'a', 'the follower reads up to the LEO');
+  assert.equal(fetch(-1).records!.length, 0, 'a consumer reads up to the HW (0: the follower has not confirmed)');
+  rm.shutdown();
 });
 
 /** A small deterministic PRNG (mulberry32), so that a failing seed replays exactly. */

@@ -75,13 +75,15 @@ export class Partition {
   }
 
   /**
-   * LeaderAndIsr naming this broker leader. A new leader epoch starts afresh (followers' state
-   * unknown until they fetch; the epoch recorded at the LEO, as Kafka's makeLeader); the same
-   * epoch again only refreshes the ISR / replica set when its partition epoch is newer.
+   * LeaderAndIsr naming this broker leader. A new leader epoch is recorded at the LEO (as Kafka's
+   * makeLeader) and, on a broker that was not leading, starts with followers' state unknown until
+   * they fetch; the same epoch again only refreshes the ISR / replica set when its partition epoch
+   * is newer.
    * Returns true when the leader epoch is new.
    */
   makeLeader(state: Omit<LeaderAndIsrState, 'leader'> & { leader?: number }, log: PartitionLog, nowMs: number): boolean {
-    const sameEpoch = this.isLeader && this.leaderEpoch === state.leaderEpoch && this.log === log;
+    const wasLeader = this.isLeader && this.log === log;
+    const sameEpoch = wasLeader && this.leaderEpoch === state.leaderEpoch;
     if (sameEpoch) {
       if (state.partitionEpoch > this.partitionEpoch) {
         this.partitionEpoch = state.partitionEpoch;
@@ -100,7 +102,9 @@ export class Partition {
     this.log = log;
     this.leaderEpochStartOffset = log.logEndOffset;
     if (state.leaderEpoch >= 0) log.leaderEpochCache?.assign(state.leaderEpoch, log.logEndOffset);
-    this.remoteReplicas.clear();
+    // A new leader knows nothing of its followers yet; a leader that stays leader in a new epoch
+    // (the controller dropped a dead follower) keeps what they told it, as Kafka's makeLeader.
+    if (!wasLeader) this.remoteReplicas.clear();
     this.setReplicas(state.replicas, nowMs);
     this.maybeIncrementHighWatermark();
     return true;

@@ -381,6 +381,12 @@ export class ReplicaManager {
       if (proposal !== null) this.alterIsr(partition, proposal);
     }
     const status = { highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset };
+    if (follower && !partition.remoteReplicas.has(params.replicaId)) {
+      // As Kafka: a replica id that is not an assigned follower gets no records (it is not
+      // allowed the follower's view up to the LEO).
+      this.o.logger.warn({ partition: partition.key, replicaId: params.replicaId, replicas: partition.replicas }, 'fetch from a replica id that is not an assigned follower: empty records');
+      return { ...empty, ...status, errorCode: ErrorCode.NONE, records: Buffer.alloc(0) };
+    }
     try {
       const r = log.read(p.fetchOffset, { maxBytes, minOneMessage, isolation: follower ? 'read_uncommitted' : params.isolation, upperBound: follower ? 'leo' : undefined });
       return {

@@ -23,8 +23,11 @@ export class MemoryLog implements PartitionLog {
     this.entries.push(records.toString());
     return { firstOffset: offset, lastOffset: offset, maxTimestamp: -1n, logAppendTimeMs: -1n, logStartOffset: 0n, duplicate: false, recordCount: 1, validBytes: records.length };
   }
-  read(): LogReadResult {
-    return { records: Buffer.alloc(0), highWatermark: this.hw, lastStableOffset: this.hw, logStartOffset: 0n, logEndOffset: this.logEndOffset, abortedTransactions: null };
+  /** The entries from `offset` up to the HW (or the LEO for followers), joined. */
+  read(offset: bigint, o: { upperBound?: 'hw' | 'lso' | 'leo' | bigint } = {}): LogReadResult {
+    const end = o.upperBound === 'leo' ? this.entries.length : Number(this.hw);
+    const records = Buffer.from(this.entries.slice(Number(offset), end).join(''));
+    return { records, highWatermark: this.hw, lastStableOffset: this.hw, logStartOffset: 0n, logEndOffset: this.logEndOffset, abortedTransactions: null };
   }
   offsetForTimestamp() {
     return null;
