@@ -194,6 +194,16 @@ export class ReplicaFetcher {
     return this.connection;
   }
 
+  /**
+   * Like `current`, for a partition about to be requested: one that no longer follows at this
+   * epoch (LeaderAndIsr is being applied) backs off instead of spinning the loop.
+   */
+  private requestable(s: PartitionFetchState): { partition: Partition; log: PartitionLog } | null {
+    const cur = this.current(s);
+    if (cur === null && this.states.get(fetchStateKey(s.topic, s.partition)) === s) this.backOff(s, 'not following this leader at this epoch');
+    return cur;
+  }
+
   /** The follower partition behind `s`, if `s` is still current and the partition still follows at its epoch. */
   private current(s: PartitionFetchState): { partition: Partition; log: PartitionLog } | null {
     if (this.states.get(fetchStateKey(s.topic, s.partition)) !== s) return null;
@@ -212,7 +222,7 @@ export class ReplicaFetcher {
   private async truncate(conn: FetcherConnection, states: readonly PartitionFetchState[]): Promise<void> {
     const asked: { s: PartitionFetchState; epoch: number; logEndOffset: bigint }[] = [];
     for (const s of states) {
-      const cur = this.current(s);
+      const cur = this.requestable(s);
       if (cur === null) continue;
       const epoch = cur.log.latestEpoch;
       if (epoch === undefined) {
@@ -269,7 +279,7 @@ export class ReplicaFetcher {
     const sent: { s: PartitionFetchState; fetchOffset: bigint }[] = [];
     const topics: FetchRequestFetchTopic[] = [];
     for (const s of states) {
-      const cur = this.current(s);
+      const cur = this.requestable(s);
       if (cur === null) continue;
       const fetchOffset = cur.log.logEndOffset;
       sent.push({ s, fetchOffset });
