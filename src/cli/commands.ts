@@ -21,6 +21,7 @@ export const commands: Command[] = [
   { name: 'consume', summary: 'print records from topics (kafka-console-consumer.sh)', load: () => import('./commands/consume.js') },
   { name: 'groups', summary: 'list, describe, reset and delete consumer groups (kafka-consumer-groups.sh)', load: () => import('./commands/groups.js') },
   { name: 'leader-election', summary: 'preferred or unclean leader election (kafka-leader-election.sh)', load: () => import('./commands/leader-election.js') },
+  { name: 'agent', summary: 'Flume-style log collection: sources -> channels -> sinks (flume-ng agent)', load: () => import('./commands/agent.js') },
   { name: 'perf', summary: 'load tests: perf produce | perf consume (kafka-*-perf-test.sh)', load: () => import('./commands/perf.js') },
   { name: 'zk', summary: 'zkCli.sh-style shell for the keeper or any ZooKeeper server', load: () => import('./commands/zk.js') },
 ];

@@ -1,0 +1,296 @@
+/**
+ * Flume's TAILDIR source: follows files matched by file groups, sends every complete line as
+ * an event, and records how far each file (by inode) has been committed to the channels in a
+ * JSON position file, so a restart continues where the last committed batch ended.
+ *
+ *   a1.sources.r1.type = TAILDIR
+ *   a1.sources.r1.filegroups = f1 f2
+ *   a1.sources.r1.filegroups.f1 = /var/log/app/app.log          (directory literal, file name a regex)
+ *   a1.sources.r1.filegroups.f2 = /var/log/web/.*\.log
+ *   a1.sources.r1.headers.f1.service = app                     (headers added to f1's events)
+ *   a1.sources.r1.positionFile = ~/.flume/taildir_position.json
+ *
+ * Flume's defaults: batchSize 100, maxBatchCount (unbounded), skipToEnd false, idleTimeout
+ * 120000, writePosInterval 3000, fileHeader false, fileHeaderKey file, byteOffsetHeader false
+ * (header `byteoffset`), pollDelay 500, backoffSleepIncrement 1000, maxBackoffSleep 5000.
+ *
+ * Rotation: a file renamed to a name that still matches keeps its inode and its position
+ * (logrotate's rename, `app.log` -> `app.log.1` with a pattern `app\.log.*`). A file renamed out
+ * of the pattern or deleted is read to its end through the descriptor we hold, then dropped:
+ * lines written just before a rename are not lost (Flume stops reading such a file at once).
+ * copytruncate: a file that became shorter than its position is read again from 0, as Flume.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Context } from '../../config/context.js';
+import { AgentConfigError, ChannelException } from '../../errors.js';
+import type { AgentEvent } from '../../event.js';
+import { sourceCounter, type SourceCounter } from '../../monitoring/counters.js';
+import { backoffDelayMs, Sleeper, type Source, type SourceEnvironment } from '../source.js';
+import { readPositionFile, writePositionFile, type FilePosition } from './position-file.js';
+import { TailFile, type TailLine } from './tail-file.js';
+
+export interface FileGroup {
+  name: string;
+  dir: string;
+  pattern: RegExp;
+  headers: Record<string, string>;
+}
+
+export interface TaildirSourceConfig {
+  fileGroups: FileGroup[];
+  positionFile: string;
+  batchSize: number;
+  maxBatchCount: number;
+  skipToEnd: boolean;
+  idleTimeoutMs: number;
+  writePosIntervalMs: number;
+  fileHeader: boolean;
+  fileHeaderKey: string;
+  byteOffsetHeader: boolean;
+  pollDelayMs: number;
+  backoffSleepIncrementMs: number;
+  maxBackoffSleepMs: number;
+}
+
+const expandHome = (p: string): string => resolve(p.startsWith('~/') ? homedir() + p.slice(1) : p);
+
+export function taildirSourceConfig(ctx: Context): TaildirSourceConfig {
+  const names = ctx.list('filegroups');
+  if (names.length === 0) throw new AgentConfigError(ctx.keyOf('filegroups'), 'is required (e.g. filegroups = f1, filegroups.f1 = /var/log/app.log)');
+  const groups = ctx.sub('filegroups');
+  const headers = ctx.sub('headers');
+  const fileGroups = names.map((name): FileGroup => {
+    const path = groups.string(name);
+    if (path === undefined || path === '') throw new AgentConfigError(groups.keyOf(name), 'is required (the file group\'s path)');
+    const abs = expandHome(path);
+    let pattern: RegExp;
+    try {
+      pattern = new RegExp(`^(?:${basename(abs)})$`);
+    } catch (err) {
+      throw new AgentConfigError(groups.keyOf(name), `file name '${basename(abs)}' is not a valid regular expression`, { cause: err });
+    }
+    const h: Record<string, string> = {};
+    const hc = headers.sub(name);
+    for (const k of hc.keys()) h[k] = hc.string(k)!;
+    return { name, dir: dirname(abs), pattern, headers: h };
+  });
+  ctx.raw('cachePatternMatching'); // accepted: we list the directories on every poll
+  return {
+    fileGroups,
+    positionFile: expandHome(ctx.string('positionFile', '~/.flume/taildir_position.json')),
+    batchSize: ctx.integer('batchSize', 100, 1),
+    maxBatchCount: ctx.integer('maxBatchCount', Number.MAX_SAFE_INTEGER, 1),
+    skipToEnd: ctx.boolean('skipToEnd', false),
+    idleTimeoutMs: ctx.integer('idleTimeout', 120000, 0),
+    writePosIntervalMs: ctx.integer('writePosInterval', 3000, 0),
+    fileHeader: ctx.boolean('fileHeader', false),
+    fileHeaderKey: ctx.string('fileHeaderKey', 'file'),
+    byteOffsetHeader: ctx.boolean('byteOffsetHeader', false),
+    pollDelayMs: ctx.integer('pollDelay', 500, 1),
+    backoffSleepIncrementMs: ctx.integer('backoffSleepIncrement', 1000, 1),
+    maxBackoffSleepMs: ctx.integer('maxBackoffSleep', 5000, 1),
+  };
+}
+
+interface Tracked {
+  file: TailFile;
+  /** Size at the last directory scan (follows the inode). */
+  size: number;
+  /** No longer matched (renamed away or deleted): read to the end, then dropped. */
+  gone: boolean;
+}
+
+type ProcessOutcome = 'read' | 'idle' | 'backoff';
+
+export class TaildirSource implements Source {
+  readonly counter: SourceCounter;
+  private readonly tracked = new Map<bigint, Tracked>();
+  /** Positions from the position file not yet matched to a file. */
+  private readonly saved = new Map<bigint, FilePosition>();
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private readonly sleeper = new Sleeper();
+  private lastPosWriteMs = 0;
+  private failures = 0;
+
+  constructor(readonly name: string, private readonly config: TaildirSourceConfig, private readonly env: SourceEnvironment) {
+    this.counter = sourceCounter(name);
+  }
+
+  async start(): Promise<void> {
+    for (const p of readPositionFile(this.config.positionFile)) this.saved.set(p.inode, p);
+    this.running = true;
+    this.counter.start(Date.now());
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.sleeper.interrupt();
+    await this.loop;
+    this.writePositions();
+    for (const t of this.tracked.values()) await t.file.close();
+    this.counter.stop(Date.now());
+  }
+
+  /** Positions as they would be written now (tests and monitoring). */
+  positions(): FilePosition[] {
+    return [...this.tracked.values()].map((t) => ({ inode: t.file.inode, pos: t.file.pos, file: t.file.path }));
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let outcome: ProcessOutcome = 'idle';
+      try {
+        this.scan();
+        for (const t of [...this.tracked.values()]) {
+          if (!this.running) break;
+          const o = await this.process(t);
+          if (o === 'backoff') {
+            outcome = 'backoff';
+            break;
+          }
+          if (o === 'read') outcome = 'read';
+        }
+        await this.closeIdleAndGone();
+      } catch (err) {
+        this.counter.add('GenericProcessingFail');
+        this.env.logger.error({ err, source: this.name }, 'Unable to tail files');
+        outcome = 'backoff';
+      }
+      const now = Date.now();
+      if (now - this.lastPosWriteMs >= this.config.writePosIntervalMs) {
+        this.writePositions();
+        this.lastPosWriteMs = now;
+      }
+      if (!this.running) break;
+      if (outcome === 'backoff') {
+        this.failures++;
+        await this.sleeper.sleep(backoffDelayMs(this.failures, this.config.backoffSleepIncrementMs, this.config.maxBackoffSleepMs));
+      } else {
+        this.failures = 0;
+        if (outcome === 'idle') await this.sleeper.sleep(this.config.pollDelayMs);
+      }
+    }
+  }
+
+  /** Lists the file groups' directories and updates what is tracked (new, renamed, truncated, gone). */
+  private scan(): void {
+    const seen = new Set<bigint>();
+    const now = Date.now();
+    for (const g of this.config.fileGroups) {
+      let names: string[];
+      try {
+        names = readdirSync(g.dir);
+      } catch {
+        continue; // the directory may appear later
+      }
+      for (const n of names.sort()) {
+        if (!g.pattern.test(n)) continue;
+        const path = join(g.dir, n);
+        let st;
+        try {
+          st = statSync(path, { bigint: true });
+        } catch {
+          continue;
+        }
+        if (!st.isFile() || seen.has(st.ino)) continue;
+        seen.add(st.ino);
+        const size = Number(st.size);
+        const t = this.tracked.get(st.ino);
+        if (t === undefined) {
+          const saved = this.saved.get(st.ino);
+          this.saved.delete(st.ino);
+          let pos = saved !== undefined ? saved.pos : this.config.skipToEnd ? size : 0;
+          if (pos > size) pos = 0;
+          this.tracked.set(st.ino, { file: new TailFile(path, st.ino, pos, g.headers, now), size, gone: false });
+          continue;
+        }
+        if (t.file.path !== path) {
+          this.env.logger.info({ source: this.name, from: t.file.path, to: path }, 'Tailed file renamed');
+          t.file.path = path;
+        }
+        if (size < t.file.pos) {
+          this.env.logger.info({ source: this.name, file: path, pos: t.file.pos, size }, 'Pos is larger than file size! Restarting from pos 0');
+          t.file.reset(0);
+        }
+        if (size !== t.size) t.file.lastActivityMs = now;
+        t.size = size;
+        t.gone = false;
+      }
+    }
+    for (const [ino, t] of this.tracked) {
+      if (seen.has(ino)) continue;
+      if (!t.file.isOpen) this.tracked.delete(ino);
+      else t.gone = true;
+    }
+  }
+
+  private async process(t: Tracked): Promise<ProcessOutcome> {
+    if (t.gone) t.size = await t.file.size();
+    if (t.size <= t.file.pos) return 'idle';
+    let batches = 0;
+    let read = false;
+    while (this.running) {
+      const lines = await t.file.readLines(this.config.batchSize);
+      if (lines.length === 0) break;
+      const events = lines.map((l) => this.toEvent(t.file, l));
+      this.counter.add('EventReceivedCount', events.length);
+      this.counter.add('AppendBatchReceivedCount');
+      try {
+        await this.env.processor.processEventBatch(events);
+      } catch (err) {
+        t.file.rollback();
+        if (err instanceof ChannelException) {
+          this.counter.add('ChannelWriteFail');
+          this.env.logger.warn({ source: this.name, err: err.message }, 'The channel is full or unexpected failure. The source will try again after a delay');
+        } else {
+          this.counter.add('GenericProcessingFail');
+          this.env.logger.error({ source: this.name, err }, 'Unable to process events');
+        }
+        return 'backoff';
+      }
+      t.file.commit();
+      t.file.lastActivityMs = Date.now();
+      read = true;
+      this.counter.add('EventAcceptedCount', events.length);
+      this.counter.add('AppendBatchAcceptedCount');
+      if (lines.length < this.config.batchSize || ++batches >= this.config.maxBatchCount) break;
+    }
+    if (t.gone && !read && t.file.pos < t.size) {
+      // A file that left the pattern ends in a line without its newline: nobody will finish it.
+      this.env.logger.warn({ source: this.name, file: t.file.path, bytes: t.size - t.file.pos }, 'Dropping an incomplete last line of a file that is no longer tailed');
+      t.size = t.file.pos;
+    }
+    return read ? 'read' : 'idle';
+  }
+
+  private toEvent(f: TailFile, l: TailLine): AgentEvent {
+    const headers: Record<string, string> = { ...f.headers };
+    if (this.config.fileHeader) headers[this.config.fileHeaderKey] = f.path;
+    if (this.config.byteOffsetHeader) headers.byteoffset = String(l.offset);
+    return { headers, body: l.body };
+  }
+
+  private async closeIdleAndGone(): Promise<void> {
+    const now = Date.now();
+    for (const [ino, t] of this.tracked) {
+      if (t.gone && t.file.pos >= t.size) {
+        await t.file.close();
+        this.tracked.delete(ino);
+      } else if (t.file.isOpen && t.file.pos >= t.size && now - t.file.lastActivityMs >= this.config.idleTimeoutMs) {
+        await t.file.close(); // reopened by path when it grows
+      }
+    }
+  }
+
+  private writePositions(): void {
+    try {
+      writePositionFile(this.config.positionFile, this.positions());
+    } catch (err) {
+      this.env.logger.error({ source: this.name, err, file: this.config.positionFile }, 'Failed writing positionFile');
+    }
+  }
+}

@@ -1,0 +1,52 @@
+/** Shared helpers for the agent's tests: a config writer, reading a topic back, bounded waits. */
+import { Consumer } from '../../src/client/consumer/consumer.js';
+import { propertiesMap } from '../../src/agent/config/properties.js';
+import { Agent, type AgentOptions } from '../../src/agent/runtime/agent.js';
+import { createLogger } from '../../src/util/logger.js';
+
+export const quietLogger = createLogger({ level: process.env.GREGOR_LOG_LEVEL ?? 'silent' });
+
+/** Builds an agent from `key = value` lines (the agent name is the first key's prefix). */
+export function agentFrom(lines: string[], name = 'a1', options: AgentOptions = {}): Agent {
+  return Agent.fromProperties(propertiesMap(lines.join('\n')), name, { logger: quietLogger, ...options });
+}
+
+/** Polls until `check` is true or `timeoutMs` passes; returns the last check's result. */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 50): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  return check();
+}
+
+export interface ReadRecord {
+  value: string;
+  key: string | null;
+  partition: number;
+  headers: Record<string, string>;
+}
+
+/**
+ * Reads a topic's partitions from the beginning until `expected` records have arrived or
+ * `timeoutMs` passes (then returns what it has: the assertion that follows shows the gap).
+ */
+export async function readTopic(bootstrapServers: string, topic: string, partitions: number, expected: number, timeoutMs = 20000): Promise<ReadRecord[]> {
+  const consumer = new Consumer({ bootstrapServers, autoOffsetReset: 'earliest' });
+  consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition })));
+  const out: ReadRecord[] = [];
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (out.length < expected && Date.now() < deadline) {
+      for (const r of await consumer.poll({ timeoutMs: 300 })) {
+        const headers: Record<string, string> = {};
+        for (const h of r.headers) headers[h.key] = h.value?.toString() ?? '';
+        out.push({ value: r.value?.toString() ?? '', key: r.key?.toString() ?? null, partition: r.partition, headers });
+      }
+    }
+  } finally {
+    await consumer.close();
+  }
+  return out;
+}
