@@ -1,11 +1,10 @@
 /**
- * The producer under load while its broker restarts: requests fail (connection lost; whatever
- * leadership errors the restarted broker answers with), the producer refreshes metadata and
- * retries, and with idempotence every record lands exactly once and in order.
- * The single restarted broker leads again as soon as it answers, so in practice the causes seen
- * here are connection errors; NOT_LEADER_OR_FOLLOWER itself (with max.in.flight=5 and the
- * OUT_OF_ORDER_SEQUENCE_NUMBER answers behind it) is driven by test/client/producer.test.ts, since
- * without inter-broker replication no real leader can move to another broker yet.
+ * The producer under load while the only broker restarts: requests fail (connection lost), the
+ * producer refreshes metadata and retries, and with idempotence every record lands exactly once
+ * and in order. With one broker there is no other replica to lead meanwhile, so the causes seen
+ * here are connection errors; NOT_LEADER_OR_FOLLOWER from a real leadership move (a broker of a
+ * replicated cluster restarted under load) is test/client/leader-move.test.ts, and the scripted
+ * broker of test/client/producer.test.ts drives it with max.in.flight=5 at chosen moments.
  */
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
