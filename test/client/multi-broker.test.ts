@@ -13,8 +13,8 @@ import { Producer } from '../../src/client/producer/producer.js';
 let cluster: EmbeddedCluster;
 
 before(async () => {
-  // Replication between brokers is not there yet: the offsets topic gets one replica.
-  cluster = await startCluster({ brokers: 2, brokerConfig: { 'group.initial.rebalance.delay.ms': 0, 'offsets.topic.replication.factor': 1 } });
+  // The offsets topic is replicated to both brokers (Kafka's default of 3 needs three brokers).
+  cluster = await startCluster({ brokers: 2, brokerConfig: { 'group.initial.rebalance.delay.ms': 0, 'offsets.topic.replication.factor': 2 } });
 });
 after(async () => {
   await cluster.stop();
