@@ -50,3 +50,44 @@ export async function readTopic(bootstrapServers: string, topic: string, partiti
   }
   return out;
 }
+
+/** A free TCP port on 127.0.0.1 (for child processes that must be told a port up front). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** GET /metrics from an agent's Flume JSON monitoring; null when it does not answer. */
+export async function fetchMetrics(port: number): Promise<Record<string, Record<string, string>> | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+    if (res.status !== 200) return null;
+    return (await res.json()) as Record<string, Record<string, string>>;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Reads a topic with KafkaJS (a third-party client): a fresh consumer group from the
+ * beginning, until `done(values)` holds or `timeoutMs` passes.
+ */
+export async function readTopicWithKafkaJS(bootstrapServers: string, topic: string, done: (values: string[]) => boolean, timeoutMs = 30000): Promise<string[]> {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const kafka = new Kafka({ clientId: 'agent-test', brokers: bootstrapServers.split(','), logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `agent-test-${process.pid}-${Date.now()}` });
+  const values: string[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void values.push(message.value?.toString() ?? '') });
+    await waitFor(() => done(values), timeoutMs, 100);
+  } finally {
+    await consumer.disconnect();
+  }
+  return values;
+}

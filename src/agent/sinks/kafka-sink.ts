@@ -80,17 +80,27 @@ export function kafkaSinkConfig(ctx: Context, warn: (msg: string) => void): Kafk
 export class KafkaSink implements Sink {
   readonly counter: SinkCounter;
   private producer: Producer | null = null;
+  /** Resolves when stop() begins: a batch waiting for acknowledgements gives up and rolls back. */
+  private stopping: Promise<void> = new Promise(() => undefined);
+  private signalStop: () => void = () => undefined;
 
   constructor(readonly name: string, readonly config: KafkaSinkConfig, readonly channel: Channel, private readonly logger: Logger) {
     this.counter = sinkCounter(name);
   }
 
   async start(): Promise<void> {
+    this.stopping = new Promise((resolve) => (this.signalStop = resolve));
     this.counter.start(Date.now());
     this.ensureProducer();
   }
 
+  /** Called by the runner before it waits for process() to return. */
+  interrupt(): void {
+    this.signalStop();
+  }
+
   async stop(): Promise<void> {
+    this.signalStop();
     await this.closeProducer();
     this.counter.stop(Date.now());
   }
@@ -115,7 +125,8 @@ export class KafkaSink implements Sink {
     const producer = this.ensureProducer();
     let outcomes: PromiseSettledResult<unknown>[];
     try {
-      outcomes = await Promise.allSettled(events.map((e) => producer.send(this.toRecord(e))));
+      const stopped = this.stopping.then((): PromiseSettledResult<unknown>[] => [{ status: 'rejected', reason: new EventDeliveryException('the sink is stopping') }]);
+      outcomes = await Promise.race([Promise.allSettled(events.map((e) => producer.send(this.toRecord(e)))), stopped]);
     } catch (err) {
       outcomes = [{ status: 'rejected', reason: err }];
     }

@@ -127,6 +127,7 @@ export class SinkRunner {
   async stop(): Promise<void> {
     this.running = false;
     this.sleeper.interrupt();
+    for (const s of this.processor.sinks) s.interrupt?.();
     await this.loop;
     for (const s of this.processor.sinks) await s.stop();
   }

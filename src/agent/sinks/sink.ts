@@ -5,7 +5,8 @@
  * taken again). The sink runner and sink processors decide what to do next.
  */
 import { GregorError } from '../../util/errors.js';
-import type { Channel } from '../channels/channel.js';
+import type { Channel, Transaction } from '../channels/channel.js';
+import type { AgentEvent } from '../event.js';
 import type { SinkCounter } from '../monitoring/counters.js';
 
 export const SinkStatus = { READY: 'READY', BACKOFF: 'BACKOFF' } as const;
@@ -18,6 +19,8 @@ export interface Sink {
   start(): Promise<void>;
   stop(): Promise<void>;
   process(): Promise<SinkStatus>;
+  /** Optional: make an in-flight process() give up soon (it rolls back). */
+  interrupt?(): void;
 }
 
 export class EventDeliveryException extends GregorError {
@@ -27,8 +30,8 @@ export class EventDeliveryException extends GregorError {
 }
 
 /** Takes up to `max` events in `tx` (fewer when the channel runs dry). */
-export function takeBatch(tx: { take(): import('../event.js').AgentEvent | null }, max: number): import('../event.js').AgentEvent[] {
-  const out = [];
+export function takeBatch(tx: Pick<Transaction, 'take'>, max: number): AgentEvent[] {
+  const out: AgentEvent[] = [];
   for (let i = 0; i < max; i++) {
     const e = tx.take();
     if (e === null) break;
