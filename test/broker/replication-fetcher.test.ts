@@ -67,11 +67,21 @@ class ScriptedLeader implements FetcherConnection {
     assert.equal(p.currentLeaderEpoch, this.leaderEpoch);
     const failure = this.fetchFailures.shift();
     const base = { partitionIndex: 0, highWatermark: this.log.highWatermark, lastStableOffset: this.log.highWatermark, logStartOffset: this.log.logStartOffset, abortedTransactions: null, preferredReadReplica: -1 };
-    const data = failure !== undefined
-      ? { ...base, errorCode: failure, records: null }
-      : { ...base, errorCode: 0, records: this.log.read(p.fetchOffset, { maxBytes: p.partitionMaxBytes, minOneMessage: true, isolation: 'read_uncommitted', upperBound: 'leo' }).records };
+    let data;
+    if (failure !== undefined) data = { ...base, errorCode: failure, records: null };
+    else if (p.fetchOffset < this.log.logStartOffset || p.fetchOffset > this.log.logEndOffset) data = { ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: null };
+    else data = { ...base, errorCode: 0, records: this.log.read(p.fetchOffset, { maxBytes: p.partitionMaxBytes, minOneMessage: true, isolation: 'read_uncommitted', upperBound: 'leo' }).records };
     return { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [{ topic: 't', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [data] }] } as unknown as ResponseOf<N>;
   }
+}
+
+function fetcherFor(p: Partition, leader: ScriptedLeader): ReplicaFetcher {
+  return new ReplicaFetcher({
+    sourceBrokerId: 1, fetcherId: 0, localBrokerId: 2, brokerEpoch: () => 7n,
+    endpointOf: () => ({ host: '127.0.0.1', port: 1 }), connect: async () => leader, partitionFor: () => p,
+    settings: { waitMaxMs: 10, minBytes: 1, partitionMaxBytes: 1 << 20, responseMaxBytes: 1 << 20, backoffMs: 20, socketTimeoutMs: 1000 },
+    clock: systemClock, logger: quiet,
+  });
 }
 
 test('truncation asks again until leader and follower agree on an epoch (KIP-279), then fetches the leader\'s batches as they are', { timeout: 30_000 }, async () => {
@@ -90,12 +100,7 @@ test('truncation asks again until leader and follower agree on an epoch (KIP-279
   p.makeFollower({ leader: 1, leaderEpoch: 5, isr: [1, 2], replicas: [1, 2], partitionEpoch: 0 }, followerLog);
   const leader = new ScriptedLeader(leaderLog, 5);
   leader.fetchFailures = [ErrorCode.NOT_LEADER_OR_FOLLOWER];
-  const fetcher = new ReplicaFetcher({
-    sourceBrokerId: 1, fetcherId: 0, localBrokerId: 2, brokerEpoch: () => 7n,
-    endpointOf: () => ({ host: '127.0.0.1', port: 1 }), connect: async () => leader, partitionFor: () => p,
-    settings: { waitMaxMs: 10, minBytes: 1, partitionMaxBytes: 1 << 20, responseMaxBytes: 1 << 20, backoffMs: 20, socketTimeoutMs: 1000 },
-    clock: systemClock, logger: quiet,
-  });
+  const fetcher = fetcherFor(p, leader);
   fetcher.addPartition(p);
   fetcher.start();
   try {
@@ -111,4 +116,26 @@ test('truncation asks again until leader and follower agree on an epoch (KIP-279
   assert.deepEqual(everything(followerLog), everything(leaderLog), 'byte-identical batches: offsets and leader epochs kept');
   assert.deepEqual(followerLog.leaderEpochCache.entries().map((e) => [e.epoch, e.startOffset]), [[1, 0n], [3, 3n], [5, 5n]]);
   assert.equal(fetcher.stateOf('t', 0)!.phase, 'fetching');
+});
+
+test('a new replica behind the leader\'s log start (DeleteRecords inside a batch) starts at the batch and takes the leader\'s log start', { timeout: 30_000 }, async () => {
+  const leaderLog = await openLog('leader-lso');
+  write(leaderLog, 1, ['a', 'b', 'c', 'd', 'e']);
+  write(leaderLog, 1, ['f']);
+  leaderLog.highWatermark = 6n;
+  leaderLog.deleteRecordsBefore(3n); // inside the first batch (offsets 0-4)
+  const followerLog = await openLog('follower-lso');
+  const p = new Partition('t', 0, 2, 'AAAAAAAAAAAAAAAAAAAAAA');
+  p.makeFollower({ leader: 1, leaderEpoch: 1, isr: [1], replicas: [1, 2], partitionEpoch: 0 }, followerLog);
+  const fetcher = fetcherFor(p, new ScriptedLeader(leaderLog, 1));
+  fetcher.addPartition(p);
+  fetcher.start();
+  try {
+    const done = await waitUntil(() => followerLog.logEndOffset === 6n && followerLog.highWatermark === 6n, 10_000);
+    assert.ok(done, `follower LEO ${followerLog.logEndOffset} start ${followerLog.logStartOffset}`);
+  } finally {
+    await fetcher.shutdown();
+  }
+  assert.equal(followerLog.logStartOffset, 3n, 'the leader\'s log start');
+  assert.deepEqual(followerLog.read(3n, { maxBytes: 1 << 20, minOneMessage: true, isolation: 'read_uncommitted', upperBound: 'leo' }).records, leaderLog.read(3n, { maxBytes: 1 << 20, minOneMessage: true, isolation: 'read_uncommitted', upperBound: 'leo' }).records);
 });

@@ -22,6 +22,10 @@ import type { LogAppendResult, PartitionLog } from './partition-log.js';
 
 export { highWatermarkOf, type ReplicaState } from './isr.js';
 
+/** RecordBatch v2: baseOffset (8) ... lastOffsetDelta at byte 23; the fixed header is 61 bytes. */
+const LAST_OFFSET_DELTA_POSITION = 23;
+const BATCH_HEADER_BYTES = 61;
+
 export interface LeaderAndIsrState {
   leader: number;
   leaderEpoch: number;
@@ -245,10 +249,19 @@ export class Partition {
 
   // ------------------------------------------------------------------ follower
 
-  /** Appends the leader's batches as they are (Kafka's appendRecordsToFollowerOrFutureReplica). */
+  /**
+   * Appends the leader's batches as they are (Kafka's appendRecordsToFollowerOrFutureReplica).
+   * An empty log whose start falls inside the first batch (the leader's log start was moved into
+   * the middle of a batch by DeleteRecords) starts over at that batch's base offset, as Kafka does.
+   */
   appendRecordsAsFollower(records: Buffer): LogAppendResult {
     const log = this.log;
     if (log === null || this.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key} is not a follower on broker ${this.localBrokerId}`);
+    if (records.length >= BATCH_HEADER_BYTES && log.logEndOffset === log.logStartOffset && log.truncateFullyAndStartAt !== undefined) {
+      const baseOffset = records.readBigInt64BE(0);
+      const lastOffset = baseOffset + BigInt(records.readInt32BE(LAST_OFFSET_DELTA_POSITION));
+      if (baseOffset < log.logEndOffset && lastOffset >= log.logEndOffset) log.truncateFullyAndStartAt(baseOffset);
+    }
     return log.append(records, { leaderEpoch: this.leaderEpoch, origin: 'replication' });
   }
 
