@@ -18,6 +18,8 @@ import { fetchMetrics, freePort, quietLogger, readTopicWithKafkaJS, waitFor } fr
 let cluster: EmbeddedCluster;
 const tmp = tempDir('gregor-agent-crash-');
 const children = new Set<ChildProcess>();
+/** The agents' output, printed when the test fails (the child's view of what went wrong). */
+let childOutput = '';
 
 before(async () => {
   cluster = await startCluster({ brokers: 1, logger: quietLogger });
@@ -39,14 +41,23 @@ function startAgent(conf: string, port: number): ChildProcess {
   });
   children.add(child);
   child.once('exit', () => children.delete(child));
-  child.stdout!.resume();
-  child.stderr!.resume();
+  child.stdout!.on('data', (d: Buffer) => (childOutput += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (childOutput += d.toString()));
   return child;
 }
 
 const line = (i: number): string => `line-${String(i).padStart(6, '0')}-${'p'.repeat(40)}`;
 
 test('gregor agent with a file channel: SIGKILL mid-stream, restart, every line delivered', async () => {
+  try {
+    await crashAndRestart();
+  } catch (err) {
+    console.log(`agent output:\n${childOutput.slice(-4000)}`);
+    throw err;
+  }
+});
+
+async function crashAndRestart(): Promise<void> {
   const dir = tmp.path;
   const log = join(dir, 'app.log');
   const conf = join(dir, 'agent.conf');
@@ -119,4 +130,4 @@ test('gregor agent with a file channel: SIGKILL mid-stream, restart, every line 
   console.log(`delivered ${values.length} records for ${total} lines (${values.length - total} duplicates after SIGKILL)`);
   agent.kill('SIGTERM');
   await new Promise((r) => agent.once('exit', r));
-});
+}
