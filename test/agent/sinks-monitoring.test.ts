@@ -43,6 +43,48 @@ test('failover: a Kafka sink whose records fail rolls back, the next sink takes 
   }
 });
 
+test('load_balance round_robin spreads batches over its sinks', async () => {
+  const agent = agentFrom([
+    'a1.sources = r1', 'a1.channels = c1', 'a1.sinks = k1 k2', 'a1.sinkgroups = g1',
+    'a1.sources.r1.type = exec', 'a1.sources.r1.channels = c1', 'a1.sources.r1.shell = /bin/sh -c',
+    "a1.sources.r1.command = for i in $(seq 1 400); do echo ev-$i; done", 'a1.sources.r1.batchSize = 10',
+    'a1.channels.c1.type = memory', 'a1.channels.c1.capacity = 1000',
+    'a1.sinks.k1.type = null', 'a1.sinks.k1.channel = c1', 'a1.sinks.k1.batchSize = 10',
+    'a1.sinks.k2.type = null', 'a1.sinks.k2.channel = c1', 'a1.sinks.k2.batchSize = 10',
+    'a1.sinkgroups.g1.sinks = k1 k2', 'a1.sinkgroups.g1.processor.type = load_balance', 'a1.sinkgroups.g1.processor.selector = round_robin',
+  ]);
+  await agent.start();
+  try {
+    const drained = (k: string) => Number(agent.counters.snapshot()[`SINK.${k}`]!.EventDrainSuccessCount);
+    assert.ok(await waitFor(() => drained('k1') + drained('k2') === 400, 10000));
+    assert.ok(drained('k1') > 0 && drained('k2') > 0, `both sinks drained (${drained('k1')} / ${drained('k2')})`);
+  } finally {
+    await agent.stop();
+  }
+});
+
+test('a component that cannot start stops the agent cleanly (netcat port in use)', async () => {
+  const { createServer } = await import('node:net');
+  const busy = createServer();
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+  const port = (busy.address() as { port: number }).port;
+  const tmp = tempDir();
+  try {
+    const agent = agentFrom([
+      'a1.sources = r1 r2', 'a1.channels = c1', 'a1.sinks = k1',
+      'a1.sources.r1.type = TAILDIR', 'a1.sources.r1.channels = c1', 'a1.sources.r1.filegroups = f1',
+      `a1.sources.r1.filegroups.f1 = ${tmp.path}/x.log`, `a1.sources.r1.positionFile = ${tmp.path}/pos.json`,
+      'a1.sources.r2.type = netcat', 'a1.sources.r2.channels = c1', 'a1.sources.r2.bind = 127.0.0.1', `a1.sources.r2.port = ${port}`,
+      'a1.channels.c1.type = memory', 'a1.sinks.k1.type = null', 'a1.sinks.k1.channel = c1',
+    ]);
+    await assert.rejects(agent.start(), /EADDRINUSE/);
+    assert.notEqual(agent.counters.snapshot()['SOURCE.r1']!.StopTime, '0', 'the source that had started was stopped');
+  } finally {
+    busy.close();
+    tmp.cleanup();
+  }
+});
+
 test("logger sink prints Flume's event format", () => {
   assert.equal(formatEvent({ headers: { host: 'h1' }, body: Buffer.from('Hello, world! and more') }, 16), 'Event: { headers:{host=h1} body: 48 65 6C 6C 6F 2C 20 77 6F 72 6C 64 21 20 61 6E  Hello, world! an }');
 });

@@ -10,6 +10,9 @@ import { after, before, test } from 'node:test';
 import { startCluster, type EmbeddedCluster } from '../../src/broker/embedded-cluster.js';
 import { Admin } from '../../src/client/admin/admin.js';
 import type { TaildirSource } from '../../src/agent/sources/taildir/taildir-source.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { interopTool } from '../helpers/interop.js';
 import { tempDir } from '../helpers/paths.js';
 import { agentFrom, quietLogger, readTopic, waitFor } from './helpers.js';
 
@@ -22,6 +25,7 @@ before(async () => {
   await admin.createTopics([
     { name: 'logs-rotate', numPartitions: 1, replicationFactor: 1 },
     { name: 'logs-headers', numPartitions: 3, replicationFactor: 1 },
+    { name: 'logs-kcat', numPartitions: 1, replicationFactor: 1 },
   ]);
   await admin.close();
 });
@@ -146,6 +150,30 @@ test('static/timestamp interceptors, key header and topic override reach Kafka',
     assert.equal(new Set(got.map((r) => r.partition)).size, 1, 'one key, one partition');
     assert.deepEqual(got.map((r) => r.value), lines('x', 0, 60).trimEnd().split('\n'));
     assert.ok(got.every((r) => /^\d{13}$/.test(r.headers.ts ?? '')), 'timestamp interceptor header mapped to Kafka header ts');
+  } finally {
+    await agent.stop();
+  }
+});
+
+const kcat = interopTool('kcat', ['kcat', '-V']);
+
+test('kcat (librdkafka) reads what the agent delivered: values, keys and headers', { skip: kcat.skip }, async () => {
+  const dir = join(tmp.path, 'kcat');
+  mkdirSync(dir, { recursive: true });
+  appendFileSync(join(dir, 'app.log'), lines('kc', 0, 200));
+  const agent = agentFrom(taildirConf(dir, 'logs-kcat', [
+    'a1.sources.r1.interceptors = i1', 'a1.sources.r1.interceptors.i1.type = static',
+    'a1.sources.r1.interceptors.i1.key = key', 'a1.sources.r1.interceptors.i1.value = host-7',
+  ]));
+  await agent.start();
+  try {
+    assert.ok(await waitFor(() => agent.counters.snapshot()['SINK.k1']!.EventDrainSuccessCount === '200', 20000));
+    // Asynchronously: the broker runs in this process and must keep answering.
+    const r = await promisify(execFile)('kcat', ['-C', '-b', cluster.bootstrapServers, '-t', 'logs-kcat', '-e', '-q', '-f', '%k|%h|%s\n'], { encoding: 'utf8', timeout: 30000 });
+    const got = r.stdout.trimEnd().split('\n');
+    assert.equal(got.length, 200);
+    const app = join(dir, 'app.log');
+    assert.deepEqual(got, lines('kc', 0, 200).trimEnd().split('\n').map((v) => `host-7|source-file=${app}|${v}`));
   } finally {
     await agent.stop();
   }

@@ -87,7 +87,8 @@ export class Signal {
         this.waiters.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, Math.max(0, maxWaitMs));
+      // unref: a wait that lost a race (the sink runner also sleeps) must not hold the process open.
+      const timer = setTimeout(done, Math.max(0, maxWaitMs)).unref();
       this.waiters.add(done);
     });
   }

@@ -109,11 +109,18 @@ export class Agent {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    for (const c of this.channels.values()) await c.start();
-    for (const r of this.sinkRunners) await r.start();
-    for (const s of this.sources) await s.start();
-    if (this.options.monitoringPort !== undefined) {
-      this.monitoring = await startMonitoringServer(this.counters, this.options.monitoringPort, this.options.monitoringHost);
+    try {
+      for (const c of this.channels.values()) await c.start();
+      for (const r of this.sinkRunners) await r.start();
+      for (const s of this.sources) await s.start();
+      if (this.options.monitoringPort !== undefined) {
+        this.monitoring = await startMonitoringServer(this.counters, this.options.monitoringPort, this.options.monitoringHost);
+      }
+    } catch (err) {
+      // A component that cannot start (a locked channel, a port in use) stops the whole agent:
+      // stop what did start, so that nothing keeps running behind the error.
+      await this.stop().catch(() => undefined);
+      throw err;
     }
     this.logger.info({ sources: this.sources.map((s) => s.name), channels: [...this.channels.keys()], monitoringPort: this.monitoring?.port }, 'agent started');
   }
@@ -121,12 +128,22 @@ export class Agent {
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    for (const s of this.sources) await s.stop();
-    for (const r of this.sinkRunners) await r.stop();
-    for (const c of this.channels.values()) await c.stop();
-    await this.monitoring?.close();
+    // Each component is stopped even when another fails to; stopping one never started is a no-op.
+    const errors: unknown[] = [];
+    const attempt = async (f: () => Promise<void>): Promise<void> => {
+      try {
+        await f();
+      } catch (err) {
+        errors.push(err);
+      }
+    };
+    for (const s of this.sources) await attempt(() => s.stop());
+    for (const r of this.sinkRunners) await attempt(() => r.stop());
+    for (const c of this.channels.values()) await attempt(() => c.stop());
+    await attempt(async () => this.monitoring?.close());
     this.monitoring = null;
     this.logger.info('agent stopped');
+    if (errors.length > 0) throw errors[0];
   }
 }
 

@@ -120,16 +120,24 @@ export class TaildirSource implements Source {
   }
 
   async start(): Promise<void> {
-    for (const p of readPositionFile(this.config.positionFile)) this.saved.set(p.inode, p);
+    try {
+      for (const p of readPositionFile(this.config.positionFile)) this.saved.set(p.inode, p);
+    } catch (err) {
+      // As Flume: an unreadable position file is reported and files are read from their start
+      // (duplicates, never a gap). skipToEnd still applies to files it would have covered.
+      this.env.logger.error({ source: this.name, err, file: this.config.positionFile }, 'Failed loading positionFile');
+    }
     this.running = true;
     this.counter.start(Date.now());
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
+    if (this.loop === null) return; // never started: the position file is not ours to rewrite
     this.running = false;
     this.sleeper.interrupt();
     await this.loop;
+    this.loop = null;
     this.writePositions();
     for (const t of this.tracked.values()) await t.file.close();
     this.counter.stop(Date.now());
