@@ -80,15 +80,16 @@ export class EventDeque<T> {
 export class Signal {
   private waiters = new Set<() => void>();
 
-  wait(maxWaitMs: number): Promise<void> {
+  /** `holdProcess` false: the timer does not keep the process alive (an idle sink's wait). */
+  wait(maxWaitMs: number, holdProcess = true): Promise<void> {
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
         this.waiters.delete(done);
         resolve();
       };
-      // unref: a wait that lost a race (the sink runner also sleeps) must not hold the process open.
-      const timer = setTimeout(done, Math.max(0, maxWaitMs)).unref();
+      const timer = setTimeout(done, Math.max(0, maxWaitMs));
+      if (!holdProcess) timer.unref();
       this.waiters.add(done);
     });
   }

@@ -62,7 +62,7 @@ export class MemoryChannel implements Channel {
   }
 
   waitForEvents(maxWaitMs: number): Promise<void> {
-    return this.queue.length > 0 ? Promise.resolve() : this.eventsPut.wait(maxWaitMs);
+    return this.queue.length > 0 ? Promise.resolve() : this.eventsPut.wait(maxWaitMs, false);
   }
 
   transaction(): Transaction {

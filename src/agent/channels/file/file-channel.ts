@@ -138,7 +138,7 @@ export class FileChannel implements Channel {
   }
 
   waitForEvents(maxWaitMs: number): Promise<void> {
-    return this.queue.length > 0 ? Promise.resolve() : this.eventsPut.wait(maxWaitMs);
+    return this.queue.length > 0 ? Promise.resolve() : this.eventsPut.wait(maxWaitMs, false);
   }
 
   transaction(): Transaction {
