@@ -26,7 +26,7 @@ import { brokerHandlers } from './handlers/index.js';
 import { buildHandlerTable } from './handlers/table.js';
 import type { MetadataService, MetadataServiceConfig, Unsubscribe } from './metadata/metadata-service.js';
 import { startMetadataService } from './metadata/start-metadata-service.js';
-import { controlledShutdown, type ControlledShutdownReport } from './controller/broker-shutdown.js';
+import { asStopped, controlledShutdown, followerStops, type ControlledShutdownOptions, type ControlledShutdownReport } from './controller/broker-shutdown.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
 import { SocketServer, type BoundListener } from './network/socket-server.js';
 import { FetchSessionCache } from './replica/fetch-session.js';
@@ -257,7 +257,7 @@ export class Broker {
     this.unsubscribes.push(
       this.metadata.onLeadershipChange((changes) => {
         try {
-          this.replicaManager.applyLeadershipChanges(changes);
+          this.replicaManager.applyLeadershipChanges(this.following ? changes : asStopped(changes));
         } catch (err) {
           this.logger.error({ err }, 'applying leadership changes failed');
         }
@@ -326,13 +326,22 @@ export class Broker {
     this.logger.info('broker stopped');
   }
 
+  /** False once controlled shutdown has begun: this broker follows no leader any more (see followerStops). */
+  private following = true;
+
   /** Kafka's controlled shutdown step on its own (stop() runs it first); bounded, never throws for an unreachable controller. */
-  controlledShutdown(): Promise<ControlledShutdownReport> {
+  controlledShutdown(overrides: Partial<ControlledShutdownOptions> = {}): Promise<ControlledShutdownReport> {
+    this.following = false;
+    this.replicaManager.applyLeadershipChanges(followerStops(this.metadata.snapshot(), this.brokerId, (t, p) => {
+      const partition = this.replicaManager.getPartition(t, p);
+      return partition !== undefined && partition.isLeader !== true;
+    }));
     return controlledShutdown({
       metadata: this.metadata,
       maxRetries: this.config.int('controlled.shutdown.max.retries'),
       retryBackoffMs: this.config.long('controlled.shutdown.retry.backoff.ms'),
       logger: this.logger,
+      ...overrides,
     });
   }
 

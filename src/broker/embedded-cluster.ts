@@ -100,7 +100,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Embedd
     async stop() {
       if (stopped) return;
       stopped = true;
-      for (const b of [...brokers].reverse()) await b.stop();
+      // With its own keeper every broker of the cluster is stopping: no controlled shutdown, nobody would take over.
+      for (const b of [...brokers].reverse()) await b.stop({ controlledShutdown: keeper === null });
       await keeper?.close();
       if (temporary) rmSync(dataDir, { recursive: true, force: true });
     },

@@ -13,7 +13,7 @@ import { assert } from '../../util/assert.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { PartitionState } from '../zk/codecs.js';
 import type { LeadershipChange } from '../metadata/metadata-service.js';
-import { initialPartitionState, nextPartitionState, NO_LEADER } from './leader-election.js';
+import { controlledShutdownLeaderElection, initialPartitionState, nextPartitionState, NO_LEADER } from './leader-election.js';
 
 export interface ControllerBroker {
   readonly id: number;
@@ -88,6 +88,18 @@ export interface ElectionResult {
   readonly errorMessage: string | null;
 }
 
+/** ControlledShutdown's outcome (Kafka's doControlledShutdown). */
+export interface ControlledShutdownOutcome {
+  /** NONE, BROKER_NOT_AVAILABLE (not registered) or STALE_BROKER_EPOCH. */
+  readonly errorCode: number;
+  readonly actions: ControllerAction[];
+  /**
+   * Partitions with more than one replica that the broker still leads once `actions` are
+   * carried out (no other live ISR replica): Kafka's partitionLeadersOnBroker.
+   */
+  readonly remaining: Array<[string, number]>;
+}
+
 /** LeaderAndIsr / StopReplica for one broker. */
 export interface BrokerRequest {
   readonly brokerId: number;
@@ -129,6 +141,12 @@ export class ControllerCore {
   private readonly states = new Map<string, VersionedPartitionState>();
   private readonly topicsToDelete = new Set<string>();
   private readonly uncleanOverrides = new Map<string, boolean>();
+  /**
+   * Brokers that asked for a controlled shutdown and are still registered (Kafka's
+   * shuttingDownBrokerIds): no election picks them and no ISR keeps them. A broker leaves the set
+   * when its registration goes or is replaced (it restarted).
+   */
+  private readonly shuttingDown = new Set<number>();
 
   constructor(settings: ControllerSettings, load: ControllerLoad) {
     this.settings = settings;
@@ -157,7 +175,12 @@ export class ControllerCore {
     switch (event.type) {
       case 'brokers-changed': {
         const before = new Set(this.liveBrokers.keys());
+        const previous = this.liveBrokers;
         this.liveBrokers = new Map(event.brokers.map((b) => [b.id, b]));
+        for (const id of [...this.shuttingDown]) {
+          const now = this.liveBrokers.get(id);
+          if (now === undefined || now.brokerEpoch !== previous.get(id)?.brokerEpoch) this.shuttingDown.delete(id);
+        }
         const started = [...this.liveBrokers.keys()].filter((id) => !before.has(id));
         const written = this.electAll(actions, this.allPartitions());
         this.sendCurrentState(actions, started, written);
@@ -222,6 +245,7 @@ export class ControllerCore {
     const actions: ControllerAction[] = [];
     const results: ElectionResult[] = [];
     const live = new Set(this.liveBrokers.keys());
+    const eligible = this.eligibleBrokers();
     const result = (topic: string, partition: number, errorCode: number, errorMessage: string | null = null): void => {
       results.push({ topic, partition, errorCode, errorMessage });
     };
@@ -245,28 +269,77 @@ export class ControllerCore {
           result(topic, partition, ErrorCode.ELECTION_NOT_NEEDED, 'Leader election not needed for topic partition.');
           continue;
         }
-        if (!live.has(preferred) || !s.isr.includes(preferred)) {
+        if (!eligible.has(preferred) || !s.isr.includes(preferred)) {
           result(topic, partition, ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, `Failed to elect leader for partition ${topic}-${partition} under strategy PreferredReplicaPartitionLeaderElectionStrategy`);
           continue;
         }
-        next = { leader: preferred, leaderEpoch: s.leaderEpoch + 1, isr: s.isr.filter((r) => live.has(r)), controllerEpoch: this.epoch };
+        next = { leader: preferred, leaderEpoch: s.leaderEpoch + 1, isr: s.isr.filter((r) => eligible.has(r)), controllerEpoch: this.epoch };
       } else {
         if (s.leader !== NO_LEADER && live.has(s.leader)) {
           result(topic, partition, ErrorCode.ELECTION_NOT_NEEDED, 'Leader election not needed for topic partition.');
           continue;
         }
-        next = nextPartitionState(s, replicas, live, true, this.epoch);
+        next = nextPartitionState(s, replicas, eligible, true, this.epoch);
         if (next === null || next.leader === NO_LEADER) {
           result(topic, partition, ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, `Failed to elect leader for partition ${topic}-${partition} under strategy UncleanLeaderElectionStrategy`);
           continue;
         }
       }
       this.states.set(key(topic, partition), { state: next, zkVersion: current.zkVersion + 1 });
-      const notify = this.leaderAndIsr(topic, entry.topicId, partition, replicas, next, current.zkVersion + 1, false, live);
+      const notify = this.leaderAndIsr(topic, entry.topicId, partition, replicas, next, current.zkVersion + 1, false, live, s.leader);
       actions.push({ kind: 'write-partition-state', topic, partition, state: next, expectedVersion: current.zkVersion, notify });
       result(topic, partition, ErrorCode.NONE);
     }
     return { actions, results };
+  }
+
+  /**
+   * ControlledShutdown (Kafka's KafkaController.doControlledShutdown): `brokerId` is about to
+   * stop. It joins the shutting-down set; every partition with more than one replica that it
+   * leads gets a new leader by the controlled-shutdown election (first live, not shutting down
+   * ISR replica; the ISR without it) — partitions nobody can take over stay with it and are
+   * returned as remaining; every partition it follows gets StopReplica (no delete) and loses it
+   * from the ISR (the leader stays; a lone ISR member is kept, as Kafka never empties an ISR).
+   * Every write bumps the leader epoch. `brokerEpoch` -1 (requests before v2) is not checked;
+   * an older one than the registration's is STALE_BROKER_EPOCH.
+   */
+  controlledShutdown(brokerId: number, brokerEpoch: bigint): ControlledShutdownOutcome {
+    const actions: ControllerAction[] = [];
+    const registered = this.liveBrokers.get(brokerId);
+    if (registered === undefined) return { errorCode: ErrorCode.BROKER_NOT_AVAILABLE, actions, remaining: [] };
+    if (brokerEpoch !== -1n && brokerEpoch < registered.brokerEpoch) return { errorCode: ErrorCode.STALE_BROKER_EPOCH, actions, remaining: [] };
+    this.shuttingDown.add(brokerId);
+    const live = new Set(this.liveBrokers.keys());
+    const eligible = this.eligibleBrokers();
+    const stopped: LeadershipChange[] = [];
+    const isrShrinks: ControllerAction[] = [];
+    for (const [topic, entry] of this.topics) {
+      if (this.topicsToDelete.has(topic)) continue;
+      for (const [partition, replicas] of entry.partitions) {
+        const k = key(topic, partition);
+        const current = this.states.get(k);
+        if (replicas.length <= 1 || !replicas.includes(brokerId) || current === undefined) continue;
+        const s = current.state;
+        let next: PartitionState;
+        if (s.leader === brokerId) {
+          const elected = controlledShutdownLeaderElection(replicas, s.isr, eligible);
+          if (elected === null) continue;
+          next = { leader: elected.leader, leaderEpoch: s.leaderEpoch + 1, isr: elected.isr, controllerEpoch: this.epoch };
+        } else {
+          stopped.push({ kind: 'stop-replica', topic, topicId: entry.topicId, partition, deletePartition: false, controllerEpoch: this.epoch });
+          if (!s.isr.includes(brokerId) || s.isr.length === 1) continue;
+          next = { leader: s.leader, leaderEpoch: s.leaderEpoch + 1, isr: s.isr.filter((r) => r !== brokerId), controllerEpoch: this.epoch };
+        }
+        this.states.set(k, { state: next, zkVersion: current.zkVersion + 1 });
+        const notify = this.leaderAndIsr(topic, entry.topicId, partition, replicas, next, current.zkVersion + 1, false, live, s.leader);
+        const write: ControllerAction = { kind: 'write-partition-state', topic, partition, state: next, expectedVersion: current.zkVersion, notify };
+        (s.leader === brokerId ? actions : isrShrinks).push(write);
+      }
+    }
+    // Kafka's order: leaders move first, then StopReplica to the broker, then it leaves the ISRs.
+    if (stopped.length > 0) actions.push({ kind: 'send', request: { brokerId, changes: stopped } });
+    actions.push(...isrShrinks);
+    return { errorCode: ErrorCode.NONE, actions, remaining: this.partitionLeadersOnBroker(brokerId) };
   }
 
   /**
@@ -292,7 +365,7 @@ export class ControllerCore {
     }
     const out: Array<[string, number]> = [];
     for (const [broker, list] of [...byPreferred].sort((a, b) => a[0] - b[0])) {
-      if (!this.liveBrokers.has(broker)) continue;
+      if (!this.liveBrokers.has(broker) || this.shuttingDown.has(broker)) continue;
       if ((list.length * 100) / totals.get(broker)! <= imbalancePercentage) continue;
       for (const [topic, partition] of list) {
         if (this.states.get(key(topic, partition))!.state.isr.includes(broker)) out.push([topic, partition]);
@@ -319,6 +392,25 @@ export class ControllerCore {
     return [...this.topicsToDelete].sort();
   }
 
+  shuttingDownBrokerIds(): number[] {
+    return [...this.shuttingDown].sort((a, b) => a - b);
+  }
+
+  /**
+   * Kafka's partitionLeadersOnBroker: the partitions with more than one replica that `brokerId`
+   * leads (topics queued for deletion left out) — what ControlledShutdown answers as remaining.
+   */
+  partitionLeadersOnBroker(brokerId: number): Array<[string, number]> {
+    const out: Array<[string, number]> = [];
+    for (const [topic, entry] of this.topics) {
+      if (this.topicsToDelete.has(topic)) continue;
+      for (const [partition, replicas] of entry.partitions) {
+        if (replicas.length > 1 && this.states.get(key(topic, partition))?.state.leader === brokerId) out.push([topic, partition]);
+      }
+    }
+    return out;
+  }
+
   // --- decisions ---------------------------------------------------------------------------
 
   private allPartitions(): Array<[string, number]> {
@@ -339,6 +431,7 @@ export class ControllerCore {
   private electAll(actions: ControllerAction[], partitions: ReadonlyArray<readonly [string, number]>): Set<string> {
     const written = new Set<string>();
     const live = new Set(this.liveBrokers.keys());
+    const eligible = this.eligibleBrokers();
     for (const [topic, partition] of partitions) {
       const entry = this.topics.get(topic);
       const replicas = entry?.partitions.get(partition);
@@ -346,15 +439,16 @@ export class ControllerCore {
       const k = key(topic, partition);
       const current = this.states.get(k);
       const next = current === undefined
-        ? initialPartitionState(replicas, live, this.epoch)
-        : this.bounced(current) ? this.reelectBounced(current.state, replicas, live, topic)
-        : nextPartitionState(current.state, replicas, live, this.unclean(topic), this.epoch);
+        ? initialPartitionState(replicas, eligible, this.epoch)
+        : this.bounced(current) ? this.reelectBounced(current.state, replicas, live, eligible, topic)
+        : this.shuttingDown.has(current.state.leader) ? this.leaderShuttingDown(current.state, replicas, live, eligible)
+        : nextPartitionState(current.state, replicas, eligible, this.unclean(topic), this.epoch);
       if (next === null) continue;
       const expectedVersion = current === undefined ? -1 : current.zkVersion;
       const zkVersion = expectedVersion + 1;
       this.states.set(k, { state: next, zkVersion });
       written.add(k);
-      const notify = this.leaderAndIsr(topic, entry.topicId, partition, replicas, next, zkVersion, current === undefined, live);
+      const notify = this.leaderAndIsr(topic, entry.topicId, partition, replicas, next, zkVersion, current === undefined, live, current?.state.leader ?? NO_LEADER);
       actions.push({ kind: 'write-partition-state', topic, partition, state: next, expectedVersion, notify });
     }
     return written;
@@ -370,21 +464,46 @@ export class ControllerCore {
    * Kafka treats a bounced broker as failed then started: elect without it (it lost its state),
    * and only if nobody else is eligible let it lead again — with a new leader epoch either way.
    */
-  private reelectBounced(current: PartitionState, replicas: readonly number[], live: ReadonlySet<number>, topic: string): PartitionState {
-    const without = new Set([...live].filter((b) => b !== current.leader));
+  private reelectBounced(current: PartitionState, replicas: readonly number[], live: ReadonlySet<number>, eligible: ReadonlySet<number>, topic: string): PartitionState {
+    const without = new Set([...eligible].filter((b) => b !== current.leader));
     const next = nextPartitionState(current, replicas, without, this.unclean(topic), this.epoch);
     if (next !== null && next.leader !== NO_LEADER) return next;
-    return { leader: current.leader, leaderEpoch: current.leaderEpoch + 1, isr: current.isr.filter((r) => live.has(r)), controllerEpoch: this.epoch };
+    return { leader: current.leader, leaderEpoch: current.leaderEpoch + 1, isr: current.isr.filter((r) => r === current.leader || eligible.has(r)), controllerEpoch: this.epoch };
   }
 
-  /** LeaderAndIsr for one partition to each of its live replicas. */
+  /**
+   * A partition whose leader is shutting down, re-evaluated by a later event (a conflicting write,
+   * a broker change): the controlled-shutdown election when someone can take over; otherwise the
+   * leader stays (it still serves until it stops) and only dead or shutting-down followers leave
+   * the ISR. Null when nothing changes.
+   */
+  private leaderShuttingDown(current: PartitionState, replicas: readonly number[], live: ReadonlySet<number>, eligible: ReadonlySet<number>): PartitionState | null {
+    assert(live.has(current.leader), `broker ${current.leader} is shutting down but not registered`);
+    const elected = controlledShutdownLeaderElection(replicas, current.isr, eligible);
+    if (elected !== null) return { leader: elected.leader, leaderEpoch: current.leaderEpoch + 1, isr: elected.isr, controllerEpoch: this.epoch };
+    const isr = current.isr.filter((r) => r === current.leader || eligible.has(r));
+    if (isr.length === current.isr.length) return null;
+    return { leader: current.leader, leaderEpoch: current.leaderEpoch + 1, isr, controllerEpoch: this.epoch };
+  }
+
+  /** Live brokers that may lead or stay in an ISR (Kafka's liveBrokerIds: not shutting down). */
+  private eligibleBrokers(): Set<number> {
+    return new Set([...this.liveBrokers.keys()].filter((id) => !this.shuttingDown.has(id)));
+  }
+
+  /**
+   * LeaderAndIsr for one partition to each of its live replicas. A shutting-down broker hears only
+   * about partitions it leads or led until now (it must learn it is no longer the leader); the
+   * ones it merely follows were stopped (StopReplica), as Kafka does.
+   */
   private leaderAndIsr(
     topic: string, topicId: Buffer, partition: number, replicas: readonly number[], state: PartitionState,
-    partitionEpoch: number, isNew: boolean, live: ReadonlySet<number>, only?: number,
+    partitionEpoch: number, isNew: boolean, live: ReadonlySet<number>, previousLeader: number, only?: number,
   ): BrokerRequest[] {
     const out: BrokerRequest[] = [];
     for (const brokerId of replicas) {
       if (!live.has(brokerId) || (only !== undefined && brokerId !== only)) continue;
+      if (this.shuttingDown.has(brokerId) && brokerId !== state.leader && brokerId !== previousLeader) continue;
       const kind = state.leader === brokerId && state.leader !== NO_LEADER ? 'become-leader' : 'become-follower';
       out.push({
         brokerId,
@@ -407,7 +526,7 @@ export class ControllerCore {
         for (const [partition, replicas] of entry.partitions) {
           const s = this.states.get(key(topic, partition));
           if (s === undefined || skip.has(key(topic, partition)) || !replicas.includes(brokerId)) continue;
-          for (const r of this.leaderAndIsr(topic, entry.topicId, partition, replicas, s.state, s.zkVersion, false, live, brokerId)) {
+          for (const r of this.leaderAndIsr(topic, entry.topicId, partition, replicas, s.state, s.zkVersion, false, live, NO_LEADER, brokerId)) {
             changes.push(...r.changes);
           }
         }

@@ -51,6 +51,19 @@ export interface KafkaControllerOptions {
   readonly autoLeaderRebalance?: { readonly checkIntervalMs: number; readonly imbalancePercentage: number } | null;
 }
 
+/** ControlledShutdown as the controller answers it. */
+export interface ControlledShutdownAnswer {
+  readonly errorCode: number;
+  /** Partitions the broker still leads (see ControllerCore.partitionLeadersOnBroker). */
+  readonly remaining: ReadonlyArray<readonly [string, number]>;
+}
+
+interface PendingShutdown {
+  readonly brokerId: number;
+  readonly brokerEpoch: bigint;
+  readonly resolve: (answer: ControlledShutdownAnswer | null) => void;
+}
+
 interface PendingElection {
   readonly type: ElectionType;
   readonly partitions: ReadonlyArray<readonly [string, number]> | null;
@@ -74,6 +87,7 @@ export class KafkaController {
   private running: Promise<void> | null = null;
   private electPending = false;
   private readonly elections: PendingElection[] = [];
+  private readonly shutdowns: PendingShutdown[] = [];
   private rebalanceTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private readonly log: Logger;
@@ -112,7 +126,7 @@ export class KafkaController {
     if (this.running !== null || this.stopped) return;
     this.running = (async () => {
       try {
-        while (!this.stopped && (this.electPending || this.elections.length > 0 || (this.core !== null && this.dirty.size > 0))) await this.pass();
+        while (!this.stopped && (this.electPending || this.elections.length > 0 || this.shutdowns.length > 0 || (this.core !== null && this.dirty.size > 0))) await this.pass();
       } finally {
         this.running = null;
       }
@@ -145,6 +159,7 @@ export class KafkaController {
       this.dirty.clear();
       for (const d of dirty) await this.process(d);
       while (this.elections.length > 0) await this.runElection(this.elections.shift()!);
+      while (this.shutdowns.length > 0) await this.runControlledShutdown(this.shutdowns.shift()!);
     } catch (err) {
       if (err instanceof ControllerMovedError) {
         this.log.info('controller epoch moved on: resigning');
@@ -196,8 +211,48 @@ export class KafkaController {
     }
   }
 
+  /**
+   * ControlledShutdown of `brokerId`, run by the controller between its other events (after any
+   * pending broker change, so a just-registered broker is known). Resolves null when this broker
+   * is not (or stops being) the controller — the handler answers NOT_CONTROLLER.
+   */
+  controlledShutdown(brokerId: number, brokerEpoch: bigint): Promise<ControlledShutdownAnswer | null> {
+    if (this.core === null || this.stopped) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      this.shutdowns.push({ brokerId, brokerEpoch, resolve });
+      this.schedule();
+    });
+  }
+
+  private async runControlledShutdown(r: PendingShutdown): Promise<void> {
+    const core = this.core;
+    if (core === null) {
+      r.resolve(null);
+      return;
+    }
+    try {
+      const outcome = core.controlledShutdown(r.brokerId, r.brokerEpoch);
+      if (outcome.errorCode !== ErrorCode.NONE) {
+        this.log.info({ brokerId: r.brokerId, brokerEpoch: r.brokerEpoch, errorCode: outcome.errorCode }, 'controlled shutdown refused');
+        r.resolve({ errorCode: outcome.errorCode, remaining: [] });
+        return;
+      }
+      this.log.info({ brokerId: r.brokerId, shuttingDown: core.shuttingDownBrokerIds() }, 'shutting down broker');
+      await this.execute(outcome.actions);
+      // after conflicting writes were re-read and re-decided, the core's view is the answer
+      const remaining = core.partitionLeadersOnBroker(r.brokerId);
+      this.log.info({ brokerId: r.brokerId, remaining: remaining.length }, 'controlled shutdown done');
+      r.resolve({ errorCode: ErrorCode.NONE, remaining });
+    } catch (err) {
+      // moved: another broker is the controller now; anything else (keeper connection loss): retriable
+      r.resolve(err instanceof ControllerMovedError ? null : { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, remaining: [] });
+      throw err;
+    }
+  }
+
   private resign(): void {
     for (const e of this.elections.splice(0)) e.resolve(null);
+    for (const r of this.shutdowns.splice(0)) r.resolve(null);
     if (this.rebalanceTimer !== null) clearInterval(this.rebalanceTimer);
     this.rebalanceTimer = null;
     if (this.core === null) return;

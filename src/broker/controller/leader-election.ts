@@ -64,3 +64,19 @@ export function nextPartitionState(
   const isr = survivors.length > 0 ? survivors : current.isr.includes(current.leader) ? [current.leader] : current.isr.slice(0, 1);
   return { leader: NO_LEADER, leaderEpoch: current.leaderEpoch + 1, isr, controllerEpoch };
 }
+
+/**
+ * Kafka's ControlledShutdownPartitionLeaderElectionStrategy: the leader is shutting down, so
+ * the first assigned replica (preferred order) that is alive, in the ISR and not shutting down
+ * takes over, and the ISR loses every shutting-down broker. `eligible` = live brokers that are
+ * not shutting down. Null when nobody qualifies (the partition keeps its leader).
+ */
+export function controlledShutdownLeaderElection(
+  replicas: readonly number[],
+  isr: readonly number[],
+  eligible: ReadonlySet<number>,
+): { leader: number; isr: number[] } | null {
+  const leader = replicas.find((r) => eligible.has(r) && isr.includes(r));
+  if (leader === undefined) return null;
+  return { leader, isr: isr.filter((r) => eligible.has(r)) };
+}

@@ -4,6 +4,7 @@ import { apiVersionsHandler } from './api-versions.js';
 import { alterConfigsHandler, describeConfigsHandler, incrementalAlterConfigsHandler } from './configs.js';
 import { createPartitionsHandler } from './create-partitions.js';
 import { createTopicsHandler } from './create-topics.js';
+import { controlledShutdownHandler } from './controlled-shutdown.js';
 import { deleteRecordsHandler } from './delete-records.js';
 import { deleteTopicsHandler } from './delete-topics.js';
 import { describeClusterHandler } from './describe-cluster.js';
@@ -59,4 +60,5 @@ export const brokerHandlers: readonly ApiHandler[] = [
   describeClusterHandler,
   describeTopicPartitionsHandler,
   electLeadersHandler,
+  controlledShutdownHandler,
 ];

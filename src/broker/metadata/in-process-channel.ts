@@ -6,6 +6,7 @@
  */
 import type { BrokerRequest } from '../controller/controller-core.js';
 import type { BrokerChannel } from '../controller/kafka-controller.js';
+import type { ControlledShutdownResult } from './metadata-service.js';
 
 type Receiver = (request: BrokerRequest, controllerEpoch: number) => void;
 
@@ -26,4 +27,28 @@ export function inProcessChannel(clusterId: string): BrokerChannel {
       receivers.get(keyOf(clusterId, request.brokerId))?.(request, controllerEpoch);
     },
   };
+}
+
+/**
+ * The other direction, broker -> controller (ControlledShutdown), for brokers in this process:
+ * each broker's metadata service registers itself; a stopping broker asks the one whose id is
+ * the current controller (which answers NOT_CONTROLLER if it no longer is).
+ */
+export interface InProcessControllerEndpoint {
+  controlledShutdown(brokerId: number, brokerEpoch: bigint): Promise<ControlledShutdownResult>;
+}
+
+const controllerEndpoints = new Map<string, InProcessControllerEndpoint>();
+
+export function registerInProcessControllerEndpoint(clusterId: string, brokerId: number, endpoint: InProcessControllerEndpoint): () => void {
+  const key = keyOf(clusterId, brokerId);
+  controllerEndpoints.set(key, endpoint);
+  return () => {
+    if (controllerEndpoints.get(key) === endpoint) controllerEndpoints.delete(key);
+  };
+}
+
+/** The in-process endpoint of broker `brokerId`, or undefined when it lives in another process. */
+export function inProcessControllerEndpoint(clusterId: string, brokerId: number): InProcessControllerEndpoint | undefined {
+  return controllerEndpoints.get(keyOf(clusterId, brokerId));
 }

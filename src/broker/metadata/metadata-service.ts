@@ -239,6 +239,14 @@ export interface ElectLeadersResult {
   readonly partitions: ReadonlyArray<{ readonly topic: string; readonly partition: number; readonly errorCode: number; readonly errorMessage: string | null }>;
 }
 
+/** ControlledShutdown as the controller answered it (Kafka's ControlledShutdownResponse). */
+export interface ControlledShutdownResult {
+  /** NONE, NOT_CONTROLLER, BROKER_NOT_AVAILABLE, STALE_BROKER_EPOCH or UNKNOWN_SERVER_ERROR (retriable keeper trouble). */
+  readonly errorCode: number;
+  /** Partitions (more than one replica) the broker still leads: nobody else in the ISR could take over. */
+  readonly remainingPartitions: ReadonlyArray<{ readonly topic: string; readonly partition: number }>;
+}
+
 export interface MetadataService {
   /** This broker's id (`broker.id`). */
   readonly brokerId: number;
@@ -295,6 +303,13 @@ export interface MetadataService {
    * none). `partitions` null = all partitions. Optional so that test doubles need not have it.
    */
   electLeaders?(type: ElectionType, partitions: ReadonlyArray<{ readonly topic: string; readonly partition: number }> | null): Promise<ElectLeadersResult>;
+
+  /**
+   * ControlledShutdown (Kafka's doControlledShutdown): only the controller runs it (others answer
+   * NOT_CONTROLLER). Moves the leadership of `brokerId`'s partitions to other ISR members and
+   * takes it out of the ISRs it is in; `brokerEpoch` -1 = not checked. Optional for test doubles.
+   */
+  controlledShutdown?(brokerId: number, brokerEpoch: bigint): Promise<ControlledShutdownResult>;
 
   /** The partition leader's ISR write (conditional on partitionEpoch) plus `/isr_change_notification`. */
   updateIsr(update: IsrUpdate): Promise<IsrUpdateResult>;

@@ -25,12 +25,12 @@ import { randomUuid, uuidToBase64Url, ZERO_UUID } from '../zk/uuid.js';
 import { assignReplicas, validateManualAssignment } from '../controller/replica-assignment.js';
 import { KafkaController } from '../controller/kafka-controller.js';
 import type { BrokerRequest } from '../controller/controller-core.js';
-import { inProcessChannel, registerInProcessBroker } from './in-process-channel.js';
+import { inProcessChannel, registerInProcessBroker, registerInProcessControllerEndpoint } from './in-process-channel.js';
 import { validateTopicName, unifyCollisionChars } from './topic-validation.js';
 import { ZkMetadataCache } from './zk-metadata-cache.js';
 import type {
   AdminOptions, AlterConfigResult, ClusterMetadata, ConfigChange, ConfigResource, CreatableTopic, CreatePartitionsResult, CreatePartitionsTopic,
-  CreateTopicResult, DeletableTopic, DeleteTopicResult, ElectionType, ElectLeadersResult, IsrUpdate, IsrUpdateResult, LeadershipChange, MetadataService, MetadataServiceConfig,
+  ControlledShutdownResult, CreateTopicResult, DeletableTopic, DeleteTopicResult, ElectionType, ElectLeadersResult, IsrUpdate, IsrUpdateResult, LeadershipChange, MetadataService, MetadataServiceConfig,
   ProducerIdBlock, Unsubscribe,
 } from './metadata-service.js';
 
@@ -93,7 +93,14 @@ export class ZkMetadataService implements MetadataService {
     await ensurePersistentPaths(session);
     this.clusterId = await getOrCreateClusterId(session, uuidToBase64Url(randomUuid()));
     this.unregisterReceiver();
-    if (o.inProcessDelivery ?? true) this.unregisterReceiver = registerInProcessBroker(this.clusterId, this.brokerId, (r) => this.receive(r));
+    if (o.inProcessDelivery ?? true) {
+      const unregisterReceiver = registerInProcessBroker(this.clusterId, this.brokerId, (r) => this.receive(r));
+      const unregisterEndpoint = registerInProcessControllerEndpoint(this.clusterId, this.brokerId, this);
+      this.unregisterReceiver = () => {
+        unregisterReceiver();
+        unregisterEndpoint();
+      };
+    }
     const registration = encodeBrokerRegistration({
       host: o.host, port: o.port, rack: o.rack ?? null, endpoints: [`PLAINTEXT://${o.host}:${o.port}`],
       listenerSecurityProtocolMap: { PLAINTEXT: 'PLAINTEXT' }, jmxPort: -1, timestampMs: this.nowMs(),
@@ -507,6 +514,12 @@ export class ZkMetadataService implements MetadataService {
     const results = await this.controller.electLeaders(type, partitions === null ? null : partitions.map((p) => [p.topic, p.partition] as const));
     if (results === null) return { errorCode: ErrorCode.NOT_CONTROLLER, partitions: [] };
     return { errorCode: ErrorCode.NONE, partitions: results };
+  }
+
+  async controlledShutdown(brokerId: number, brokerEpoch: bigint): Promise<ControlledShutdownResult> {
+    const answer = await this.controller.controlledShutdown(brokerId, brokerEpoch);
+    if (answer === null) return { errorCode: ErrorCode.NOT_CONTROLLER, remainingPartitions: [] };
+    return { errorCode: answer.errorCode, remainingPartitions: answer.remaining.map(([topic, partition]) => ({ topic, partition })) };
   }
 
   // --- producer ids, ISR ---------------------------------------------------------------------
