@@ -4,10 +4,8 @@
  * running the sources, channels and sinks configured for that agent name in Flume's
  * properties format. SIGTERM / SIGINT stop it (sources first, then sinks, then channels).
  */
-import { readFileSync, statSync } from 'node:fs';
 import { AgentConfigErrors } from '../../agent/errors.js';
-import { MAX_PROPERTIES_BYTES, propertiesMap } from '../../agent/config/properties.js';
-import { Agent } from '../../agent/runtime/agent.js';
+import { AgentSupervisor } from '../../agent/runtime/supervisor.js';
 import { rootLogger } from '../../util/logger.js';
 
 const HELP = `Usage: gregor agent --conf-file <file> --name <agent> [options]
@@ -23,7 +21,8 @@ Options:
   --monitoring-host <host>    address for the monitoring server (default 127.0.0.1)
   -Dflume.monitoring.type=http -Dflume.monitoring.port=<port>
                               the same, in flume-ng's spelling
-  --no-reload-conf            accepted (the configuration file is read once)
+  --no-reload-conf            do not reload the configuration file when it changes
+                              (by default it is checked every 30 s, as flume-ng)
   -h, --help                  this text
 
 Example configuration (agent.conf):
@@ -48,15 +47,19 @@ Examples:
   gregor agent -f agent.conf -n a1 --monitoring-port 34545 && curl localhost:34545/metrics
   gregor agent -c conf -f conf/flume.conf -n a1 -Dflume.monitoring.type=http -Dflume.monitoring.port=34545`;
 
+/** flume-ng's PollingPropertiesFileConfigurationProvider interval. */
+const RELOAD_INTERVAL_MS = 30_000;
+
 interface AgentArgs {
   confFile?: string;
   name?: string;
   monitoringPort?: number;
   monitoringHost?: string;
+  reload: boolean;
 }
 
 function parseArgs(args: string[]): AgentArgs | string {
-  const out: AgentArgs = {};
+  const out: AgentArgs = { reload: true };
   const sys = new Map<string, string>();
   for (let i = 0; i < args.length; i++) {
     let a = args[i]!;
@@ -84,7 +87,7 @@ function parseArgs(args: string[]): AgentArgs | string {
         out.monitoringPort = n;
         break;
       }
-      case '--no-reload-conf': break;
+      case '--no-reload-conf': out.reload = false; break;
       default: return `unknown argument '${a}'`;
     }
   }
@@ -112,27 +115,21 @@ export async function run(args: string[]): Promise<number> {
     console.error(`gregor agent: --conf-file and --name are required\n\n${HELP}`);
     return 1;
   }
-  let text: string;
+  let supervisor: AgentSupervisor;
   try {
-    const size = statSync(parsed.confFile).size;
-    if (size > MAX_PROPERTIES_BYTES) throw new Error(`${size} bytes is more than ${MAX_PROPERTIES_BYTES}`);
-    text = readFileSync(parsed.confFile, 'utf8');
-  } catch (err) {
-    console.error(`gregor agent: cannot read ${parsed.confFile}: ${(err as Error).message}`);
-    return 1;
-  }
-  let agent: Agent;
-  try {
-    agent = Agent.fromProperties(propertiesMap(text), parsed.name, { monitoringPort: parsed.monitoringPort, monitoringHost: parsed.monitoringHost });
+    const options = { monitoringPort: parsed.monitoringPort, monitoringHost: parsed.monitoringHost, logger: rootLogger };
+    supervisor = new AgentSupervisor(parsed.confFile, parsed.name, options, parsed.reload ? RELOAD_INTERVAL_MS : null);
   } catch (err) {
     if (err instanceof AgentConfigErrors) {
       console.error(`gregor agent: ${err.message}`);
       return 1;
     }
-    throw err;
+    console.error(`gregor agent: cannot read ${parsed.confFile}: ${(err as Error).message}`);
+    return 1;
   }
-  await agent.start();
-  const monitoring = agent.monitoringPort === undefined ? '' : ` (monitoring: http://${parsed.monitoringHost ?? '127.0.0.1'}:${agent.monitoringPort}/metrics)`;
+  await supervisor.start();
+  const port = supervisor.agent.monitoringPort;
+  const monitoring = port === undefined ? '' : ` (monitoring: http://${parsed.monitoringHost ?? '127.0.0.1'}:${port}/metrics)`;
   console.log(`Agent ${parsed.name} started${monitoring}`);
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -140,7 +137,7 @@ export async function run(args: string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       rootLogger.info({ reason }, 'agent shutting down');
-      void agent.stop().then(() => resolve(0), (err: unknown) => {
+      void supervisor.stop().then(() => resolve(0), (err: unknown) => {
         rootLogger.error({ err }, 'agent stop failed');
         resolve(1);
       });
