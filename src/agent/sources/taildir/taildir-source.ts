@@ -112,7 +112,7 @@ export class TaildirSource implements Source {
   private running = false;
   private loop: Promise<void> | null = null;
   private readonly sleeper = new Sleeper();
-  private lastPosWriteMs = 0;
+  private positionWriter: NodeJS.Timeout | null = null;
   private failures = 0;
 
   constructor(readonly name: string, private readonly config: TaildirSourceConfig, private readonly env: SourceEnvironment) {
@@ -129,6 +129,9 @@ export class TaildirSource implements Source {
     }
     this.running = true;
     this.counter.start(Date.now());
+    // On its own timer, as Flume's PositionWriterRunnable: a file that never stops growing keeps
+    // the tail loop busy, and its position must still reach the disk.
+    this.positionWriter = setInterval(() => this.writePositions(), Math.max(1, this.config.writePosIntervalMs));
     this.loop = this.run();
   }
 
@@ -136,6 +139,8 @@ export class TaildirSource implements Source {
     if (this.loop === null) return; // never started: the position file is not ours to rewrite
     this.running = false;
     this.sleeper.interrupt();
+    if (this.positionWriter !== null) clearInterval(this.positionWriter);
+    this.positionWriter = null;
     await this.loop;
     this.loop = null;
     this.writePositions();
@@ -167,11 +172,6 @@ export class TaildirSource implements Source {
         this.counter.add('GenericProcessingFail');
         this.env.logger.error({ err, source: this.name }, 'Unable to tail files');
         outcome = 'backoff';
-      }
-      const now = Date.now();
-      if (now - this.lastPosWriteMs >= this.config.writePosIntervalMs) {
-        this.writePositions();
-        this.lastPosWriteMs = now;
       }
       if (!this.running) break;
       if (outcome === 'backoff') {
