@@ -77,7 +77,7 @@ export class Agent {
         attempt(() => checkSinkType(k.context)); // the channel's own error is reported already
         continue;
       }
-      const built = attempt(() => createSink(k.name, k.context, channel, logger.child({ sink: k.name }), (m) => warnings.push(m)));
+      const built = attempt(() => createSink(k.name, k.context, channel, logger, (m) => warnings.push(m)));
       if (built === null) continue;
       if (built.batchSize > channel.transactionCapacity) {
         errors.push(new AgentConfigError(built.batchKey, `batch size ${built.batchSize} is larger than channel ${channel.name}'s transactionCapacity ${channel.transactionCapacity}`));
@@ -153,10 +153,9 @@ function buildSources(cfg: AgentConfiguration, channels: ReadonlyMap<string, Cha
     const names = s.context.list('channels');
     const selector = attempt(() => channelSelectorFromContext(s.context, names));
     const interceptors = attempt(() => interceptorsOf(s.context));
-    const sourceLogger = logger.child({ source: s.name });
     const picked = new Map(names.filter((n) => channels.has(n)).map((n) => [n, channels.get(n)!]));
-    const processor = new ChannelProcessor(picked, selector ?? { required: () => [], optional: () => [] }, interceptors ?? [], sourceLogger);
-    const src = attempt(() => createSource(s.name, s.context, { processor, logger: sourceLogger }));
+    const processor = new ChannelProcessor(picked, selector ?? { required: () => [], optional: () => [] }, interceptors ?? [], logger.child({ source: s.name }));
+    const src = attempt(() => createSource(s.name, s.context, { processor, logger }));
     if (src !== null) out.push(src);
   }
   return out;
