@@ -1,16 +1,19 @@
 /**
  * Agent throughput: lines/s from a tailed file into a topic (TAILDIR -> channel -> Kafka sink,
- * acks=all idempotent producer, embedded 1-broker cluster in this process), for a memory and a
- * file channel, next to the reference: reading the same file with `fs` and splitting it into
- * lines in the same run (the ceiling any tailer has on this machine).
+ * acks=all idempotent producer), for a memory and a file channel, next to the reference: reading
+ * the same file with `fs` and splitting it into lines in the same run (the ceiling any tailer has
+ * on this machine). The broker is `gregor dev` in its own process, as in a deployment;
+ * `--in-process` runs an embedded cluster in the agent's process instead.
  *
- *   npm run build && node dist/bench/agent/taildir-throughput.js [--lines 500000] [--line-bytes 100]
+ *   npm run build && node dist/bench/agent/taildir-throughput.js [--lines 500000] [--line-bytes 100] [--in-process]
  *
  * Latency: the sink's time from send to the last acknowledgement of a batch (Flume's
  * KafkaEventSendTimer divided by batches), avg; and the end-to-end time from the first line
  * read to the last acknowledged.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { open } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +24,7 @@ import { startCluster } from '../../src/broker/embedded-cluster.js';
 import { Admin } from '../../src/client/admin/admin.js';
 import { createLogger } from '../../src/util/logger.js';
 
-const { values: opts } = parseArgs({ options: { lines: { type: 'string', default: '500000' }, 'line-bytes': { type: 'string', default: '100' } } });
+const { values: opts } = parseArgs({ options: { lines: { type: 'string', default: '500000' }, 'line-bytes': { type: 'string', default: '100' }, 'in-process': { type: 'boolean', default: false } } });
 const lines = Number(opts.lines);
 const lineBytes = Number(opts['line-bytes']);
 const logger = createLogger({ level: 'warn' });
@@ -73,6 +76,48 @@ async function runAgent(dir: string, bootstrap: string, channel: 'memory' | 'fil
   report(`agent (${channel} channel)`, lines, lines * lineBytes, ms, `, ${(Number(k.KafkaEventSendTimer) / batches).toFixed(2)} ms avg batch latency (${batches} batches of <= 5000), ${ms.toFixed(0)} ms end to end.`);
 }
 
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** `gregor dev` in a child process; resolves once it listens. */
+async function startDevBroker(dataDir: string): Promise<{ bootstrap: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const keeperPort = await freePort();
+  const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
+  const child: ChildProcess = spawn(process.execPath, [cli, 'dev', '--data-dir', dataDir, '--port', String(port), '--keeper-port', String(keeperPort), '--host', '127.0.0.1'], { stdio: 'ignore' });
+  const bootstrap = `127.0.0.1:${port}`;
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null) return;
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  };
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    const admin = new Admin({ bootstrapServers: bootstrap });
+    try {
+      await admin.describeCluster();
+      break;
+    } catch (err) {
+      if (Date.now() > deadline) {
+        await stop();
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      await admin.close();
+    }
+  }
+  return {
+    bootstrap,
+    stop,
+  };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'gregor-agent-bench-'));
   const file = join(dir, 'app.log');
@@ -81,16 +126,19 @@ async function main(): Promise<void> {
   for (let i = 0; i < lines; i++) chunks.push(`${String(i).padStart(7, '0')}${body}\n`);
   writeFileSync(file, chunks.join(''));
   console.log(`agent bench: ${lines} lines of ${lineBytes} bytes, ${new Date().toISOString()}`);
-  const cluster = await startCluster({ brokers: 1, logger, dataDir: join(dir, 'cluster') });
+  const cluster = opts['in-process']
+    ? await startCluster({ brokers: 1, logger, dataDir: join(dir, 'cluster') }).then((c) => ({ bootstrap: c.bootstrapServers, stop: () => c.stop() }))
+    : await startDevBroker(join(dir, 'cluster'));
+  console.log(`broker: ${opts['in-process'] ? 'embedded in this process' : 'gregor dev, its own process'} at ${cluster.bootstrap}`);
   try {
-    const admin = new Admin({ bootstrapServers: cluster.bootstrapServers });
+    const admin = new Admin({ bootstrapServers: cluster.bootstrap });
     await admin.createTopics([{ name: 'bench-mem', numPartitions: 1, replicationFactor: 1 }, { name: 'bench-file', numPartitions: 1, replicationFactor: 1 }]);
     await admin.close();
     const ref = await fsReadLines(file);
     if (ref.n !== lines) throw new Error(`reference counted ${ref.n} lines`);
     report('reference (fs read)', ref.n, lines * lineBytes, ref.ms, '.');
-    await runAgent(dir, cluster.bootstrapServers, 'memory', 'bench-mem', file);
-    await runAgent(dir, cluster.bootstrapServers, 'file', 'bench-file', file);
+    await runAgent(dir, cluster.bootstrap, 'memory', 'bench-mem', file);
+    await runAgent(dir, cluster.bootstrap, 'file', 'bench-file', file);
   } finally {
     await cluster.stop();
     rmSync(dir, { recursive: true, force: true });
