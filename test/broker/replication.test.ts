@@ -46,6 +46,7 @@ test('RF=3, acks=all: 10k records end up identical on every broker (offsets, lea
   const read = await readAll(cluster.brokers[leader]!, 'replicated');
   assert.equal(read.errorCode, 0);
   assert.deepEqual(read.records.map((r) => r.value), Array.from({ length: 10_000 }, (_, i) => `v${i}`));
+  assert.ok(cluster.brokers[leader]!.services.fetchSessions.size >= 2, 'the followers fetch in incremental fetch sessions');
   const state = cluster.brokers[leader]!.metadata.snapshot().topics.get('replicated')!.partitions[0]!;
   assert.deepEqual([...state.isr].sort(), [0, 1, 2]);
 });

@@ -5,8 +5,9 @@
  * Each partition starts in `truncating`: OffsetForLeaderEpoch for the follower's latest epoch,
  * truncation to the offset ./follower-truncation.ts decides (repeated until both sides agree on
  * an epoch, KIP-279), then `fetching`: Fetch requests from the log end offset with this broker's
- * replica id (replicaState from v15), whose batches are appended as they are (offsets and leader
- * epochs kept), after which the follower takes the leader's HW (capped by its LEO) and log start.
+ * replica id (replicaState from v15), in an incremental fetch session (./fetch-session-handler.ts),
+ * whose batches are appended as they are (offsets and leader epochs kept), after which the
+ * follower takes the leader's HW (capped by its LEO) and log start.
  * Errors back a partition off for replica.fetch.backoff.ms; a failed connection backs the whole
  * fetcher off and reconnects (to the source broker's current endpoint — it may have restarted).
  *
@@ -16,11 +17,12 @@
  */
 import type { ApiName, RequestOf, ResponseOf } from '../../protocol/api.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import type { FetchRequestFetchTopic } from '../../protocol/generated/fetch.js';
+import type { FetchRequestFetchTopic, FetchRequestForgottenTopic } from '../../protocol/generated/fetch.js';
 import { createFetchRequest, createFetchRequestReplicaState } from '../../protocol/generated/fetch.js';
 import { createOffsetForLeaderEpochRequest } from '../../protocol/generated/offset-for-leader-epoch.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
+import { FetchSessionHandler, type SessionPartition } from './fetch-session-handler.js';
 import { truncationFor, truncationWithoutEpochs, type FollowerLogView } from './follower-truncation.js';
 import type { Partition } from './partition.js';
 import type { PartitionLog } from './partition-log.js';
@@ -87,6 +89,8 @@ export class ReplicaFetcher {
   private readonly states = new Map<string, PartitionFetchState>();
   private running = false;
   private connection: FetcherConnection | null = null;
+  /** The incremental fetch session with the source broker (KIP-227); survives reconnects. */
+  private session = new FetchSessionHandler();
   private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
   private readonly log: Logger;
@@ -155,6 +159,7 @@ export class ReplicaFetcher {
       } catch (err) {
         if (!this.running) break;
         this.log.warn({ err: (err as Error).message }, `fetching from broker ${this.o.sourceBrokerId} failed; backing off`);
+        this.session.handleError();
         this.connection?.close();
         this.connection = null;
         await this.idle(this.o.settings.backoffMs);
@@ -191,6 +196,8 @@ export class ReplicaFetcher {
     if (endpoint === undefined) throw new Error(`broker ${this.o.sourceBrokerId} is not registered`);
     this.connection = await this.o.connect(endpoint.host, endpoint.port, `broker-${this.o.localBrokerId}-fetcher-${this.o.fetcherId}`);
     if (!this.running) this.connection.close();
+    // Fetch sessions exist from v7; an older leader gets sessionless full fetches.
+    if ((this.connection.versionOf('Fetch') ?? 0) < 7) this.session = new FetchSessionHandler(true);
     return this.connection;
   }
 
@@ -277,20 +284,34 @@ export class ReplicaFetcher {
   private async fetch(conn: FetcherConnection, states: readonly PartitionFetchState[]): Promise<void> {
     const version = conn.versionOf('Fetch') ?? 4;
     const sent: { s: PartitionFetchState; fetchOffset: bigint }[] = [];
-    const topics: FetchRequestFetchTopic[] = [];
+    const wanted: SessionPartition[] = [];
     for (const s of states) {
       const cur = this.requestable(s);
       if (cur === null) continue;
       const fetchOffset = cur.log.logEndOffset;
       sent.push({ s, fetchOffset });
-      let t = topics.at(-1);
-      if (t === undefined || t.topic !== s.topic) topics.push((t = { topic: s.topic, topicId: s.topicId, partitions: [] }));
-      t.partitions.push({
-        partition: s.partition, currentLeaderEpoch: s.leaderEpoch, fetchOffset, lastFetchedEpoch: -1,
-        logStartOffset: cur.log.logStartOffset, partitionMaxBytes: this.o.settings.partitionMaxBytes, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA',
+      wanted.push({
+        topic: s.topic, topicId: s.topicId, partition: s.partition, fetchOffset, logStartOffset: cur.log.logStartOffset,
+        currentLeaderEpoch: s.leaderEpoch, maxBytes: this.o.settings.partitionMaxBytes,
       });
     }
     if (sent.length === 0) return;
+    const session = this.session.build(wanted);
+    const topics: FetchRequestFetchTopic[] = [];
+    for (const w of session.toSend) {
+      let t = topics.at(-1);
+      if (t === undefined || t.topic !== w.topic) topics.push((t = { topic: w.topic, topicId: w.topicId, partitions: [] }));
+      t.partitions.push({
+        partition: w.partition, currentLeaderEpoch: w.currentLeaderEpoch, fetchOffset: w.fetchOffset, lastFetchedEpoch: -1,
+        logStartOffset: w.logStartOffset, partitionMaxBytes: w.maxBytes, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA',
+      });
+    }
+    const forgottenTopicsData: FetchRequestForgottenTopic[] = [];
+    for (const f of session.toForget) {
+      let t = forgottenTopicsData.at(-1);
+      if (t === undefined || t.topic !== f.topic) forgottenTopicsData.push((t = { topic: f.topic, topicId: f.topicId, partitions: [] }));
+      t.partitions.push(f.partition);
+    }
     const id = this.o.localBrokerId;
     const req = createFetchRequest({
       replicaId: version >= 15 ? -1 : id,
@@ -299,12 +320,17 @@ export class ReplicaFetcher {
       minBytes: this.o.settings.minBytes,
       maxBytes: this.o.settings.responseMaxBytes,
       isolationLevel: 0,
-      // Sessionless full fetches (epoch -1): the request lists every partition this fetcher follows.
-      sessionId: 0,
-      sessionEpoch: -1,
+      sessionId: session.sessionId,
+      sessionEpoch: session.sessionEpoch,
       topics,
+      forgottenTopicsData,
     });
     const res = await conn.request('Fetch', req, { timeoutMs: this.o.settings.socketTimeoutMs + this.o.settings.waitMaxMs });
+    this.session.handleResponse(res.errorCode, res.sessionId);
+    if (res.errorCode === ErrorCode.FETCH_SESSION_ID_NOT_FOUND || res.errorCode === ErrorCode.INVALID_FETCH_SESSION_EPOCH) {
+      this.log.debug({ errorCode: res.errorCode }, 'fetch session lost: the next fetch is full');
+      return;
+    }
     if (res.errorCode !== ErrorCode.NONE) throw new Error(`Fetch from broker ${this.o.sourceBrokerId} failed with error ${res.errorCode}`);
     const byKey = new Map<string, (typeof res.responses)[number]['partitions'][number]>();
     const nameOfId = new Map(sent.map((x) => [x.s.topicId, x.s.topic]));
@@ -357,6 +383,9 @@ export class ReplicaFetcher {
       default:
         // NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH, UNKNOWN_TOPIC_*,
         // storage errors: LeaderAndIsr (to us or to the source) is on its way; retry after a backoff.
+        // The session starts over too: the leader's session keeps a partition it could not
+        // resolve (a topic id it did not know yet) under that error until a full request.
+        this.session.handleError();
         this.backOff(s, 'fetch error', data.errorCode);
     }
   }
