@@ -4,8 +4,8 @@
  * `broker-<id>/`); a temporary directory is used and removed on stop when none is given.
  * Ports: 0 = ephemeral (tests), otherwise broker i listens on firstPort + i.
  *
- * Brokers beyond the first get topics' replicas assigned to them, but follower replication
- * (fetching from leaders) is the replication work's: until it lands, use replication factor 1.
+ * Topics may use a replication factor up to the number of brokers: followers fetch from their
+ * leaders as in Kafka (src/broker/replica/README.md).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
