@@ -6,7 +6,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { fileConfigSource, keeperConfigSource } from '../../src/agent/runtime/config-source.js';
 import { AgentSupervisor } from '../../src/agent/runtime/supervisor.js';
+import { startCluster } from '../../src/broker/embedded-cluster.js';
+import { ZooKeeperClient } from '../../src/keeper/client/index.js';
 import { tempDir } from '../helpers/paths.js';
 import { quietLogger, waitFor } from './helpers.js';
 
@@ -20,7 +23,7 @@ test('a changed configuration file replaces the agent; an invalid one leaves it 
   const tmp = tempDir();
   const path = join(tmp.path, 'agent.conf');
   writeFileSync(path, conf('k1'));
-  const sup = new AgentSupervisor(path, 'a1', { logger: quietLogger }, null);
+  const sup = await AgentSupervisor.create(fileConfigSource(path, null), 'a1', { logger: quietLogger });
   await sup.start();
   try {
     const drained = (k: string) => sup.agent.counters.snapshot()[`SINK.${k}`]?.EventDrainSuccessCount;
@@ -41,5 +44,29 @@ test('a changed configuration file replaces the agent; an invalid one leaves it 
   } finally {
     await sup.stop();
     tmp.cleanup();
+  }
+});
+
+test('configuration from a keeper znode (flume-ng -z/-p): /flume/a1, watched for changes', async () => {
+  const cluster = await startCluster({ brokers: 1, logger: quietLogger });
+  const zk = new ZooKeeperClient(cluster.keeperConnect);
+  await zk.connect();
+  let sup: AgentSupervisor | null = null;
+  try {
+    await zk.mkdirp('/flume');
+    await zk.create('/flume/a1', Buffer.from(conf('k1')));
+    sup = await AgentSupervisor.create(keeperConfigSource(cluster.keeperConnect, '/flume', 'a1'), 'a1', { logger: quietLogger });
+    await sup.start();
+    const s = sup;
+    const drained = (k: string) => s.agent.counters.snapshot()[`SINK.${k}`]?.EventDrainSuccessCount;
+    assert.ok(await waitFor(() => drained('k1') === '1', 10000));
+    await zk.setData('/flume/a1', Buffer.from(conf('k2')), -1);
+    assert.ok(await waitFor(() => s.reloads === 1 && drained('k2') === '1', 10000), 'the data watch reloads the agent');
+    await zk.setData('/flume/a1', Buffer.from(conf('k3')), -1);
+    assert.ok(await waitFor(() => s.reloads === 2 && drained('k3') === '1', 10000), 'the watch is set again after each read');
+  } finally {
+    await sup?.stop();
+    await zk.close();
+    await cluster.stop();
   }
 });

@@ -1,39 +1,35 @@
 /**
- * Flume's configuration reloading (PollingPropertiesFileConfigurationProvider): the agent's file
- * is checked every `intervalMs` (Flume: 30 s); when its contents change and the new configuration
- * is valid, the running agent is stopped and one built from the new file is started (Flume
- * restarts every component too: a memory channel's events are lost, a file channel's are
- * kept). An invalid new file is reported and the running agent stays as it is.
+ * Runs the agent described by a ConfigSource and replaces it when the configuration changes,
+ * as flume-ng does: the running agent is stopped and one built from the new configuration is
+ * started (every component restarts: a memory channel's events are lost, a file channel's are
+ * kept). An invalid new configuration is reported and the running agent stays; a new one that
+ * fails to start is stopped and the previous configuration started again.
  */
-import { readFileSync, statSync } from 'node:fs';
 import type { Logger } from '../../util/logger.js';
-import { MAX_PROPERTIES_BYTES, propertiesMap } from '../config/properties.js';
+import { propertiesMap } from '../config/properties.js';
 import { AgentConfigErrors } from '../errors.js';
 import { Agent, type AgentOptions } from './agent.js';
-
-export function readAgentConfigFile(path: string): string {
-  const size = statSync(path).size;
-  if (size > MAX_PROPERTIES_BYTES) throw new Error(`${path} is ${size} bytes, more than ${MAX_PROPERTIES_BYTES}`);
-  return readFileSync(path, 'utf8');
-}
+import type { ConfigSource } from './config-source.js';
 
 export class AgentSupervisor {
-  private current: Agent;
-  private text: string;
-  private timer: NodeJS.Timeout | null = null;
   private busy: Promise<void> = Promise.resolve();
+  private pending = false;
+  private stopped = false;
   /** Reloads carried out (tests, logs). */
   reloads = 0;
 
-  /** Builds the first agent; throws AgentConfigErrors when the file is invalid. */
-  constructor(
-    private readonly path: string,
+  private constructor(
+    private readonly source: ConfigSource,
     private readonly name: string,
     private readonly options: AgentOptions & { logger: Logger },
-    private readonly intervalMs: number | null,
-  ) {
-    this.text = readAgentConfigFile(path);
-    this.current = Agent.fromProperties(propertiesMap(this.text), name, options);
+    private current: Agent,
+    private text: string,
+  ) {}
+
+  /** Reads the configuration and builds the first agent; throws AgentConfigErrors when it is invalid. */
+  static async create(source: ConfigSource, name: string, options: AgentOptions & { logger: Logger }): Promise<AgentSupervisor> {
+    const text = await source.read();
+    return new AgentSupervisor(source, name, options, Agent.fromProperties(propertiesMap(text), name, options), text);
   }
 
   get agent(): Agent {
@@ -42,31 +38,35 @@ export class AgentSupervisor {
 
   async start(): Promise<void> {
     await this.current.start();
-    if (this.intervalMs !== null) this.schedule();
+    this.source.watch(() => this.changed());
   }
 
   async stop(): Promise<void> {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+    this.stopped = true;
+    await this.source.close();
     await this.busy;
     await this.current.stop();
   }
 
-  private schedule(): void {
-    this.timer = setTimeout(() => {
-      this.busy = this.check().catch((err: unknown) => this.options.logger.error({ err }, 'Configuration reload failed')).finally(() => {
-        if (this.timer !== null) this.schedule();
-      });
-    }, this.intervalMs!);
+  /** One check at a time; a change noticed during a check runs one more. */
+  private changed(): void {
+    if (this.stopped) return;
+    if (this.pending) return;
+    this.pending = true;
+    this.busy = this.busy.then(async () => {
+      this.pending = false;
+      if (this.stopped) return;
+      await this.check().catch((err: unknown) => this.options.logger.error({ err }, 'Configuration reload failed'));
+    });
   }
 
-  /** One poll: reload when the file's contents changed. */
+  /** Reads the configuration and reloads when its text changed. */
   async check(): Promise<void> {
     let text: string;
     try {
-      text = readAgentConfigFile(this.path);
+      text = await this.source.read();
     } catch (err) {
-      this.options.logger.error({ err, file: this.path }, 'Failed to read the agent configuration file; the running configuration stays');
+      this.options.logger.error({ err, source: this.source.description }, 'Failed to read the agent configuration; the running configuration stays');
       return;
     }
     if (text === this.text) return;
@@ -80,14 +80,13 @@ export class AgentSupervisor {
       this.options.logger.error(`Reloaded configuration is invalid; the running configuration stays: ${err.message}`);
       return;
     }
-    this.options.logger.info({ file: this.path }, 'Reloading configuration file');
+    this.options.logger.info({ source: this.source.description }, 'Reloading configuration');
     await this.current.stop();
     try {
       await next.start();
       this.current = next;
       this.reloads++;
     } catch (err) {
-      // The new agent could not start (a port in use, a locked directory): run the old one again.
       this.options.logger.error({ err }, 'The reloaded configuration failed to start; restarting the previous one');
       this.current = Agent.fromProperties(propertiesMap(previous), this.name, this.options);
       await this.current.start();

@@ -5,10 +5,12 @@
  * properties format. SIGTERM / SIGINT stop it (sources first, then sinks, then channels).
  */
 import { AgentConfigErrors } from '../../agent/errors.js';
+import { fileConfigSource, keeperConfigSource, type ConfigSource } from '../../agent/runtime/config-source.js';
 import { AgentSupervisor } from '../../agent/runtime/supervisor.js';
 import { rootLogger } from '../../util/logger.js';
 
 const HELP = `Usage: gregor agent --conf-file <file> --name <agent> [options]
+       gregor agent --zkConnString <host:port,...> [--zkBasePath /flume] --name <agent> [options]
 
 Runs a Flume-compatible agent: sources (TAILDIR, exec, netcat, spooldir) -> channels
 (memory, file) -> sinks (Kafka, logger, null), configured in Flume's properties format.
@@ -16,6 +18,9 @@ Runs a Flume-compatible agent: sources (TAILDIR, exec, netcat, spooldir) -> chan
 Options:
   -f, --conf-file <file>      the agent configuration (Flume properties)
   -n, --name <agent>          the agent's name: the prefix of its keys (a1.sources = r1)
+  -z, --zkConnString <hosts>  read the configuration from the keeper / ZooKeeper instead: the
+                              data of znode <zkBasePath>/<agent>, watched for changes
+  -p, --zkBasePath <path>     base path of agent configurations (default /flume)
   -c, --conf <dir>            accepted for flume-ng compatibility (flume-env.sh / log4j are not read)
   --monitoring-port <port>    serve Flume's JSON counters at http://HOST:PORT/metrics
   --monitoring-host <host>    address for the monitoring server (default 127.0.0.1)
@@ -45,7 +50,8 @@ Example configuration (agent.conf):
 Examples:
   gregor agent --conf-file agent.conf --name a1
   gregor agent -f agent.conf -n a1 --monitoring-port 34545 && curl localhost:34545/metrics
-  gregor agent -c conf -f conf/flume.conf -n a1 -Dflume.monitoring.type=http -Dflume.monitoring.port=34545`;
+  gregor agent -c conf -f conf/flume.conf -n a1 -Dflume.monitoring.type=http -Dflume.monitoring.port=34545
+  gregor agent -z localhost:2181 -p /flume -n a1      # configuration = data of znode /flume/a1`;
 
 /** flume-ng's PollingPropertiesFileConfigurationProvider interval. */
 const RELOAD_INTERVAL_MS = 30_000;
@@ -56,10 +62,12 @@ interface AgentArgs {
   monitoringPort?: number;
   monitoringHost?: string;
   reload: boolean;
+  zkConnString?: string;
+  zkBasePath: string;
 }
 
 function parseArgs(args: string[]): AgentArgs | string {
-  const out: AgentArgs = { reload: true };
+  const out: AgentArgs = { reload: true, zkBasePath: '/flume' };
   const sys = new Map<string, string>();
   for (let i = 0; i < args.length; i++) {
     let a = args[i]!;
@@ -78,6 +86,8 @@ function parseArgs(args: string[]): AgentArgs | string {
     switch (a) {
       case '-f': case '--conf-file': out.confFile = value(); break;
       case '-n': case '--name': out.name = value(); break;
+      case '-z': case '--zkConnString': out.zkConnString = value(); break;
+      case '-p': case '--zkBasePath': out.zkBasePath = value() ?? '/flume'; break;
       case '-c': case '--conf': value(); break;
       case '--monitoring-host': out.monitoringHost = value(); break;
       case '--monitoring-port': {
@@ -111,20 +121,24 @@ export async function run(args: string[]): Promise<number> {
     console.error(`gregor agent: ${parsed}\n\n${HELP}`);
     return 1;
   }
-  if (parsed.confFile === undefined || parsed.name === undefined) {
-    console.error(`gregor agent: --conf-file and --name are required\n\n${HELP}`);
+  if ((parsed.confFile === undefined && parsed.zkConnString === undefined) || parsed.name === undefined) {
+    console.error(`gregor agent: --name and one of --conf-file or --zkConnString are required\n\n${HELP}`);
     return 1;
   }
+  const source: ConfigSource = parsed.zkConnString !== undefined
+    ? keeperConfigSource(parsed.zkConnString, parsed.zkBasePath, parsed.name)
+    : fileConfigSource(parsed.confFile!, parsed.reload ? RELOAD_INTERVAL_MS : null);
   let supervisor: AgentSupervisor;
   try {
     const options = { monitoringPort: parsed.monitoringPort, monitoringHost: parsed.monitoringHost, logger: rootLogger };
-    supervisor = new AgentSupervisor(parsed.confFile, parsed.name, options, parsed.reload ? RELOAD_INTERVAL_MS : null);
+    supervisor = await AgentSupervisor.create(source, parsed.name, options);
   } catch (err) {
+    await source.close().catch(() => undefined);
     if (err instanceof AgentConfigErrors) {
       console.error(`gregor agent: ${err.message}`);
       return 1;
     }
-    console.error(`gregor agent: cannot read ${parsed.confFile}: ${(err as Error).message}`);
+    console.error(`gregor agent: cannot read the configuration (${source.description}): ${(err as Error).message}`);
     return 1;
   }
   await supervisor.start();
