@@ -28,10 +28,31 @@ test('LineMessageReader: headers, key and value with the configured separators',
   assert.equal(r.value, 'value:with:colons');
   assert.deepEqual(r.headers, [['h1', 'x'], ['h2', null]]);
   assert.equal(parseLine('<null>:v', 't', lineReaderOptions(new Map([['parse.key', 'true'], ['key.separator', ':'], ['null.marker', '<null>']]))).key, null);
-  assert.throws(() => parseLine('no-separator', 't', lineReaderOptions(new Map([['parse.key', 'true']]))), /No key separator found on line: no-separator/);
+  assert.throws(() => parseLine('no-separator', 't', lineReaderOptions(new Map([['parse.key', 'true']]))), /No key separator found on line number 1: 'no-separator'/);
   const plain = parseLine('just a value', 't', lineReaderOptions(new Map()));
   assert.equal(plain.key, null);
   assert.equal(plain.value, 'just a value');
+});
+
+test('LineMessageReader errors name the line number; ignore.error keeps the line as Kafka does (null key, whole line as value)', () => {
+  const strict = lineReaderOptions(new Map([['parse.key', 'true'], ['parse.headers', 'true']]));
+  assert.throws(() => parseLine('no-delimiter', 't', strict, 4), /^Error: No headers delimiter found on line number 4: 'no-delimiter'$/);
+  assert.throws(() => parseLine('h:1\tno-separator', 't', strict, 5), /^Error: No key separator found on line number 5: 'h:1\tno-separator'$/);
+  assert.throws(() => parseLine('h1\tk\tv', 't', strict, 6), /^Error: No header key separator found in pair 'h1' on line number 6$/);
+  // Kafka's ignore.error is "best attempt", not "skip the line": nothing typed is dropped.
+  const lenient = lineReaderOptions(new Map([['parse.key', 'true'], ['key.separator', ':'], ['ignore.error', 'true']]));
+  const r = parseLine('no separator here', 't', lenient, 1);
+  assert.equal(r.key, null);
+  assert.equal(r.value, 'no separator here');
+  const withHeaders = lineReaderOptions(new Map([['parse.key', 'true'], ['parse.headers', 'true'], ['ignore.error', 'TRUE ']]));
+  const h = parseLine('h1,h2:x\tk\tv', 't', withHeaders, 1);
+  assert.deepEqual(h.headers, [['h1', null], ['h2', 'x']]);
+  assert.equal(h.key, 'k');
+  assert.equal(h.value, 'v');
+  const noDelimiter = parseLine('only-value', 't', withHeaders, 2);
+  assert.deepEqual([noDelimiter.headers, noDelimiter.key, noDelimiter.value], [[], null, 'only-value']);
+  // parse.key is read as Kafka reads it: trimmed, case-insensitive.
+  assert.equal(parseLine('k\tv', 't', lineReaderOptions(new Map([['parse.key', ' True']]))).key, 'k');
 });
 
 test('joptsimple-style options: --a b, --a=b, repeatable and greedy lists, unknown options refused', () => {

@@ -27,7 +27,8 @@ Options:
                                    headers.separator=SEP  between headers (default ,)
                                    headers.key.separator=SEP between a header's key and value (default :)
                                    null.marker=STR        a key/value/header value equal to STR is null
-                                   ignore.error=true      skip lines that cannot be parsed
+                                   ignore.error=true      a line without a separator is still sent
+                                                          (no headers / null key, the rest as value)
   --request-required-acks ACKS   acks: -1 (all, default), 0 or 1
   --compression-codec [CODEC]    none, gzip (when given without a value), snappy, lz4, zstd
   --batch-size N                 batch.size in bytes (default 16384)
@@ -72,36 +73,48 @@ export interface LineReaderOptions {
   headersSeparator: string;
   headersKeySeparator: string;
   nullMarker: string | null;
+  /** Kafka's "best attempt": a missing separator means no headers / a null key, never a dropped line. */
+  ignoreError: boolean;
 }
 
+/** A line the reader cannot split (Kafka's LineMessageReader throws a KafkaException with this text). */
+export class LineFormatError extends Error {}
+
 export function lineReaderOptions(props: Map<string, string>): LineReaderOptions {
+  const b = (k: string): boolean => props.get(k)?.trim().toLowerCase() === 'true';
   return {
-    parseKey: props.get('parse.key') === 'true',
+    parseKey: b('parse.key'),
     keySeparator: props.get('key.separator') ?? '\t',
-    parseHeaders: props.get('parse.headers') === 'true',
+    parseHeaders: b('parse.headers'),
     headersDelimiter: props.get('headers.delimiter') ?? '\t',
     headersSeparator: props.get('headers.separator') ?? ',',
     headersKeySeparator: props.get('headers.key.separator') ?? ':',
     nullMarker: props.get('null.marker') ?? null,
+    ignoreError: b('ignore.error'),
   };
 }
 
-/** Kafka's LineMessageReader: [headers DELIM] [key SEP] value. */
-export function parseLine(line: string, topic: string, o: LineReaderOptions): ProducerRecord {
+/** Kafka's LineMessageReader: [headers DELIM] [key SEP] value; `lineNumber` (from 1) for error messages. */
+export function parseLine(line: string, topic: string, o: LineReaderOptions, lineNumber = 1): ProducerRecord {
   let rest = line;
   const headers: [string, string | null][] = [];
   const nullable = (s: string): string | null => (o.nullMarker !== null && s === o.nullMarker ? null : s);
+  const missing = (what: string): LineFormatError => new LineFormatError(`No ${what} found on line number ${lineNumber}: '${line}'`);
   if (o.parseHeaders) {
     const i = rest.indexOf(o.headersDelimiter);
-    if (i < 0) throw new UsageError(`No headers delimiter found on line: ${line}`);
-    const h = rest.slice(0, i);
-    rest = rest.slice(i + o.headersDelimiter.length);
-    if (h !== '') {
+    if (i < 0 && !o.ignoreError) throw missing('headers delimiter');
+    const h = i < 0 ? null : rest.slice(0, i);
+    if (i >= 0) rest = rest.slice(i + o.headersDelimiter.length);
+    if (h !== null && h !== '' && h !== o.nullMarker) {
       for (const pair of h.split(o.headersSeparator)) {
         const j = pair.indexOf(o.headersKeySeparator);
-        if (j < 0) throw new UsageError(`No header key separator found in pair '${pair}' on line: ${line}`);
+        if (j < 0) {
+          if (!o.ignoreError) throw new LineFormatError(`No header key separator found in pair '${pair}' on line number ${lineNumber}`);
+          headers.push([pair, null]);
+          continue;
+        }
         const key = pair.slice(0, j);
-        if (o.nullMarker !== null && key === o.nullMarker) throw new UsageError(`Header keys should not be equal to the null marker '${o.nullMarker}' as they can't be null`);
+        if (o.nullMarker !== null && key === o.nullMarker) throw new LineFormatError(`Header keys should not be equal to the null marker '${o.nullMarker}' as they can't be null`);
         headers.push([key, nullable(pair.slice(j + o.headersKeySeparator.length))]);
       }
     }
@@ -109,9 +122,11 @@ export function parseLine(line: string, topic: string, o: LineReaderOptions): Pr
   let key: string | null = null;
   if (o.parseKey) {
     const i = rest.indexOf(o.keySeparator);
-    if (i < 0) throw new UsageError(`No key separator found on line: ${line}`);
-    key = nullable(rest.slice(0, i));
-    rest = rest.slice(i + o.keySeparator.length);
+    if (i < 0 && !o.ignoreError) throw missing('key separator');
+    if (i >= 0) {
+      key = nullable(rest.slice(0, i));
+      rest = rest.slice(i + o.keySeparator.length);
+    }
   }
   return { topic, key, value: nullable(rest), headers };
 }
@@ -135,9 +150,7 @@ export async function run(args: string[]): Promise<number> {
     if (int(o, 'message-send-max-retries') !== undefined) config.retries = int(o, 'message-send-max-retries');
     if (int(o, 'retry-backoff-ms') !== undefined) config.retryBackoffMs = int(o, 'retry-backoff-ms');
     applyProducerProps(config, keyValues(o.get('producer-property'), 'producer-property'));
-    const props = keyValues(o.get('property'), 'property');
-    const ignoreError = props.get('ignore.error') === 'true';
-    const reader = lineReaderOptions(props);
+    const reader = lineReaderOptions(keyValues(o.get('property'), 'property'));
     const producer = new Producer({ ...config, bootstrapServers: config.bootstrapServers ?? bootstrapOf(o, HELP) });
     let failed = 0;
     const onError = (record: ProducerRecord, err: Error | null): void => {
@@ -149,13 +162,16 @@ export async function run(args: string[]): Promise<number> {
     };
     try {
       const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+      let lineNumber = 0;
       for await (const line of lines) {
         let record: ProducerRecord;
         try {
-          record = parseLine(line, topic, reader);
+          record = parseLine(line, topic, reader, ++lineNumber);
         } catch (err) {
-          if (ignoreError) continue;
-          throw err;
+          // As Kafka's console producer: the records read so far are still sent (close flushes), then exit 1.
+          if (!(err instanceof LineFormatError)) throw err;
+          console.error(`ERROR ${err.message}`);
+          return 1;
         }
         if (flag(o, 'sync')) await producer.send(record).catch((err: Error) => onError(record, err));
         else await producer.enqueue(record, (err) => onError(record, err));
