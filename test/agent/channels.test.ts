@@ -159,3 +159,27 @@ test('file channel: a second agent on the same directories is refused while the 
     tmp.cleanup();
   }
 });
+
+test('file channel: events are read back from the data files (interleaved puts and takes, rolled files, headers)', async () => {
+  const tmp = tempDir();
+  try {
+    const c = new FileChannel('c1', fileConfig(tmp.path, { maxFileBytes: 4096 }));
+    await c.start();
+    const model: string[] = []; // what the channel should hold, in order
+    for (let i = 0; i < 300; i++) {
+      const f = `f${i}-${'y'.repeat(i % 50)}`;
+      await putAll(c, [`e${i}`, f]);
+      model.push(`e${i}`, f);
+      const tx = c.transaction();
+      const a = tx.take()!;
+      assert.equal(a.body.toString(), model.shift());
+      assert.equal(a.headers.n, a.body.toString());
+      await tx.commit();
+      if (i % 3 === 0) assert.deepEqual(await takeAll(c, 3), model.splice(0, 3));
+    }
+    assert.deepEqual(await takeAll(c, 1000), model);
+    await c.stop();
+  } finally {
+    tmp.cleanup();
+  }
+});

@@ -11,7 +11,7 @@
  * writing it, and nobody was told that transaction committed). A reopened log never appends to
  * an old file; it starts the next id.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, fsyncSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChannelException } from '../../errors.js';
@@ -26,9 +26,12 @@ export interface ReplayedFile {
 
 interface PendingAppend {
   record: Buffer;
-  resolve: (fileId: number) => void;
+  resolve: (at: { fileId: number; position: number }) => void;
   reject: (err: Error) => void;
 }
+
+/** Read-ahead for take(): consecutive events of a batch usually sit next to each other. */
+const READ_AHEAD_BYTES = 1 << 20;
 
 const FILE_PATTERN = /^log-(\d+)$/;
 
@@ -63,6 +66,8 @@ export class DataLog {
   private writing = false;
   private closed = false;
   private readonly fileIds: number[];
+  private readonly readFds = new Map<number, number>();
+  private cache: { fileId: number; position: number; bytes: Buffer } | null = null;
 
   private constructor(private readonly dataDirs: string[], private readonly maxFileBytes: number, private readonly fsync: boolean, existing: number[]) {
     this.fileIds = existing;
@@ -105,8 +110,8 @@ export class DataLog {
     return this.currentId;
   }
 
-  /** Appends one transaction record; resolves with its file id once it is durable. */
-  append(record: Buffer): Promise<number> {
+  /** Appends one transaction record; resolves with where it was written once it is durable. */
+  append(record: Buffer): Promise<{ fileId: number; position: number }> {
     if (this.closed) return Promise.reject(new ChannelException('file channel log is closed'));
     return new Promise((resolve, reject) => {
       this.pending.push({ record, resolve, reject });
@@ -114,12 +119,42 @@ export class DataLog {
     });
   }
 
+  /**
+   * Reads `length` bytes at `position` of file `fileId` (an event's entry). Synchronous, because
+   * a take is: the bytes are almost always in the page cache, written moments ago, and a
+   * read-ahead buffer serves the rest of a batch.
+   */
+  read(fileId: number, position: number, length: number): Buffer {
+    const c = this.cache;
+    if (c !== null && c.fileId === fileId && position >= c.position && position + length <= c.position + c.bytes.length) {
+      return c.bytes.subarray(position - c.position, position - c.position + length);
+    }
+    let fd = this.readFds.get(fileId);
+    if (fd === undefined) {
+      fd = openSync(this.pathOf(fileId), 'r');
+      this.readFds.set(fileId, fd);
+    }
+    const bytes = Buffer.allocUnsafe(Math.max(length, READ_AHEAD_BYTES));
+    const n = readSync(fd, bytes, 0, bytes.length, position);
+    if (n < length) throw new ChannelException(`file channel log-${fileId}: ${length} bytes at ${position} expected, ${n} read`);
+    this.cache = { fileId, position, bytes: bytes.subarray(0, n) };
+    return bytes.subarray(0, length);
+  }
+
   /** Deletes files older than `oldestLiveFileId` (none of their events is live any more). */
   deleteFilesBefore(oldestLiveFileId: number): void {
     while (this.fileIds.length > 0 && this.fileIds[0]! < oldestLiveFileId && this.fileIds[0]! !== this.currentId) {
       const id = this.fileIds.shift()!;
+      this.closeReader(id);
       rmSync(this.pathOf(id), { force: true });
     }
+  }
+
+  private closeReader(fileId: number): void {
+    const fd = this.readFds.get(fileId);
+    if (fd !== undefined) closeSync(fd);
+    this.readFds.delete(fileId);
+    if (this.cache?.fileId === fileId) this.cache = null;
   }
 
   async close(): Promise<void> {
@@ -127,6 +162,7 @@ export class DataLog {
     while (this.writing) await new Promise((r) => setTimeout(r, 5));
     await this.handle?.close();
     this.handle = null;
+    for (const id of [...this.readFds.keys()]) this.closeReader(id);
   }
 
   private pathOf(id: number): string {
@@ -154,8 +190,14 @@ export class DataLog {
           const bytes = Buffer.concat(batch.map((p) => p.record));
           await this.handle!.write(bytes);
           if (this.fsync) await this.handle!.datasync();
+          let position = this.currentBytes;
           this.currentBytes += bytes.length;
-          for (const p of batch) p.resolve(this.currentId);
+          // The read-ahead may hold this file's old end: it must not serve bytes past it.
+          if (this.cache?.fileId === this.currentId) this.cache = null;
+          for (const p of batch) {
+            p.resolve({ fileId: this.currentId, position });
+            position += p.record.length;
+          }
         } catch (err) {
           // Part of the batch may be on disk; later records must not follow a torn one.
           this.currentBytes = Number.POSITIVE_INFINITY;

@@ -9,9 +9,10 @@
  * maxFileSize 2146435071, keep-alive 3 s, fsyncPerTransaction true, minimumRequiredSpace
  * 524288000 (commits are refused when a data directory's disk has less free space).
  *
- * Differences from Flume, on purpose: queued events are also kept in memory (capacity bounds
- * them), and there is no checkpoint file; recovery always replays the data files (Flume's
- * full replay), which stays short because files whose events are all taken are deleted.
+ * As Flume's, the channel keeps only where each queued event lies (file, position, length) in
+ * memory and reads the event back from its data file when it is taken. Difference from Flume,
+ * on purpose: there is no checkpoint file; recovery always replays the data files (Flume's full
+ * replay), which stays short because files whose events are all taken are deleted.
  * checkpointDir holds the directory lock (in_use.lock) as Flume's does.
  */
 import { statfsSync } from 'node:fs';
@@ -23,7 +24,7 @@ import type { AgentEvent } from '../../event.js';
 import { ChannelCounter } from '../../monitoring/counters.js';
 import { EventDeque, Signal, type Channel, type Transaction } from '../channel.js';
 import { DataLog, lockDirectory } from './data-log.js';
-import { encodePut, encodeTake, type PutEntry } from './log-record.js';
+import { decodeEntry, encodePut, encodeTake, type PutEntry } from './log-record.js';
 
 export interface FileChannelConfig {
   checkpointDir: string;
@@ -64,10 +65,12 @@ export function fileChannelConfig(ctx: Context): FileChannelConfig {
   };
 }
 
+/** A queued event: where its entry lies in the data log. */
 interface QueuedEvent {
   id: bigint;
   fileId: number;
-  event: AgentEvent;
+  position: number;
+  length: number;
 }
 
 export class FileChannel implements Channel {
@@ -106,7 +109,7 @@ export class FileChannel implements Channel {
       for (const r of f.records) {
         if (r.type === 'put') {
           for (const e of r.entries) {
-            live.set(e.id, { id: e.id, fileId: f.fileId, event: e.event });
+            live.set(e.id, { id: e.id, fileId: f.fileId, position: e.position, length: e.length });
             if (e.id >= this.nextId) this.nextId = e.id + 1n;
           }
         } else {
@@ -168,7 +171,14 @@ export class FileChannel implements Channel {
         if (q === undefined) return null;
         takes.push(q);
         this.counter.set('ChannelSize', this.queue.length);
-        return q.event;
+        let entry: PutEntry;
+        try {
+          entry = decodeEntry(this.log!.read(q.fileId, q.position, q.length));
+        } catch (err) {
+          throw new ChannelException(`Unable to read event ${q.id} from data file log-${q.fileId} [channel=${this.name}]`, { cause: err });
+        }
+        if (entry.id !== q.id) throw new ChannelException(`data file log-${q.fileId} holds event ${entry.id} where ${q.id} was written [channel=${this.name}]`);
+        return entry.event;
       },
       commit: async () => {
         ensureOpen();
@@ -201,15 +211,16 @@ export class FileChannel implements Channel {
     this.checkDiskSpace();
     this.remaining -= needed;
     const entries: PutEntry[] = puts.map((event) => ({ id: this.nextId++, event }));
-    let fileId: number;
+    const { record, locations } = encodePut(entries);
+    let at: { fileId: number; position: number };
     try {
-      fileId = await this.log!.append(encodePut(entries));
+      at = await this.log!.append(record);
     } catch (err) {
       this.remaining += needed;
       throw err;
     }
-    for (const e of entries) this.queue.push({ id: e.id, fileId, event: e.event });
-    this.liveByFile.set(fileId, (this.liveByFile.get(fileId) ?? 0) + entries.length);
+    for (const l of locations) this.queue.push({ id: l.id, fileId: at.fileId, position: at.position + l.position, length: l.length });
+    this.liveByFile.set(at.fileId, (this.liveByFile.get(at.fileId) ?? 0) + entries.length);
     this.counter.set('ChannelSize', this.queue.length);
     this.counter.add('EventPutSuccessCount', entries.length);
     this.eventsPut.notifyAll();

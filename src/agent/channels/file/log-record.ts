@@ -8,7 +8,9 @@
  *     type 2 TAKE: count × uint64 eventId
  *
  * Event ids grow by one per event put, across the channel's life (replay restores the next id).
- * Every length is bounded by MAX_RECORD_BYTES before anything is allocated.
+ * Every length is bounded by MAX_RECORD_BYTES before anything is allocated. A queued event is
+ * kept in memory only as (file, position, length) of its entry; take() reads the entry back
+ * (decodeEntry), so the channel's memory does not grow with the events it holds.
  */
 import { Reader, Writer } from '../../../util/bytes.js';
 import { crc32c } from '../../../util/crc32c.js';
@@ -25,13 +27,23 @@ export interface PutEntry {
   event: AgentEvent;
 }
 
-export type LogRecord = { type: 'put'; entries: PutEntry[] } | { type: 'take'; ids: bigint[] };
+/** Where an entry lies, relative to the start of its record (encoding) or file (replay). */
+export interface EntryLocation {
+  id: bigint;
+  position: number;
+  length: number;
+}
 
-export function encodePut(entries: readonly PutEntry[]): Buffer {
+export type LogRecord = { type: 'put'; entries: EntryLocation[] } | { type: 'take'; ids: bigint[] };
+
+/** A put record and where each of its entries lies within it. */
+export function encodePut(entries: readonly PutEntry[]): { record: Buffer; locations: EntryLocation[] } {
   const w = new Writer(64 + entries.reduce((n, e) => n + e.event.body.length + 32, 0));
   const start = w.reserve(RECORD_HEADER_BYTES);
   w.uint8(RECORD_TYPE.put).uint32(entries.length);
+  const locations: EntryLocation[] = [];
   for (const { id, event } of entries) {
+    const at = w.offset;
     w.int64(id);
     const headers = Object.entries(event.headers);
     w.uint32(headers.length);
@@ -40,8 +52,9 @@ export function encodePut(entries: readonly PutEntry[]): Buffer {
       w.uint32(Buffer.byteLength(v)).utf8(v);
     }
     w.uint32(event.body.length).bytes(event.body);
+    locations.push({ id, position: at - start, length: w.offset - at });
   }
-  return seal(w, start);
+  return { record: seal(w, start), locations };
 }
 
 export function encodeTake(ids: readonly bigint[]): Buffer {
@@ -61,8 +74,9 @@ function seal(w: Writer, start: number): Buffer {
 }
 
 /**
- * Decodes the record at `offset`. Returns null when the bytes there are not a complete, intact
- * record (a torn or corrupt tail); the caller truncates there.
+ * Decodes the record at `offset` (put entries as locations relative to `buf`, bodies not
+ * copied). Returns null when the bytes there are not a complete, intact record (a torn or
+ * corrupt tail); the caller truncates there.
  */
 export function decodeRecord(buf: Buffer, offset: number): { record: LogRecord; next: number } | null {
   if (offset + RECORD_HEADER_BYTES > buf.length) return null;
@@ -71,14 +85,14 @@ export function decodeRecord(buf: Buffer, offset: number): { record: LogRecord; 
   const body = buf.subarray(offset + RECORD_HEADER_BYTES, offset + RECORD_HEADER_BYTES + length);
   if (crc32c(body) !== buf.readUInt32BE(offset + 4)) return null;
   try {
-    return { record: decodeBody(new Reader(body)), next: offset + RECORD_HEADER_BYTES + length };
+    return { record: decodeBody(new Reader(body), offset + RECORD_HEADER_BYTES), next: offset + RECORD_HEADER_BYTES + length };
   } catch (err) {
     if (err instanceof DecodeError) return null;
     throw err;
   }
 }
 
-function decodeBody(r: Reader): LogRecord {
+function decodeBody(r: Reader, base: number): LogRecord {
   const type = r.uint8();
   const count = r.uint32();
   if (type === RECORD_TYPE.take) {
@@ -90,18 +104,31 @@ function decodeBody(r: Reader): LogRecord {
   if (type !== RECORD_TYPE.put) throw new DecodeError(`unknown file channel record type ${type}`);
   // Each entry takes at least 16 bytes: bound the count before looping.
   if (count * 16 > r.remaining) throw new DecodeError(`put record claims ${count} events in ${r.remaining} bytes`);
-  const entries: PutEntry[] = [];
+  const entries: EntryLocation[] = [];
   for (let i = 0; i < count; i++) {
+    const at = r.offset;
     const id = r.int64();
     const n = r.uint32();
     if (n * 8 > r.remaining) throw new DecodeError(`event claims ${n} headers in ${r.remaining} bytes`);
-    const headers: Record<string, string> = {};
-    for (let h = 0; h < n; h++) {
-      const k = r.utf8(r.uint32());
-      headers[k] = r.utf8(r.uint32());
-    }
-    const body = Buffer.from(r.bytes(r.uint32()));
-    entries.push({ id, event: { headers, body } });
+    for (let h = 0; h < 2 * n; h++) r.skip(r.uint32());
+    r.skip(r.uint32());
+    entries.push({ id, position: base + at, length: r.offset - at });
   }
   return { type: 'put', entries };
+}
+
+/** One put entry's bytes (as located by encodePut or a replay) back to its id and event. */
+export function decodeEntry(buf: Buffer): PutEntry {
+  const r = new Reader(buf);
+  const id = r.int64();
+  const n = r.uint32();
+  if (n * 8 > r.remaining) throw new DecodeError(`event claims ${n} headers in ${r.remaining} bytes`);
+  const headers: Record<string, string> = {};
+  for (let h = 0; h < n; h++) {
+    const k = r.utf8(r.uint32());
+    headers[k] = r.utf8(r.uint32());
+  }
+  const body = Buffer.from(r.bytes(r.uint32()));
+  if (r.remaining !== 0) throw new DecodeError(`${r.remaining} bytes after the event`);
+  return { id, event: { headers, body } };
 }
