@@ -1,7 +1,8 @@
 /**
  * TAILDIR -> memory channel -> Kafka sink against an embedded cluster: lines appended to files
  * that are rotated by rename (logrotate's create mode) and by copytruncate all arrive in the
- * topic, in order per file; headers and keys follow the sink's configuration.
+ * topic, in order per file; headers and keys follow the sink's configuration; batches are
+ * lz4-compressed (kafka.producer.compression.type) and kcat decodes them.
  */
 import assert from 'node:assert/strict';
 import { appendFileSync, copyFileSync, renameSync, truncateSync, mkdirSync, readFileSync } from 'node:fs';
@@ -56,6 +57,7 @@ function taildirConf(dir: string, topic: string, extra: string[] = []): string[]
     `a1.sinks.k1.kafka.topic = ${topic}`,
     'a1.sinks.k1.flumeBatchSize = 500',
     'a1.sinks.k1.kafka.producer.linger.ms = 2',
+    'a1.sinks.k1.kafka.producer.compression.type = lz4',
     'a1.sinks.k1.header.file = source-file',
     ...extra,
   ];
