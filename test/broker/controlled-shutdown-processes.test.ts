@@ -2,7 +2,7 @@
  * Controlled shutdown across processes: a `gregor keeper` and two `gregor broker` processes.
  * SIGTERM to the broker that is not the controller sends ControlledShutdown over the network;
  * the partition state moves before its registration goes (compared by zxid in the keeper), and
- * a broker whose controller is unreachable still stops, after its bounded retries.
+ * a broker whose controller is unreachable still stops, after its bounded attempts.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
