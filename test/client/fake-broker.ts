@@ -26,7 +26,14 @@ export interface FakeBroker {
   close(): Promise<void>;
 }
 
-export async function startFakeBroker(topics: Record<string, number>, onProduce: ProduceHandler): Promise<FakeBroker> {
+export interface FakeBrokerOptions {
+  /** More brokers named in Metadata (nothing of ours listens there: e.g. a dead broker's port). */
+  otherBrokers?: { nodeId: number; port: number }[];
+  /** The leader Metadata names for every partition (default 0, this broker). */
+  leaderId?: number;
+}
+
+export async function startFakeBroker(topics: Record<string, number>, onProduce: ProduceHandler, options: FakeBrokerOptions = {}): Promise<FakeBroker> {
   const sockets = new Set<Socket>();
   let port = 0;
   const state = { produceRequests: 0, metadataRequests: 0, initProducerIdRequests: 0 };
@@ -58,12 +65,12 @@ export async function startFakeBroker(topics: Record<string, number>, onProduce:
       case 3:
         state.metadataRequests++;
         return createMetadataResponse({
-          brokers: [{ nodeId: 0, host: '127.0.0.1', port, rack: null }],
+          brokers: [{ nodeId: 0, host: '127.0.0.1', port, rack: null }, ...(options.otherBrokers ?? []).map((b) => ({ ...b, host: '127.0.0.1', rack: null }))],
           clusterId: 'fake',
           controllerId: 0,
           topics: Object.entries(topics).map(([name, n]) => ({
             errorCode: 0, name, topicId: 'AAAAAAAAAAAAAAAAAAAAAQ', isInternal: false, topicAuthorizedOperations: -2147483648,
-            partitions: Array.from({ length: n }, (_, p) => ({ errorCode: 0, partitionIndex: p, leaderId: 0, leaderEpoch: 0, replicaNodes: [0], isrNodes: [0], offlineReplicas: [] })),
+            partitions: Array.from({ length: n }, (_, p) => ({ errorCode: 0, partitionIndex: p, leaderId: options.leaderId ?? 0, leaderEpoch: 0, replicaNodes: [options.leaderId ?? 0], isrNodes: [options.leaderId ?? 0], offlineReplicas: [] })),
           })),
         });
       case 22:

@@ -13,6 +13,7 @@
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { createFetchRequest, type FetchResponse } from '../../protocol/generated/fetch.js';
 import { KafkaCluster, METADATA_STALE_ERRORS } from '../cluster.js';
+import { backoffMs } from '../config.js';
 import { ClientError, sleep } from '../errors.js';
 import {
   OffsetSpec, commitOffsets, fetchCommittedOffsets, listOffsets, tpKey, type OffsetToCommit, type TopicPartition,
@@ -67,6 +68,12 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   private group: GroupMember | null = null;
   private readonly sessions = new Map<number, FetchSessionHandler>();
   private readonly fetches = new Map<number, Promise<void>>();
+  /**
+   * Brokers whose last fetch failed (connection refused, request lost) or named stale metadata:
+   * no fetch before `untilMs` (performance.now()), retry.backoff.ms doubling up to
+   * retry.backoff.max.ms (the Java consumer's reconnect backoff), cleared by a clean response.
+   */
+  private readonly fetchBackoff = new Map<number, { untilMs: number; failures: number }>();
   private nextAutoCommitMs = 0;
   private closed = false;
   private needPositions = false;
@@ -391,6 +398,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   private sendFetches(): void {
     const byLeader = new Map<number, PartitionState[]>();
     const md = this.cluster.current;
+    const nowMs = performance.now();
     let refresh = false;
     for (const s of this.partitions.values()) {
       // Prefetch: at most one undecoded response ahead of what poll() is handing out.
@@ -400,7 +408,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
         refresh = true;
         continue;
       }
-      if (this.fetches.has(leader)) continue;
+      if (this.fetches.has(leader) || (this.fetchBackoff.get(leader)?.untilMs ?? 0) > nowMs) continue;
       byLeader.set(leader, [...(byLeader.get(leader) ?? []), s]);
     }
     if (refresh) void this.cluster.refreshMetadata().catch(() => undefined);
@@ -457,16 +465,26 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       const res = await conn.request('Fetch', body, { timeoutMs: this.cluster.config.requestTimeoutMs + this.config.fetchMaxWaitMs });
       if (version >= 7) session.handleResponse(res.errorCode, res.sessionId);
       if (res.errorCode !== 0) return;
-      this.handleFetchResponse(res, epochs);
+      if (this.handleFetchResponse(res, epochs)) this.backOff(leader);
+      else this.fetchBackoff.delete(leader);
     } catch {
       session.reset();
+      this.backOff(leader);
       await this.cluster.refreshMetadata().catch(() => undefined);
     } finally {
       for (const s of states) s.inFlight = false;
     }
   }
 
-  private handleFetchResponse(res: FetchResponse, sent: Map<string, { s: PartitionState; seekEpoch: number; fetchOffset: bigint }>): void {
+  /** No fetch from `leader` for a while: its fetch failed or answered with stale metadata. */
+  private backOff(leader: number): void {
+    const failures = (this.fetchBackoff.get(leader)?.failures ?? 0) + 1;
+    const waitMs = backoffMs(failures - 1, this.cluster.config.retryBackoffMs, this.cluster.config.retryBackoffMaxMs);
+    this.fetchBackoff.set(leader, { untilMs: performance.now() + waitMs, failures });
+  }
+
+  /** Applies a fetch response; true when a partition's error means the metadata is stale. */
+  private handleFetchResponse(res: FetchResponse, sent: Map<string, { s: PartitionState; seekEpoch: number; fetchOffset: bigint }>): boolean {
     const namesById = new Map<string, string>();
     for (const t of this.cluster.current.topics.values()) namesById.set(t.topicId, t.name);
     let refresh = false;
@@ -495,6 +513,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       for (const sess of this.sessions.values()) sess.reset();
       void this.cluster.refreshMetadata().catch(() => undefined);
     }
+    return refresh;
   }
 
   /**

@@ -1,0 +1,38 @@
+/**
+ * A consumer whose partition leader cannot be reached (a broker that died while the metadata still
+ * names it) waits retry.backoff.ms, growing to retry.backoff.max.ms, between attempts — as the Java
+ * consumer does with its reconnect backoff — instead of reconnecting and refreshing the metadata in
+ * a tight loop for as long as the leader is gone.
+ */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { test } from 'node:test';
+import { Consumer } from '../../src/client/consumer/consumer.js';
+import { startFakeBroker } from './fake-broker.js';
+
+async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+test('fetching from an unreachable leader backs off between attempts instead of spinning', async () => {
+  const broker = await startFakeBroker({ t: 1 }, () => ({ errorCode: 0, baseOffset: 0n }), { otherBrokers: [{ nodeId: 1, port: await closedPort() }], leaderId: 1 });
+  const consumer = new Consumer({ bootstrapServers: broker.bootstrap, retryBackoffMs: 100, retryBackoffMaxMs: 1000 });
+  try {
+    const tp = { topic: 't', partition: 0 };
+    consumer.assign([tp]);
+    consumer.seek(tp, 0);
+    const until = performance.now() + 1500;
+    while (performance.now() < until) assert.deepEqual(await consumer.poll({ timeoutMs: 300 }), []);
+    // Each failed attempt refreshes the metadata once. Backing off 100, 200, 400, 800 ms allows a
+    // handful in 1.5 s; without a backoff it is one per connection refusal, hundreds or more.
+    assert.ok(broker.metadataRequests >= 2, `the failed fetches refreshed the metadata (${broker.metadataRequests})`);
+    assert.ok(broker.metadataRequests <= 12, `${broker.metadataRequests} metadata requests in 1.5 s of polling`);
+  } finally {
+    await consumer.close();
+    await broker.close();
+  }
+});
