@@ -29,6 +29,7 @@ import type { AgentEvent } from '../../event.js';
 import { sourceCounter, type SourceCounter } from '../../monitoring/counters.js';
 import { backoffDelayMs, Sleeper, type Source, type SourceEnvironment } from '../source.js';
 import { readPositionFile, writePositionFile, type FilePosition } from './position-file.js';
+import { reconcile, type ScannedFile, type TrackedFile } from './reconcile.js';
 import { TailFile, type TailLine } from './tail-file.js';
 
 export interface FileGroup {
@@ -184,56 +185,61 @@ export class TaildirSource implements Source {
     }
   }
 
-  /** Lists the file groups' directories and updates what is tracked (new, renamed, truncated, gone). */
+  /** Lists the file groups' directories and carries out reconcile()'s decisions. */
   private scan(): void {
-    const seen = new Set<bigint>();
     const now = Date.now();
-    for (const g of this.config.fileGroups) {
+    const snapshot = new Map<bigint, TrackedFile>();
+    for (const [inode, t] of this.tracked) snapshot.set(inode, { inode, path: t.file.path, pos: t.file.pos, size: t.size, open: t.file.isOpen });
+    const saved = new Map([...this.saved].map(([inode, p]) => [inode, p.pos]));
+    for (const t of this.tracked.values()) t.gone = false; // decided again by every scan
+    for (const d of reconcile(snapshot, this.list(), saved, this.config.skipToEnd)) {
+      const t = this.tracked.get(d.inode);
+      switch (d.kind) {
+        case 'track':
+          this.saved.delete(d.inode);
+          this.tracked.set(d.inode, { file: new TailFile(d.path, d.inode, d.pos, this.config.fileGroups[d.group]!.headers, now), size: d.size, gone: false });
+          break;
+        case 'renamed':
+          this.env.logger.info({ source: this.name, from: d.from, to: d.to }, 'Tailed file renamed');
+          t!.file.path = d.to;
+          break;
+        case 'truncated':
+          this.env.logger.info({ source: this.name, file: t!.file.path, pos: d.pos, size: d.size }, 'Pos is larger than file size! Restarting from pos 0');
+          t!.file.reset(0);
+          break;
+        case 'resized':
+          t!.size = d.size;
+          t!.file.lastActivityMs = now;
+          break;
+        case 'gone':
+          t!.gone = true;
+          break;
+        case 'forget':
+          this.tracked.delete(d.inode);
+          break;
+      }
+    }
+  }
+
+  /** The files the file groups match now (directories that do not exist yet are skipped). */
+  private list(): ScannedFile[] {
+    const out: ScannedFile[] = [];
+    this.config.fileGroups.forEach((g, group) => {
       let names: string[];
       try {
         names = readdirSync(g.dir);
       } catch {
-        continue; // the directory may appear later
+        return; // the directory may appear later
       }
       for (const n of names.sort()) {
         if (!g.pattern.test(n)) continue;
         const path = join(g.dir, n);
-        let st;
-        try {
-          st = statSync(path, { bigint: true });
-        } catch {
-          continue;
-        }
-        if (!st.isFile() || seen.has(st.ino)) continue;
-        seen.add(st.ino);
-        const size = Number(st.size);
-        const t = this.tracked.get(st.ino);
-        if (t === undefined) {
-          const saved = this.saved.get(st.ino);
-          this.saved.delete(st.ino);
-          let pos = saved !== undefined ? saved.pos : this.config.skipToEnd ? size : 0;
-          if (pos > size) pos = 0;
-          this.tracked.set(st.ino, { file: new TailFile(path, st.ino, pos, g.headers, now), size, gone: false });
-          continue;
-        }
-        if (t.file.path !== path) {
-          this.env.logger.info({ source: this.name, from: t.file.path, to: path }, 'Tailed file renamed');
-          t.file.path = path;
-        }
-        if (size < t.file.pos) {
-          this.env.logger.info({ source: this.name, file: path, pos: t.file.pos, size }, 'Pos is larger than file size! Restarting from pos 0');
-          t.file.reset(0);
-        }
-        if (size !== t.size) t.file.lastActivityMs = now;
-        t.size = size;
-        t.gone = false;
+        const st = statSync(path, { bigint: true, throwIfNoEntry: false });
+        if (st === undefined || !st.isFile()) continue;
+        out.push({ path, inode: st.ino, size: Number(st.size), group });
       }
-    }
-    for (const [ino, t] of this.tracked) {
-      if (seen.has(ino)) continue;
-      if (!t.file.isOpen) this.tracked.delete(ino);
-      else t.gone = true;
-    }
+    });
+    return out;
   }
 
   private async process(t: Tracked): Promise<ProcessOutcome> {
