@@ -105,6 +105,15 @@ test("Flume's defaults: memory and file channel capacities, Kafka sink batch and
   assert.equal(k1.config.topicHeader, 'topic');
 });
 
+test('a type named like an Object.prototype member is an unknown type, not a crash', () => {
+  assert.throws(() => agentFrom([
+    'a1.sources = r1', 'a1.channels = c1',
+    'a1.sources.r1.type = constructor', 'a1.sources.r1.channels = c1', 'a1.channels.c1.type = toString',
+    'a1.sources.r1.interceptors = i1', 'a1.sources.r1.interceptors.i1.type = __proto__',
+  ]), (e: unknown) => e instanceof AgentConfigErrors
+    && ['a1.channels.c1.type', 'a1.sources.r1.interceptors.i1.type'].every((k) => e.errors.some((x) => x.key === k && /unknown/.test(x.message))));
+});
+
 test('unknown kafka.producer.* property and a sink batch above transactionCapacity are errors', () => {
   assert.throws(() => agentFrom([
     'a1.sources = r1', 'a1.channels = c1', 'a1.sinks = k1',

@@ -30,7 +30,8 @@ const TYPES: Record<string, 'timestamp' | 'host' | 'static' | 'regex_filter'> = 
 
 export function interceptorFromContext(ctx: Context, nowMs: () => number = Date.now): Interceptor {
   const type = ctx.required('type');
-  const kind = TYPES[type] ?? TYPES[type.toLowerCase()];
+  const key = Object.hasOwn(TYPES, type) ? type : type.toLowerCase();
+  const kind = Object.hasOwn(TYPES, key) ? TYPES[key] : undefined;
   if (kind === undefined) throw new AgentConfigError(ctx.keyOf('type'), `unknown interceptor type '${type}' (timestamp, host, static, regex_filter)`);
   switch (kind) {
     case 'timestamp': {

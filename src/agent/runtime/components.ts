@@ -21,7 +21,9 @@ import { TaildirSource, taildirSourceConfig } from '../sources/taildir/taildir-s
 
 function typeOf<T extends string>(ctx: Context, names: Record<string, T>, what: string): T {
   const raw = ctx.required('type');
-  const t = names[raw] ?? names[raw.toLowerCase()];
+  // Own keys only: `type = constructor` must not find Object.prototype's.
+  const key = Object.hasOwn(names, raw) ? raw : raw.toLowerCase();
+  const t = Object.hasOwn(names, key) ? names[key] : undefined;
   if (t === undefined) {
     const known = [...new Set(Object.keys(names).filter((k) => !k.includes('.')))].join(', ');
     throw new AgentConfigError(ctx.keyOf('type'), `unknown ${what} type '${raw}' (${known})`);
@@ -30,8 +32,8 @@ function typeOf<T extends string>(ctx: Context, names: Record<string, T>, what: 
 }
 
 const CHANNEL_TYPES = {
-  memory: 'memory', 'org.apache.flume.channel.memorychannel': 'memory', 'org.apache.flume.channel.MemoryChannel': 'memory',
-  file: 'file', 'org.apache.flume.channel.file.filechannel': 'file', 'org.apache.flume.channel.file.FileChannel': 'file',
+  memory: 'memory', 'org.apache.flume.channel.MemoryChannel': 'memory',
+  file: 'file', 'org.apache.flume.channel.file.FileChannel': 'file',
 } as const;
 
 export function createChannel(name: string, ctx: Context): Channel {

@@ -44,7 +44,7 @@ export function producerPropsFromContext(p: Context, into: Partial<ProducerConfi
     const bad = (why: string): never => {
       throw new AgentConfigError(p.keyOf(k), why);
     };
-    const numeric = NUMERIC[k];
+    const numeric = Object.hasOwn(NUMERIC, k) ? NUMERIC[k] : undefined;
     if (numeric !== undefined) {
       const n = Number(v);
       if (v === '' || !Number.isFinite(n) || n < 0) bad(`'${v}' is not a non-negative number`);

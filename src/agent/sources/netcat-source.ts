@@ -22,9 +22,10 @@ export interface NetcatSourceConfig {
 
 export function netcatSourceConfig(ctx: Context): NetcatSourceConfig {
   ctx.raw('encoding');
+  ctx.required('port');
   return {
     bind: ctx.required('bind'),
-    port: (ctx.required('port'), ctx.integer('port', 0, 0, 65535)),
+    port: ctx.integer('port', 0, 0, 65535),
     maxLineLength: ctx.integer('max-line-length', 512, 1),
     ackEveryEvent: ctx.boolean('ack-every-event', true),
   };
