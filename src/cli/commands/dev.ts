@@ -66,8 +66,9 @@ export async function run(args: string[]): Promise<number> {
     host,
     port: intFlag(values.port, 'port', 9092),
     keeperPort: intFlag(values['keeper-port'], 'keeper-port', 2181),
-    // As Kafka's sample server.properties (a development setting): __consumer_offsets with one replica.
-    brokerConfig: { 'offsets.topic.replication.factor': 1, ...(values.partitions !== undefined ? { 'num.partitions': intFlag(values.partitions, 'partitions', 1) } : {}) },
+    // As Kafka's sample server.properties (development settings): __consumer_offsets with one replica,
+    // and no initial rebalance delay (a console consumer's first join need not wait 3 s).
+    brokerConfig: { 'offsets.topic.replication.factor': 1, 'group.initial.rebalance.delay.ms': 0, ...(values.partitions !== undefined ? { 'num.partitions': intFlag(values.partitions, 'partitions', 1) } : {}) },
     logger,
     processMetrics: values['http-port'] !== undefined,
   });
