@@ -104,6 +104,32 @@ test('spooldir: whole files in order, last line without newline, renamed .COMPLE
   }
 });
 
+test('spooldir: a file whose .COMPLETED name is taken is delivered once, reported, and not re-read', async () => {
+  const tmp = tempDir();
+  const spool = join(tmp.path, 'spool');
+  mkdirSync(spool);
+  writeFileSync(join(spool, 'a.log'), 'x1\nx2\n');
+  writeFileSync(join(spool, 'a.log.COMPLETED'), 'an older file of the same name\n');
+  const agent = agentFrom([
+    'a1.sources = r1', 'a1.channels = c1',
+    'a1.sources.r1.type = spooldir', 'a1.sources.r1.channels = c1', `a1.sources.r1.spoolDir = ${spool}`,
+    'a1.sources.r1.pollDelay = 20', 'a1.sources.r1.maxBackoff = 20',
+    ...memory('c1'),
+  ]);
+  await agent.start();
+  try {
+    assert.deepEqual((await collect(agent.channels.get('c1')!, 2)).map((e) => e.body.toString()), ['x1', 'x2']);
+    await new Promise((r) => setTimeout(r, 300)); // several polls
+    assert.deepEqual(await drain(agent.channels.get('c1')!), [], 'not sent again');
+    const m = agent.counters.snapshot()['SOURCE.r1']!;
+    assert.equal(m.EventAcceptedCount, '2');
+    assert.equal(m.GenericProcessingFail, '1', 'the rename failure is counted once');
+  } finally {
+    await agent.stop();
+    tmp.cleanup();
+  }
+});
+
 test('multiplexing selector routes by header; regex_filter and host interceptors', async () => {
   const agent = agentFrom([
     'a1.sources = r1', 'a1.channels = c1 c2 c3',

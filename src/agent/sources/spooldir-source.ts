@@ -77,6 +77,8 @@ export class SpoolDirectorySource implements Source {
   private loop: Promise<void> | null = null;
   private readonly sleeper = new Sleeper();
   private current: TailFile | null = null;
+  /** Files that were read but could not be renamed: skipped until restart, so they are not re-sent forever. */
+  private readonly failed = new Set<string>();
 
   constructor(readonly name: string, private readonly config: SpoolDirectorySourceConfig, private readonly env: SourceEnvironment) {
     this.counter = sourceCounter(name);
@@ -108,6 +110,7 @@ export class SpoolDirectorySource implements Source {
     for (const n of readdirSync(c.spoolDir)) {
       if (n.startsWith('.') || n.endsWith(c.fileSuffix) || !c.includePattern.test(n) || c.ignorePattern.test(n)) continue;
       const path = join(c.spoolDir, n);
+      if (this.failed.has(path)) continue;
       const st = statSync(path, { throwIfNoEntry: false });
       if (st?.isFile() === true) files.push({ path, mtimeMs: st.mtimeMs });
     }
@@ -187,8 +190,15 @@ export class SpoolDirectorySource implements Source {
       rmSync(f.path, { force: true });
     } else {
       const done = f.path + this.config.fileSuffix;
-      if (existsSync(done)) throw new ChannelException(`File name has been re-used with different files. Spooling assumptions violated for ${done}`);
-      renameSync(f.path, done);
+      try {
+        if (existsSync(done)) throw new ChannelException(`File name has been re-used with different files. Spooling assumptions violated for ${done}`);
+        renameSync(f.path, done);
+      } catch (err) {
+        // Every line is delivered already; reading the file again would only repeat it.
+        this.failed.add(f.path);
+        rmSync(this.metaPath, { force: true });
+        throw err;
+      }
     }
     rmSync(this.metaPath, { force: true });
     this.env.logger.info({ source: this.name, file: f.path }, 'Preparing to move file');
