@@ -32,13 +32,22 @@ export interface ReadRecord {
  * Reads a topic's partitions from the beginning until `expected` records have arrived or
  * `timeoutMs` passes (then returns what it has: the assertion that follows shows the gap).
  */
-export async function readTopic(bootstrapServers: string, topic: string, partitions: number, expected: number, timeoutMs = 20000): Promise<ReadRecord[]> {
+export async function readTopic(
+  bootstrapServers: string,
+  topic: string,
+  partitions: number,
+  expected: number,
+  timeoutMs = 20000,
+  /** When given, read until it holds instead of until `expected` records (e.g. distinct values, when duplicates are allowed). */
+  done?: (records: ReadRecord[]) => boolean,
+): Promise<ReadRecord[]> {
   const consumer = new Consumer({ bootstrapServers, autoOffsetReset: 'earliest' });
   consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition })));
   const out: ReadRecord[] = [];
   try {
     const deadline = Date.now() + timeoutMs;
-    while (out.length < expected && Date.now() < deadline) {
+    const finished = done ?? ((r: ReadRecord[]) => r.length >= expected);
+    while (!finished(out) && Date.now() < deadline) {
       for (const r of await consumer.poll({ timeoutMs: 300 })) {
         const headers: Record<string, string> = {};
         for (const h of r.headers) headers[h.key] = h.value?.toString() ?? '';
