@@ -261,6 +261,9 @@ async function consumePerf(o: ParsedOptions): Promise<number> {
   let lastReportCount = 0;
   let lastReportBytes = 0;
   if (!flag(o, 'hide-header')) console.log(flag(o, 'show-detailed-stats') ? 'time, threadId, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec' : CONSUMER_PERF_HEADER);
+  // The clock stops when the last record is in, before close() (LeaveGroup, the parked fetch), as
+  // ConsumerPerformance takes endMs before closing its consumer.
+  let endPerf = 0;
   try {
     consumer.subscribe([topic], { onPartitionsAssigned: () => void (joinedMs ||= performance.now()) });
     while (count < messages && performance.now() - lastRecordMs < timeoutMs) {
@@ -281,10 +284,10 @@ async function consumePerf(o: ParsedOptions): Promise<number> {
         lastReportBytes = bytes;
       }
     }
+    endPerf = performance.now();
   } finally {
     await consumer.close();
   }
-  const endPerf = performance.now();
   const printConsumerMetrics = (): void => {
     if (flag(o, 'print-metrics')) printMetrics('consumer-fetch-manager-metrics', 'perf-consumer-client', { 'records-consumed-total': count, 'bytes-consumed-total': bytes });
   };
