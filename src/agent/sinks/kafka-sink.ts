@@ -126,7 +126,7 @@ export class KafkaSink implements Sink {
     let outcomes: PromiseSettledResult<unknown>[];
     try {
       const stopped = this.stopping.then((): PromiseSettledResult<unknown>[] => [{ status: 'rejected', reason: new EventDeliveryException('the sink is stopping') }]);
-      outcomes = await Promise.race([Promise.allSettled(events.map((e) => producer.send(this.toRecord(e)))), stopped]);
+      outcomes = await Promise.race([this.sendAll(producer, events), stopped]);
     } catch (err) {
       outcomes = [{ status: 'rejected', reason: err }];
     }
@@ -145,6 +145,33 @@ export class KafkaSink implements Sink {
     this.counter.add('EventDrainSuccessCount', events.length);
     this.counter.add(events.length === this.config.batchSize ? 'BatchCompleteCount' : 'BatchUnderflowCount');
     return SinkStatus.READY;
+  }
+
+  /**
+   * Appends every record (waiting for buffer space in order) and resolves once each has its
+   * outcome: one callback per record instead of one promise, the cheaper path at thousands of
+   * events per batch.
+   */
+  private sendAll(producer: Producer, events: AgentEvent[]): Promise<PromiseSettledResult<unknown>[]> {
+    return new Promise((resolve) => {
+      let pending = events.length;
+      let firstError: unknown = null;
+      const settle = (err: unknown): void => {
+        if (err !== null && firstError === null) firstError = err;
+        if (--pending === 0) resolve(firstError === null ? [] : [{ status: 'rejected', reason: firstError }]);
+      };
+      void (async () => {
+        for (let i = 0; i < events.length; i++) {
+          try {
+            await producer.enqueue(this.toRecord(events[i]!), (err) => settle(err));
+          } catch (err) {
+            // Not appended (closed, buffer exhausted after max.block.ms): it and the rest fail now.
+            for (let j = i; j < events.length; j++) settle(err);
+            return;
+          }
+        }
+      })();
+    });
   }
 
   toRecord(e: AgentEvent): ProducerRecord {
