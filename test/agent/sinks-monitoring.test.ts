@@ -24,7 +24,7 @@ test('failover: a Kafka sink whose records fail rolls back, the next sink takes 
     `a1.sinks.k1.kafka.bootstrap.servers = ${cluster.bootstrapServers}`,
     'a1.sinks.k1.kafka.topic = no-such-topic',
     'a1.sinks.k1.kafka.producer.max.block.ms = 500', 'a1.sinks.k1.kafka.producer.delivery.timeout.ms = 1000',
-    'a1.sinks.k1.kafka.producer.request.timeout.ms = 500',
+    'a1.sinks.k1.kafka.producer.request.timeout.ms = 500', 'a1.sinks.k1.kafka.producer.retries = 1',
     'a1.sinks.k2.type = null', 'a1.sinks.k2.channel = c1',
     'a1.sinkgroups.g1.sinks = k1 k2', 'a1.sinkgroups.g1.processor.type = failover',
     'a1.sinkgroups.g1.processor.priority.k1 = 10', 'a1.sinkgroups.g1.processor.priority.k2 = 5',
