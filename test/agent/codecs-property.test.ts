@@ -38,6 +38,15 @@ test('put and take records round-trip; every entry decodes from its location', (
   }), { numRuns: 200 });
 });
 
+test('a header named __proto__ is a header like any other (found by the property test above)', () => {
+  const headers = Object.fromEntries([['__proto__', 'x'], ['constructor', 'y']]) as Record<string, string>;
+  const { record, locations } = encodePut([{ id: 7n, event: { headers, body: Buffer.from('b') } }]);
+  const l = locations[0]!;
+  const back = decodeEntry(record.subarray(l.position, l.position + l.length));
+  assert.deepEqual(Object.entries(back.event.headers), [['__proto__', 'x'], ['constructor', 'y']]);
+  assert.equal(Object.getPrototypeOf(back.event.headers), Object.prototype);
+});
+
 test('arbitrary and corrupted bytes are never a crash: a record or null', () => {
   fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), fc.nat(), (bytes, at) => {
     const d = decodeRecord(Buffer.from(bytes), bytes.length === 0 ? 0 : at % bytes.length);

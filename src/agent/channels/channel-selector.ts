@@ -7,7 +7,7 @@
  */
 import type { Context } from '../config/context.js';
 import { AgentConfigError } from '../errors.js';
-import type { AgentEvent } from '../event.js';
+import { headerOf, type AgentEvent } from '../event.js';
 
 export interface ChannelSelector {
   required(event: AgentEvent): readonly string[];
@@ -37,11 +37,11 @@ export function channelSelectorFromContext(source: Context, channels: readonly s
     const fallback = check('default', ctx.list('default'));
     return {
       required: (e) => {
-        const v = e.headers[header];
+        const v = headerOf(e.headers, header);
         return (v === undefined ? undefined : mapping.get(v)) ?? fallback;
       },
       optional: (e) => {
-        const v = e.headers[header];
+        const v = headerOf(e.headers, header);
         const req = (v === undefined ? undefined : mapping.get(v)) ?? fallback;
         return ((v === undefined ? undefined : optional.get(v)) ?? []).filter((c) => !req.includes(c));
       },

@@ -11,7 +11,7 @@
 import { hostname, networkInterfaces } from 'node:os';
 import type { Context } from '../config/context.js';
 import { AgentConfigError } from '../errors.js';
-import type { AgentEvent } from '../event.js';
+import { hasHeader, setHeader, type AgentEvent } from '../event.js';
 
 export interface Interceptor {
   intercept(event: AgentEvent): AgentEvent | null;
@@ -37,19 +37,19 @@ export function interceptorFromContext(ctx: Context, nowMs: () => number = Date.
     case 'timestamp': {
       const header = ctx.string('headerName', 'timestamp');
       const preserve = ctx.boolean('preserveExisting', false);
-      return setHeader(header, preserve, () => String(nowMs()));
+      return headerInterceptor(header, preserve, () => String(nowMs()));
     }
     case 'host': {
       const header = ctx.string('hostHeader', 'host');
       const preserve = ctx.boolean('preserveExisting', false);
       const value = ctx.boolean('useIP', true) ? localAddress() : hostname();
-      return setHeader(header, preserve, () => value);
+      return headerInterceptor(header, preserve, () => value);
     }
     case 'static': {
       const key = ctx.string('key', 'key');
       const value = ctx.string('value', 'value');
       const preserve = ctx.boolean('preserveExisting', true);
-      return setHeader(key, preserve, () => value);
+      return headerInterceptor(key, preserve, () => value);
     }
     case 'regex_filter': {
       const regex = ctx.regex('regex', '.*');
@@ -59,10 +59,10 @@ export function interceptorFromContext(ctx: Context, nowMs: () => number = Date.
   }
 }
 
-function setHeader(name: string, preserveExisting: boolean, value: () => string): Interceptor {
+function headerInterceptor(name: string, preserveExisting: boolean, value: () => string): Interceptor {
   return {
     intercept(e) {
-      if (!(preserveExisting && name in e.headers)) e.headers[name] = value();
+      if (!(preserveExisting && hasHeader(e.headers, name))) setHeader(e.headers, name, value());
       return e;
     },
   };

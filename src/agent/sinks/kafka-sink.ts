@@ -22,7 +22,7 @@ import type { Logger } from '../../util/logger.js';
 import type { Channel } from '../channels/channel.js';
 import type { Context } from '../config/context.js';
 import { AgentConfigError } from '../errors.js';
-import type { AgentEvent } from '../event.js';
+import { headerOf, type AgentEvent } from '../event.js';
 import { sinkCounter, type SinkCounter } from '../monitoring/counters.js';
 import { producerPropsFromContext } from './kafka-producer-props.js';
 import { EventDeliveryException, SinkStatus, takeBatch, type Sink } from './sink.js';
@@ -176,18 +176,18 @@ export class KafkaSink implements Sink {
 
   toRecord(e: AgentEvent): ProducerRecord {
     const c = this.config;
-    const override = c.allowTopicOverride ? e.headers[c.topicHeader] : undefined;
-    const topic = override !== undefined && override !== '' ? override : c.topic.replace(/%\{([^}]+)\}/g, (_, h: string) => e.headers[h] ?? '');
+    const override = c.allowTopicOverride ? headerOf(e.headers, c.topicHeader) : undefined;
+    const topic = override !== undefined && override !== '' ? override : c.topic.replace(/%\{([^}]+)\}/g, (_, h: string) => headerOf(e.headers, h) ?? '');
     const record: ProducerRecord = { topic, key: e.headers.key ?? null, value: e.body };
-    const pid = c.partitionIdHeader !== undefined ? e.headers[c.partitionIdHeader] : undefined;
+    const pid = c.partitionIdHeader !== undefined ? headerOf(e.headers, c.partitionIdHeader) : undefined;
     if (pid !== undefined && /^\d+$/.test(pid)) record.partition = Number(pid);
     else if (c.defaultPartitionId !== undefined) record.partition = c.defaultPartitionId;
-    const ts = c.timestampHeader !== undefined ? e.headers[c.timestampHeader] : undefined;
+    const ts = c.timestampHeader !== undefined ? headerOf(e.headers, c.timestampHeader) : undefined;
     if (ts !== undefined && /^\d+$/.test(ts)) record.timestamp = Number(ts);
     if (c.headerMap.size > 0) {
       const headers: [string, string][] = [];
       for (const [flume, kafka] of c.headerMap) {
-        const v = e.headers[flume];
+        const v = headerOf(e.headers, flume);
         if (v !== undefined) headers.push([kafka, v]);
       }
       record.headers = headers;

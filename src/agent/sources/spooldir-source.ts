@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { basename, isAbsolute, join } from 'node:path';
 import type { Context } from '../config/context.js';
 import { AgentConfigError, ChannelException } from '../errors.js';
+import { setHeader } from '../event.js';
 import { sourceCounter, type SourceCounter } from '../monitoring/counters.js';
 import { backoffDelayMs, Sleeper, type Source, type SourceEnvironment } from './source.js';
 import { TailFile } from './taildir/tail-file.js';
@@ -134,8 +135,8 @@ export class SpoolDirectorySource implements Source {
       }
     }
     const headers: Record<string, string> = {};
-    if (this.config.fileHeader) headers[this.config.fileHeaderKey] = path;
-    if (this.config.basenameHeader) headers[this.config.basenameHeaderKey] = basename(path);
+    if (this.config.fileHeader) setHeader(headers, this.config.fileHeaderKey, path);
+    if (this.config.basenameHeader) setHeader(headers, this.config.basenameHeaderKey, basename(path));
     this.env.logger.info({ source: this.name, file: path, pos }, 'Preparing to process file');
     return new TailFile(path, st.ino, pos, headers, Date.now(), true);
   }

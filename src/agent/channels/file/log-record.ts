@@ -15,7 +15,7 @@
 import { Reader, Writer } from '../../../util/bytes.js';
 import { crc32c } from '../../../util/crc32c.js';
 import { DecodeError } from '../../../util/errors.js';
-import type { AgentEvent } from '../../event.js';
+import { setHeader, type AgentEvent } from '../../event.js';
 
 export const RECORD_TYPE = { put: 1, take: 2 } as const;
 export const RECORD_HEADER_BYTES = 8;
@@ -126,7 +126,7 @@ export function decodeEntry(buf: Buffer): PutEntry {
   const headers: Record<string, string> = {};
   for (let h = 0; h < n; h++) {
     const k = r.utf8(r.uint32());
-    headers[k] = r.utf8(r.uint32());
+    setHeader(headers, k, r.utf8(r.uint32()));
   }
   const body = Buffer.from(r.bytes(r.uint32()));
   if (r.remaining !== 0) throw new DecodeError(`${r.remaining} bytes after the event`);

@@ -25,7 +25,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Context } from '../../config/context.js';
 import { AgentConfigError, ChannelException } from '../../errors.js';
-import type { AgentEvent } from '../../event.js';
+import { setHeader, type AgentEvent } from '../../event.js';
 import { sourceCounter, type SourceCounter } from '../../monitoring/counters.js';
 import { backoffDelayMs, Sleeper, type Source, type SourceEnvironment } from '../source.js';
 import { readPositionFile, writePositionFile, type FilePosition } from './position-file.js';
@@ -74,7 +74,7 @@ export function taildirSourceConfig(ctx: Context): TaildirSourceConfig {
     }
     const h: Record<string, string> = {};
     const hc = headers.sub(name);
-    for (const k of hc.keys()) h[k] = hc.string(k)!;
+    for (const k of hc.keys()) setHeader(h, k, hc.string(k)!);
     return { name, dir: dirname(abs), pattern, headers: h };
   });
   ctx.raw('cachePatternMatching'); // accepted: we list the directories on every poll
@@ -283,7 +283,7 @@ export class TaildirSource implements Source {
 
   private toEvent(f: TailFile, l: TailLine): AgentEvent {
     const headers: Record<string, string> = { ...f.headers };
-    if (this.config.fileHeader) headers[this.config.fileHeaderKey] = f.path;
+    if (this.config.fileHeader) setHeader(headers, this.config.fileHeaderKey, f.path);
     if (this.config.byteOffsetHeader) headers.byteoffset = String(l.offset);
     return { headers, body: l.body };
   }
