@@ -23,6 +23,7 @@ export interface FakeBroker {
   produceRequests: number;
   metadataRequests: number;
   initProducerIdRequests: number;
+  fetchRequests: number;
   close(): Promise<void>;
 }
 
@@ -31,12 +32,14 @@ export interface FakeBrokerOptions {
   otherBrokers?: { nodeId: number; port: number }[];
   /** The leader Metadata names for every partition (default 0, this broker). */
   leaderId?: number;
+  /** Advertise Fetch and never answer it (a fetch parked on the broker). */
+  holdFetches?: boolean;
 }
 
 export async function startFakeBroker(topics: Record<string, number>, onProduce: ProduceHandler, options: FakeBrokerOptions = {}): Promise<FakeBroker> {
   const sockets = new Set<Socket>();
   let port = 0;
-  const state = { produceRequests: 0, metadataRequests: 0, initProducerIdRequests: 0 };
+  const state = { produceRequests: 0, metadataRequests: 0, initProducerIdRequests: 0, fetchRequests: 0 };
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.setNoDelay(true);
@@ -60,7 +63,8 @@ export async function startFakeBroker(topics: Record<string, number>, onProduce:
     switch (apiKey) {
       case 18:
         return createApiVersionsResponse({
-          apiKeys: allApis.filter((a) => [0, 3, 18, 22].includes(a.apiKey)).map((a) => ({ apiKey: a.apiKey, minVersion: a.apiKey === 0 ? 3 : a.minVersion, maxVersion: a.maxVersion })),
+          apiKeys: allApis.filter((a) => [0, 3, 18, 22, ...(options.holdFetches === true ? [1] : [])].includes(a.apiKey))
+            .map((a) => ({ apiKey: a.apiKey, minVersion: a.apiKey === 0 ? 3 : a.apiKey === 1 ? 4 : a.minVersion, maxVersion: a.maxVersion })),
         });
       case 3:
         state.metadataRequests++;
@@ -90,6 +94,9 @@ export async function startFakeBroker(topics: Record<string, number>, onProduce:
         }
         return r.acks === 0 ? null : { responses, throttleTimeMs: 0, nodeEndpoints: [] };
       }
+      case 1:
+        state.fetchRequests++;
+        return new Promise<never>(() => undefined);
       default:
         throw new Error(`fake broker: API ${apiKey} not scripted`);
     }
@@ -107,6 +114,9 @@ export async function startFakeBroker(topics: Record<string, number>, onProduce:
     },
     get initProducerIdRequests() {
       return state.initProducerIdRequests;
+    },
+    get fetchRequests() {
+      return state.fetchRequests;
     },
     async close() {
       for (const s of sockets) s.destroy();

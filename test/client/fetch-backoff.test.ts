@@ -2,7 +2,7 @@
  * A consumer whose partition leader cannot be reached (a broker that died while the metadata still
  * names it) waits retry.backoff.ms, growing to retry.backoff.max.ms, between attempts — as the Java
  * consumer does with its reconnect backoff — instead of reconnecting and refreshing the metadata in
- * a tight loop for as long as the leader is gone.
+ * a tight loop for as long as the leader is gone. And close() does not wait for a fetch in flight.
  */
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
@@ -33,6 +33,21 @@ test('fetching from an unreachable leader backs off between attempts instead of 
     assert.ok(broker.metadataRequests <= 12, `${broker.metadataRequests} metadata requests in 1.5 s of polling`);
   } finally {
     await consumer.close();
+    await broker.close();
+  }
+});
+
+test('close() does not wait for a fetch the broker is still holding', { timeout: 20_000 }, async () => {
+  const broker = await startFakeBroker({ t: 1 }, () => ({ errorCode: 0, baseOffset: 0n }), { holdFetches: true });
+  // A parked fetch would otherwise hold close() until request.timeout.ms + fetch.max.wait.ms.
+  const consumer = new Consumer({ bootstrapServers: broker.bootstrap, requestTimeoutMs: 60_000, fetchMaxWaitMs: 60_000 });
+  try {
+    const tp = { topic: 't', partition: 0 };
+    consumer.assign([tp]);
+    consumer.seek(tp, 0);
+    while (broker.fetchRequests === 0) assert.deepEqual(await consumer.poll({ timeoutMs: 100 }), []);
+    await consumer.close();
+  } finally {
     await broker.close();
   }
 });

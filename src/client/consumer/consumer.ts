@@ -628,8 +628,10 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       this.abandonJoin();
       await this.group.leave();
     }
-    await Promise.allSettled([...this.fetches.values()]);
+    // Closing the connections first fails a fetch the broker is still holding (up to
+    // fetch.max.wait.ms, or for ever from a broker that stopped answering) instead of waiting for it.
     await this.cluster.close();
+    await Promise.allSettled([...this.fetches.values()]);
   }
 }
 
