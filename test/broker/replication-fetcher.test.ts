@@ -139,3 +139,34 @@ test('a new replica behind the leader\'s log start (DeleteRecords inside a batch
   assert.equal(followerLog.logStartOffset, 3n, 'the leader\'s log start');
   assert.deepEqual(followerLog.read(3n, { maxBytes: 1 << 20, minOneMessage: true, isolation: 'read_uncommitted', upperBound: 'leo' }).records, leaderLog.read(3n, { maxBytes: 1 << 20, minOneMessage: true, isolation: 'read_uncommitted', upperBound: 'leo' }).records);
 });
+
+test('shutdown while connecting: the loop ends at once (no idle wait left behind to hold the process)', { timeout: 20_000 }, async () => {
+  const log = await openLog('follower-shutdown');
+  const p = new Partition('t', 0, 2, 'AAAAAAAAAAAAAAAAAAAAAA');
+  p.makeFollower({ leader: 1, leaderEpoch: 1, isr: [1], replicas: [1, 2], partitionEpoch: 0 }, log);
+  let connected!: () => void;
+  const connecting = new Promise<void>((r) => (connected = r));
+  const leader = new ScriptedLeader(log, 1);
+  let closed = false;
+  leader.close = () => {
+    closed = true;
+  };
+  const fetcher = new ReplicaFetcher({
+    sourceBrokerId: 1, fetcherId: 0, localBrokerId: 2, brokerEpoch: () => 7n,
+    endpointOf: () => ({ host: '127.0.0.1', port: 1 }),
+    connect: async () => {
+      await connecting;
+      return leader;
+    },
+    partitionFor: () => p,
+    settings: { waitMaxMs: 10, minBytes: 1, partitionMaxBytes: 1 << 20, responseMaxBytes: 1 << 20, backoffMs: 60_000, socketTimeoutMs: 60_000 },
+    clock: systemClock, logger: quiet,
+  });
+  fetcher.addPartition(p);
+  fetcher.start();
+  await new Promise((r) => setImmediate(r));
+  const stopped = fetcher.shutdown();
+  connected();
+  await stopped; // with a 60 s idle left behind this would not resolve within the test's timeout
+  assert.ok(closed, 'the connection made after shutdown is closed');
+});

@@ -141,9 +141,15 @@ export class ReplicaFetcher {
     w?.();
   }
 
+  /**
+   * Waits `ms` or until signalled. Never after shutdown (nobody would signal it), and the timer
+   * is unref'd: a fetcher never keeps the process alive on its own.
+   */
   private idle(ms: number): Promise<void> {
+    if (!this.running) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, Math.max(0, ms));
+      timer.unref();
       function done(): void {
         clearTimeout(timer);
         resolve();
@@ -155,7 +161,7 @@ export class ReplicaFetcher {
   private async run(): Promise<void> {
     while (this.running) {
       try {
-        if (!(await this.doWork())) await this.idle(this.idleMs());
+        if (!(await this.doWork()) && this.running) await this.idle(this.idleMs());
       } catch (err) {
         if (!this.running) break;
         this.log.warn({ err: (err as Error).message }, `fetching from broker ${this.o.sourceBrokerId} failed; backing off`);
