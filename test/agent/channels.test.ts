@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Channel } from '../../src/agent/channels/channel.js';
 import { FileChannel, type FileChannelConfig } from '../../src/agent/channels/file/file-channel.js';
-import { MemoryChannel } from '../../src/agent/channels/memory-channel.js';
+import { MemoryChannel, memoryChannelConfig } from '../../src/agent/channels/memory-channel.js';
+import { Context } from '../../src/agent/config/context.js';
 import { ChannelException, ChannelFullException } from '../../src/agent/errors.js';
 import { tempDir } from '../helpers/paths.js';
 
@@ -83,6 +84,23 @@ for (const kind of ['memory', 'file'] as const) {
     }
   });
 }
+
+test('memory channel: byteCapacity bounds the bodies held (with byteCapacityBufferPercentage headroom)', async () => {
+  const cfg = memoryChannelConfig(new Context('a1.channels.c1.', new Map([['byteCapacity', '1000'], ['keep-alive', '0']])));
+  assert.equal(cfg.byteCapacity, 800, '20% kept for headers');
+  const c = new MemoryChannel('c1', cfg);
+  await c.start();
+  const tx = c.transaction();
+  tx.put({ headers: {}, body: Buffer.alloc(500) });
+  await tx.commit();
+  const big = c.transaction();
+  big.put({ headers: {}, body: Buffer.alloc(400) });
+  await assert.rejects(big.commit(), /Byte capacity allocated to store event body 800 reached/);
+  await big.rollback();
+  assert.equal((await takeAll(c, 5)).length, 1);
+  await putAll(c, ['x'.repeat(700)]); // the taken bytes are free again
+  await c.stop();
+});
 
 test('file channel: a restart replays what was put and not taken, uncommitted takes included', async () => {
   const tmp = tempDir();
