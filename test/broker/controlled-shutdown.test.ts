@@ -60,11 +60,14 @@ function leaderOfPartition0(brokers: readonly Broker[]): Broker {
   return brokers.find((b) => b.brokerId === id)!;
 }
 
-test('stop() of the leader: leadership moves to another ISR member before the broker leaves, and it is out of the ISR', { timeout: 90_000 }, async () => {
+for (const role of ['the controller', 'another broker'] as const) test(`stop() of a leader (${role}): leadership moves to another ISR member before the broker leaves, and it is out of the ISR`, { timeout: 90_000 }, async () => {
   const cluster = await testCluster({ brokers: 3, brokerConfig });
   try {
     await createReplicatedTopic(cluster.bootstrapServers, cluster.brokers);
-    const leader = leaderOfPartition0(cluster.brokers);
+    const controllerId = cluster.brokers[0]!.metadata.snapshot().controllerId;
+    const leads = (b: Broker): boolean => b.metadata.snapshot().topics.get(TOPIC)!.partitions.some((p) => p.leader === b.brokerId);
+    const leader = cluster.brokers.find((b) => (b.brokerId === controllerId) === (role === 'the controller') && leads(b));
+    assert.ok(leader !== undefined, `${role} leads a partition`);
     const survivor = cluster.brokers.find((b) => b !== leader)!;
     const before = survivor.metadata.snapshot().topics.get(TOPIC)!.partitions;
     const led = before.filter((p) => p.leader === leader.brokerId).map((p) => p.partition);
