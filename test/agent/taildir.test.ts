@@ -121,3 +121,31 @@ test("position file: Flume's JSON, inodes beyond 2^53 kept exactly, junk entries
     tmp.cleanup();
   }
 });
+
+test('maxBatchCount takes turns between busy files; the replicating selector fills every channel', async () => {
+  const tmp = tempDir();
+  let a = '';
+  let b = '';
+  for (let i = 0; i < 100; i++) {
+    a += `a-${i}\n`;
+    b += `b-${i}\n`;
+  }
+  writeFileSync(join(tmp.path, 'app.log.a'), a);
+  writeFileSync(join(tmp.path, 'app.log.b'), b);
+  const agent = agentFrom([
+    ...conf(tmp.path, ['a1.sources.r1.batchSize = 10', 'a1.sources.r1.maxBatchCount = 1', 'a1.sources.r1.channels = c1 c2']),
+    'a1.channels = c1 c2', 'a1.channels.c2.type = memory', 'a1.channels.c2.capacity = 10000', 'a1.channels.c2.transactionCapacity = 1000',
+  ]);
+  await agent.start();
+  try {
+    const events = (await collect(agent.channels.get('c1')!, 200)).map((e) => e.body.toString());
+    assert.equal(events.length, 200);
+    // With one batch per file per round, the first 40 events hold 20 of each file.
+    const first = events.slice(0, 40);
+    assert.equal(first.filter((e) => e.startsWith('a-')).length, 20, first.join(' '));
+    assert.deepEqual((await collect(agent.channels.get('c2')!, 200)).map((e) => e.body.toString()), events, 'c2 got the same events');
+  } finally {
+    await agent.stop();
+    tmp.cleanup();
+  }
+});
