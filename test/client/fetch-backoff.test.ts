@@ -51,3 +51,21 @@ test('close() does not wait for a fetch the broker is still holding', { timeout:
     await broker.close();
   }
 });
+
+test('an aborted signal ends poll() while a fetch is held, without waiting for its timeout', { timeout: 20_000 }, async () => {
+  const broker = await startFakeBroker({ t: 1 }, () => ({ errorCode: 0, baseOffset: 0n }), { holdFetches: true });
+  const consumer = new Consumer({ bootstrapServers: broker.bootstrap, requestTimeoutMs: 60_000, fetchMaxWaitMs: 60_000 });
+  try {
+    const tp = { topic: 't', partition: 0 };
+    consumer.assign([tp]);
+    consumer.seek(tp, 0);
+    const stop = new AbortController();
+    const polled = consumer.poll({ timeoutMs: 60_000, signal: stop.signal });
+    while (broker.fetchRequests === 0) await new Promise((r) => setTimeout(r, 10));
+    stop.abort();
+    assert.deepEqual(await polled, []);
+  } finally {
+    await consumer.close();
+    await broker.close();
+  }
+});

@@ -275,9 +275,17 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
         await sleep(Math.min(remaining, 100), options.signal).catch(() => undefined);
         continue;
       }
+      // Wait for a fetch to answer, the timeout, or the signal (a held fetch may take fetch.max.wait.ms).
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([...this.fetches.values(), new Promise<void>((r) => (timer = setTimeout(r, remaining)))]);
+      let onAbort: (() => void) | undefined;
+      await Promise.race([...this.fetches.values(), new Promise<void>((r) => {
+        if (options.signal?.aborted === true) return r();
+        timer = setTimeout(r, remaining);
+        onAbort = r;
+        options.signal?.addEventListener('abort', onAbort, { once: true });
+      })]);
       clearTimeout(timer);
+      if (onAbort !== undefined) options.signal?.removeEventListener('abort', onAbort);
     }
   }
 
