@@ -7,9 +7,11 @@
  * become leader/follower) -> start processing requests. Connections accepted before the last
  * step wait (their sockets are paused).
  *
- * Shutdown: stop accepting, answer what waits in the purgatories, close the keeper session
- * (ephemeral znodes go; the controller moves leadership), flush and checkpoint the logs with
- * the clean-shutdown marker.
+ * Shutdown: controlled shutdown first (controlled.shutdown.enable: stop following, ask the
+ * controller to move this broker's leadership to in-sync replicas while it still answers, see
+ * controller/broker-shutdown.ts), then stop accepting, answer what waits in the purgatories,
+ * close the keeper session (ephemeral znodes go; the controller moves what is left), flush and
+ * checkpoint the logs with the clean-shutdown marker.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
