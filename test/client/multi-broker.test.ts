@@ -43,3 +43,29 @@ test('produce and consume across two leaders, bootstrapping from one broker only
   assert.equal(committed.reduce((n, c) => n + c.offset, 0n), 400n);
   await admin.close();
 });
+
+test('commit() after the coordinator moved: NOT_COORDINATOR makes the consumer look the coordinator up again', async () => {
+  const admin = new Admin({ bootstrapServers: cluster.bootstrapServers });
+  await admin.createTopics([{ name: 'moved-coordinator', numPartitions: 1, replicationFactor: 1 }]);
+  // Heartbeats far apart, so that only the commit can notice the stale coordinator.
+  const consumer = new Consumer({ bootstrapServers: cluster.bootstrapServers, groupId: 'moved-coordinator-group', enableAutoCommit: false, heartbeatIntervalMs: 20_000, sessionTimeoutMs: 45_000 });
+  try {
+    consumer.subscribe(['moved-coordinator']);
+    const deadline = Date.now() + 20_000;
+    while (consumer.assignment().length === 0) {
+      assert.ok(Date.now() < deadline, 'joined within 20 s');
+      await consumer.poll({ timeoutMs: 300 });
+    }
+    // The cached coordinator is now the other broker (as after the coordinator moved): it answers NOT_COORDINATOR.
+    const group = (consumer as unknown as { group: { coordinator: number } }).group;
+    const real = group.coordinator;
+    group.coordinator = real === 0 ? 1 : 0;
+    await consumer.commit([{ topic: 'moved-coordinator', partition: 0, offset: 7n }]);
+    assert.equal(group.coordinator, real);
+    const committed = await admin.listConsumerGroupOffsets('moved-coordinator-group');
+    assert.deepEqual(committed.map((c) => c.offset), [7n]);
+  } finally {
+    await consumer.close();
+    await admin.close();
+  }
+});

@@ -210,7 +210,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   /** The group's committed offsets for `tps` (null where none is committed). */
   async committed(tps: TopicPartition[] = this.assignment()): Promise<(TopicPartition & { offset: bigint | null })[]> {
     const groupId = this.requireGroupId();
-    const res = await this.cluster.withRetries(async () => fetchCommittedOffsets(this.cluster, await this.coordinator(groupId), groupId, tps, true));
+    const res = await this.withCoordinator(groupId, (coordinator) => fetchCommittedOffsets(this.cluster, coordinator, groupId, tps, true));
     return res.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.offset < 0n ? null : r.offset }));
   }
 
@@ -224,6 +224,23 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     return this.cluster.findCoordinator(groupId);
   }
 
+  /**
+   * Runs a coordinator request with retries; when the coordinator has moved (NOT_COORDINATOR,
+   * COORDINATOR_NOT_AVAILABLE) or cannot be reached, the next attempt looks it up again (as Java's
+   * commitSync), rather than asking the old one until the retries run out.
+   */
+  private withCoordinator<T>(groupId: string, fn: (coordinator: number) => Promise<T>): Promise<T> {
+    return this.cluster.withRetries(async () => {
+      try {
+        return await fn(await this.coordinator(groupId));
+      } catch (err) {
+        const moved = err instanceof KafkaError && (err.errorCode === ErrorCode.NOT_COORDINATOR || err.errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE);
+        if (moved || (err instanceof ClientError && err.retriable)) this.group?.markCoordinatorUnknown();
+        throw err;
+      }
+    });
+  }
+
   /** Commits `offsets` (default: the current positions of every partition). */
   async commit(offsets?: OffsetToCommit[]): Promise<void> {
     const groupId = this.requireGroupId();
@@ -233,12 +250,9 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       ? { generationId: this.group.generationId, memberId: this.group.memberId, groupInstanceId: this.group.groupInstanceId }
       : undefined;
     try {
-      await this.cluster.withRetries(async () => commitOffsets(this.cluster, await this.coordinator(groupId), groupId, list, member));
+      await this.withCoordinator(groupId, (coordinator) => commitOffsets(this.cluster, coordinator, groupId, list, member));
     } catch (err) {
-      if (err instanceof KafkaError) {
-        this.group?.onGroupError(err.errorCode);
-        if (err.errorCode === ErrorCode.NOT_COORDINATOR) this.group?.markCoordinatorUnknown();
-      }
+      if (err instanceof KafkaError) this.group?.onGroupError(err.errorCode);
       throw err;
     }
   }
