@@ -226,7 +226,7 @@ export class KafkaCluster {
    * A topic's metadata; refreshes when unknown or stale. Throws the topic's error
    * (UNKNOWN_TOPIC_OR_PARTITION...) after retries.
    */
-  async topic(name: string, options: { allowAutoTopicCreation?: boolean; signal?: AbortSignal } = {}): Promise<TopicMetadata> {
+  async topic(name: string, options: { allowAutoTopicCreation?: boolean; signal?: AbortSignal; retries?: number } = {}): Promise<TopicMetadata> {
     this.interest.add(name);
     const cached = this.metadata.topics.get(name);
     if (cached !== undefined && cached.errorCode === 0 && cached.partitions.length > 0 && !this.isStale()) return cached;
@@ -239,6 +239,7 @@ export class KafkaCluster {
       return t;
     }, {
       signal: options.signal,
+      retries: options.retries,
       refresh: false,
       // Lost connections were already retried inside refreshMetadata: only the topic's own
       // errors (LEADER_NOT_AVAILABLE while it is created, ...) are retried here.

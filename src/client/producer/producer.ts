@@ -17,7 +17,7 @@ import { createInitProducerIdRequest } from '../../protocol/generated/init-produ
 import type { ProduceResponse } from '../../protocol/generated/produce.js';
 import { encodeRecordBatch, type RecordInput } from '../../protocol/records/batch.js';
 import type { RecordHeader } from '../../protocol/records/record.js';
-import { KafkaCluster, METADATA_STALE_ERRORS, isRetriable } from '../cluster.js';
+import { KafkaCluster, METADATA_STALE_ERRORS, isRetriable, type TopicMetadata } from '../cluster.js';
 import { backoffMs } from '../config.js';
 import { ClientError } from '../errors.js';
 import { DefaultPartitioner, type Partitioner } from '../partitioner.js';
@@ -168,10 +168,12 @@ export class Producer {
   }
 
   private async enqueueSlow(record: ProducerRecord, input: RecordInput, bytes: number, wait: Promise<void> | null, callback: DeliveryCallback | undefined, options: SendOptions): Promise<void> {
+    const startedMs = performance.now();
     if (wait !== null) await wait;
     let partition: number;
     try {
-      partition = await this.choosePartition(record, input.key, options.signal);
+      // Java's send(): waiting for buffer space and for the topic's metadata share max.block.ms.
+      partition = await this.choosePartition(record, input.key, options.signal, this.config.maxBlockMs - (performance.now() - startedMs));
     } catch (err) {
       this.pool.release(bytes);
       throw err;
@@ -190,11 +192,11 @@ export class Producer {
     return this.partitioner.partition(record.topic, key, n);
   }
 
-  private async choosePartition(record: ProducerRecord, key: Buffer | null, signal?: AbortSignal): Promise<number> {
+  private async choosePartition(record: ProducerRecord, key: Buffer | null, signal: AbortSignal | undefined, maxBlockMs: number): Promise<number> {
     const cached = this.cluster.current.topics.get(record.topic);
     const topic = cached !== undefined && cached.errorCode === 0 && cached.partitions.length > 0
       ? cached
-      : await this.cluster.topic(record.topic, { signal });
+      : await this.waitOnMetadata(record.topic, signal, maxBlockMs);
     const n = topic.partitions.length;
     if (record.partition !== undefined) {
       if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= n) {
@@ -203,6 +205,24 @@ export class Producer {
       return record.partition;
     }
     return this.partitioner.partition(record.topic, key, n);
+  }
+
+  /**
+   * Java's waitOnMetadata: asks for the topic until it is known (an unknown topic may be created
+   * meanwhile, by auto-creation or an administrator) or max.block.ms has passed, then fails with
+   * Java's "Topic t not present in metadata after N ms." A topic error that retrying cannot cure
+   * (TOPIC_AUTHORIZATION_FAILED, INVALID_TOPIC_EXCEPTION) fails at once.
+   */
+  private async waitOnMetadata(topic: string, signal: AbortSignal | undefined, maxBlockMs: number): Promise<TopicMetadata> {
+    const timeout = AbortSignal.timeout(Math.max(0, Math.floor(maxBlockMs)));
+    try {
+      return await this.cluster.topic(topic, { signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]), retries: Number.MAX_SAFE_INTEGER });
+    } catch (err) {
+      if (timeout.aborted && signal?.aborted !== true) {
+        throw new ClientError('GREGOR_ERR_REQUEST_TIMEOUT', `Topic ${topic} not present in metadata after ${this.config.maxBlockMs} ms.`, { cause: err, retriable: true });
+      }
+      throw err;
+    }
   }
 
   /**
