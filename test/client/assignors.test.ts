@@ -20,6 +20,19 @@ test('range: consecutive ranges per topic, the first members get the extra parti
   assert.deepEqual(names(out.get('c1')!), ['t0-2', 't1-2']);
 });
 
+test('members are ordered as Kafka\'s MemberInfo: static members (by group.instance.id) before dynamic ones (by member id)', () => {
+  const staticMember = (memberId: string, instanceId: string): AssignorMember => ({ ...member(memberId, ['t']), groupInstanceId: instanceId });
+  // 'z-static' sorts last by member id but first as the only static member.
+  const members = [member('a-dynamic', ['t']), staticMember('z-static', 'instance-1'), member('b-dynamic', ['t'])];
+  const range = rangeAssignor.assign(new Map([['t', 4]]), members);
+  assert.deepEqual(names(range.get('z-static')!), ['t-0', 't-1']);
+  assert.deepEqual(names(range.get('a-dynamic')!), ['t-2']);
+  assert.deepEqual(names(range.get('b-dynamic')!), ['t-3']);
+  const rr = roundRobinAssignor.assign(new Map([['t', 3]]), members);
+  assert.deepEqual(names(rr.get('z-static')!), ['t-0']);
+  assert.deepEqual(names(rr.get('a-dynamic')!), ['t-1']);
+});
+
 test('roundrobin: partitions dealt in turn across topics (Kafka RoundRobinAssignor)', () => {
   const out = roundRobinAssignor.assign(new Map([['t0', 3], ['t1', 3]]), [member('c0', ['t0', 't1']), member('c1', ['t0', 't1'])]);
   assert.deepEqual(names(out.get('c0')!), ['t0-0', 't0-2', 't1-1']);

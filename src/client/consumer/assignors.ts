@@ -1,8 +1,8 @@
 /**
  * Partition assignors run by the group leader (Kafka's ConsumerPartitionAssignor): range,
  * roundrobin, sticky and cooperative-sticky. Pure functions of the members' subscriptions and
- * the partition counts. Members are ordered as Kafka orders them (group.instance.id when both
- * have one, else member id) so that every client computes the same assignment.
+ * the partition counts. Members are ordered as Kafka orders them (static members first by
+ * group.instance.id, then the others by member id) so that every client computes the same assignment.
  *
  * cooperative-sticky (KIP-429) computes the sticky assignment and then withholds every
  * partition that another member still owns: that member revokes it first and rejoins, and the
@@ -31,11 +31,13 @@ export interface Assignor {
   subscriptionUserData?(previousAssignment: readonly TopicPartition[], generationId: number): Buffer | null;
 }
 
+/** Kafka's MemberInfo.compareTo: static members first, by group.instance.id; then dynamic ones by member id. */
 function compareMembers(a: AssignorMember, b: AssignorMember): number {
-  if (a.groupInstanceId !== null && b.groupInstanceId !== null && a.groupInstanceId !== b.groupInstanceId) {
-    return a.groupInstanceId < b.groupInstanceId ? -1 : 1;
-  }
-  return a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0;
+  const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+  if (a.groupInstanceId !== null && b.groupInstanceId !== null) return cmp(a.groupInstanceId, b.groupInstanceId);
+  if (a.groupInstanceId !== null) return -1;
+  if (b.groupInstanceId !== null) return 1;
+  return cmp(a.memberId, b.memberId);
 }
 
 function emptyAssignment(members: AssignorMember[]): GroupAssignment {
