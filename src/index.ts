@@ -11,3 +11,7 @@ export { startBroker } from './broker/start-broker.js';
 
 // Client: admin, producer, consumer (src/client).
 export * from './client/index.js';
+
+// Agent: Flume-style sources -> channels -> sinks (src/agent).
+export { Agent, type AgentOptions } from './agent/runtime/agent.js';
+export { propertiesMap as parseFlumeProperties } from './agent/config/properties.js';
