@@ -4,7 +4,9 @@ import { formatRecord, formatterOptions } from '../../src/cli/commands/consume.j
 import { parseDurationMs } from '../../src/cli/commands/groups.js';
 import { lineReaderOptions, parseLine } from '../../src/cli/commands/produce.js';
 import { parseKafkaArgs } from '../../src/cli/kafka/args.js';
+import { kafkaMessage } from '../../src/cli/kafka/run.js';
 import { formatTable } from '../../src/cli/kafka/table.js';
+import { KafkaError } from '../../src/protocol/errors.js';
 import type { ConsumerRecord } from '../../src/client/consumer/records.js';
 
 const record: ConsumerRecord = {
@@ -71,4 +73,12 @@ test('tables pad every column but the last; durations parse as ISO-8601', () => 
   assert.equal(parseDurationMs('PT1H30M'), 5_400_000);
   assert.equal(parseDurationMs('P1DT0.5S'), 86_400_500);
   assert.throws(() => parseDurationMs('1h'));
+});
+
+test('error lines: a broker\'s own sentence as is; a bare name gets the error\'s meaning', () => {
+  assert.equal(kafkaMessage(new KafkaError(36, "Topic 't01' already exists.")), "Topic 't01' already exists.");
+  assert.equal(kafkaMessage(new KafkaError(37, 'Topic currently has 3 partitions, which is higher than the requested 2.')), 'Topic currently has 3 partitions, which is higher than the requested 2.');
+  // Only a partition name (our own detail) used to be printed: "ERROR po-3".
+  assert.equal(kafkaMessage(new KafkaError(3, 'po-3')), 'This server does not host this topic-partition. (po-3)');
+  assert.equal(kafkaMessage(new KafkaError(3)), 'This server does not host this topic-partition.');
 });

@@ -2,7 +2,7 @@
  * What every Kafka-style command shares: the bootstrap server option, turning errors into
  * Kafka's one-line messages and exit code 1, and printing help.
  */
-import { KafkaError } from '../../protocol/errors.js';
+import { KafkaError, errorInfo } from '../../protocol/errors.js';
 import { ClientError } from '../../client/errors.js';
 import { UsageError, type ParsedOptions, str } from './args.js';
 
@@ -29,13 +29,17 @@ export async function runTool(help: string, errorPrefix: string, body: () => Pro
   }
 }
 
-/** The broker's message without our `NAME: ` prefix when it has its own text. */
+/**
+ * The broker's message without our `NAME: ` prefix when it has its own text; a bare name (a
+ * partition, a topic: our own detail) follows the error's meaning instead of standing alone.
+ */
 export function kafkaMessage(err: KafkaError | ClientError): string {
   if (err instanceof KafkaError) {
     let m = err.message;
     // Strip our prefix, and the broker's when its message repeats the name.
     while (m.startsWith(`${err.errorName}: `)) m = m.slice(err.errorName.length + 2);
-    return m;
+    const meaning = errorInfo(err.errorCode).message;
+    return m !== meaning && !/\s/.test(m) ? `${meaning} (${m})` : m;
   }
   return err.message;
 }
