@@ -125,8 +125,13 @@ test('SIGTERM to a broker in another process than the controller: ControlledShut
   const log = brokers.get(stoppingId)!.output();
   assert.match(log, /controlled shutdown succeeded/);
   assert.ok(log.indexOf('controlled shutdown succeeded') < log.indexOf('broker stopped'), 'before it stopped');
-  // the survivor leads both and the stopped broker is in no ISR
-  const after = await metadata(brokers.get(survivorId)!.bootstrap, 'moves');
+  // the survivor leads both and the stopped broker is in no ISR (its view follows the keeper's watches: asked until it shows the departure)
+  let after = await metadata(brokers.get(survivorId)!.bootstrap, 'moves');
+  const settled = (m: MetadataResponse): boolean => !m.brokers.some((b) => b.nodeId === stoppingId) && m.topics[0]!.partitions.every((p) => p.leaderId === survivorId && p.isrNodes.length === 1);
+  for (let i = 0; i < 200 && !settled(after); i++) {
+    await new Promise((r) => setTimeout(r, 25));
+    after = await metadata(brokers.get(survivorId)!.bootstrap, 'moves');
+  }
   assert.equal(after.brokers.some((b) => b.nodeId === stoppingId), false);
   for (const p of after.topics[0]!.partitions) {
     assert.equal(p.leaderId, survivorId);
