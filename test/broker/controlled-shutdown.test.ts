@@ -7,6 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Broker } from '../../src/broker/broker.js';
 import type { ClusterMetadata } from '../../src/broker/metadata/metadata-service.js';
+import type { ZkMetadataService } from '../../src/broker/metadata/zk-metadata-service.js';
+import { partitionStatePath } from '../../src/broker/zk/paths.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { createControlledShutdownRequest } from '../../src/protocol/generated/controlled-shutdown.js';
 import { createMetadataRequest, type MetadataResponse } from '../../src/protocol/generated/metadata.js';
@@ -72,20 +74,16 @@ for (const role of ['the controller', 'another broker'] as const) test(`stop() o
     const before = survivor.metadata.snapshot().topics.get(TOPIC)!.partitions;
     const led = before.filter((p) => p.leader === leader.brokerId).map((p) => p.partition);
     assert.ok(led.length > 0);
-    // the survivor's view at the moment the stopping broker's registration disappears
-    let atDeparture: ClusterMetadata | null = null;
-    const unsubscribe = survivor.metadata.onMetadataUpdate((md) => {
-      if (atDeparture === null && !md.brokers.has(leader.brokerId)) atDeparture = md;
-    });
     await leader.stop();
-    assert.ok(await survivor.metadata.waitFor((md) => !md.brokers.has(leader.brokerId), 15_000));
-    unsubscribe();
-    assert.ok(atDeparture !== null);
-    const seen = (atDeparture as ClusterMetadata).topics.get(TOPIC)!.partitions;
-    for (const p of seen) {
-      assert.notEqual(p.leader, leader.brokerId, `partition ${p.partition}: moved before broker ${leader.brokerId} left`);
-      assert.ok(p.leader >= 0, `partition ${p.partition}: has a leader`);
-      assert.ok(!p.isr.includes(leader.brokerId), `partition ${p.partition}: the stopped broker is not in the ISR`);
+    const gone = (md: ClusterMetadata): boolean => !md.brokers.has(leader.brokerId)
+      && md.topics.get(TOPIC)!.partitions.every((p) => p.leader >= 0 && p.leader !== leader.brokerId && !p.isr.includes(leader.brokerId));
+    assert.ok(await survivor.metadata.waitFor(gone, 15_000), 'the survivor sees the broker gone, its partitions led by others, ISRs without it');
+    // every state was written before the registration went away (zxids in the keeper)
+    const session = (survivor.metadata as ZkMetadataService).keeperSession();
+    const ids = (await session.exists('/brokers/ids'))!;
+    for (const p of survivor.metadata.snapshot().topics.get(TOPIC)!.partitions) {
+      const { stat } = await session.getData(partitionStatePath(TOPIC, p.partition));
+      assert.ok(stat.mzxid < ids.pzxid, `partition ${p.partition}: state written (zxid ${stat.mzxid}) before broker ${leader.brokerId} left (zxid ${ids.pzxid})`);
       if (led.includes(p.partition)) assert.ok(p.leaderEpoch > before[p.partition]!.leaderEpoch, 'a new leader epoch');
     }
     // and clients asking a surviving broker see the same
@@ -108,6 +106,13 @@ test('after its controlled shutdown the stopping broker still answers, with NOT_
     const leader = leaderOfPartition0(cluster.brokers);
     const report = await leader.controlledShutdown();
     assert.deepEqual({ succeeded: report.succeeded, skipped: report.skipped, attempts: report.attempts, remaining: report.remainingPartitions }, { succeeded: true, skipped: false, attempts: 1, remaining: [] });
+    // a surviving broker already names another leader, the stopping one is in no ISR, and it still answers
+    const survivor = cluster.brokers.find((b) => b !== leader)!;
+    const moved = (md: ClusterMetadata): boolean => md.topics.get(TOPIC)!.partitions.every((p) => p.leader >= 0 && p.leader !== leader.brokerId && !p.isr.includes(leader.brokerId));
+    assert.ok(await survivor.metadata.waitFor(moved, 10_000));
+    const fromSurvivor = await metadataFrom(survivor.bootstrap);
+    assert.ok(fromSurvivor.brokers.some((b) => b.nodeId === leader.brokerId), 'still registered: it has not stopped');
+    assert.ok(fromSurvivor.topics[0]!.partitions.every((p) => p.leaderId !== leader.brokerId && !p.isrNodes.includes(leader.brokerId)));
     const c = await RawClient.connect(leader.bootstrap);
     try {
       const res = await c.request(0, 9, produceTo(0));
@@ -204,15 +209,14 @@ test('a single broker skips it (nobody to move leadership to), and controlled.sh
     await createReplicatedTopic(cluster.bootstrapServers, cluster.brokers);
     const leader = leaderOfPartition0(cluster.brokers);
     const survivor = cluster.brokers.find((b) => b !== leader)!;
-    let atDeparture: ClusterMetadata | null = null;
-    const unsubscribe = survivor.metadata.onMetadataUpdate((md) => {
-      if (atDeparture === null && !md.brokers.has(leader.brokerId)) atDeparture = md;
-    });
     await leader.stop();
-    assert.ok(await survivor.metadata.waitFor((md) => !md.brokers.has(leader.brokerId), 15_000));
-    unsubscribe();
+    const moved = (md: ClusterMetadata): boolean => !md.brokers.has(leader.brokerId) && md.topics.get(TOPIC)!.partitions[0]!.leader !== leader.brokerId;
+    assert.ok(await survivor.metadata.waitFor(moved, 15_000));
     // without it the broker is gone first and its partitions are moved afterwards (the old way)
-    assert.equal((atDeparture as ClusterMetadata | null)?.topics.get(TOPIC)!.partitions[0]!.leader, leader.brokerId);
+    const session = (survivor.metadata as ZkMetadataService).keeperSession();
+    const ids = (await session.exists('/brokers/ids'))!;
+    const { stat } = await session.getData(partitionStatePath(TOPIC, 0));
+    assert.ok(stat.mzxid > ids.pzxid, `state written (zxid ${stat.mzxid}) after the broker left (zxid ${ids.pzxid})`);
   } finally {
     await cluster.stop();
   }
