@@ -331,7 +331,10 @@ export class Broker {
   /** False once controlled shutdown has begun: this broker follows no leader any more (see followerStops). */
   private following = true;
 
-  /** Kafka's controlled shutdown step on its own (stop() runs it first); bounded, never throws for an unreachable controller. */
+  /**
+   * Kafka's controlled shutdown step on its own (stop() runs it first): for a broker about to
+   * stop — it stops following for good. Bounded; an unreachable controller is reported, not thrown.
+   */
   controlledShutdown(overrides: Partial<ControlledShutdownOptions> = {}): Promise<ControlledShutdownReport> {
     this.following = false;
     this.replicaManager.applyLeadershipChanges(followerStops(this.metadata.snapshot(), this.brokerId, (t, p) => {
