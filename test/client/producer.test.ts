@@ -190,3 +190,21 @@ test('UNKNOWN_PRODUCER_ID: that batch fails, the producer takes a new producer i
     await broker.close();
   }
 });
+
+test('retries bounds the retries of a batch as in Java (delivery.timeout.ms still applies); retries=0 turns default idempotence off', async () => {
+  const broker = await startFakeBroker({ t: 1 }, () => ({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, baseOffset: -1n }));
+  try {
+    const twice = new Producer({ bootstrapServers: broker.bootstrap, acks: 1, retries: 2, retryBackoffMs: 1, retryBackoffMaxMs: 5 });
+    await assert.rejects(twice.send({ topic: 't', value: 'x' }), (e: unknown) => (e as { errorName?: string }).errorName === 'NOT_LEADER_OR_FOLLOWER');
+    assert.equal(broker.produceRequests, 3, 'the first attempt and two retries');
+    await twice.close();
+    const never = new Producer({ bootstrapServers: broker.bootstrap, retries: 0 });
+    assert.equal(never.idempotent, false, 'idempotence needs retries (Java disables it when not asked for explicitly)');
+    await assert.rejects(never.send({ topic: 't', value: 'y' }), (e: unknown) => (e as { errorName?: string }).errorName === 'NOT_LEADER_OR_FOLLOWER');
+    assert.equal(broker.produceRequests, 4);
+    await never.close();
+    assert.throws(() => new Producer({ bootstrapServers: broker.bootstrap, retries: 0, enableIdempotence: true }), /retries/);
+  } finally {
+    await broker.close();
+  }
+});

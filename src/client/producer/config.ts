@@ -45,6 +45,8 @@ export interface ResolvedProducerConfig {
   deliveryTimeoutMs: number;
   maxRequestSize: number;
   requestTimeoutMs: number;
+  /** retries: how often a failed batch is sent again (Java's default: no limit but delivery.timeout.ms). */
+  retries: number;
 }
 
 function positive(name: string, v: number, min = 0): number {
@@ -61,7 +63,11 @@ export function resolveProducerConfig(c: ProducerConfig): ResolvedProducerConfig
   if (c.enableIdempotence === true && (acks !== -1 || maxInFlight > 5)) {
     throw new ClientError('GREGOR_ERR_INVALID_CONFIG', 'enable.idempotence needs acks=all and max.in.flight.requests.per.connection <= 5');
   }
-  const idempotent = c.enableIdempotence ?? (acks === -1 && maxInFlight <= 5);
+  const retries = positive('retries', c.retries ?? Number.MAX_SAFE_INTEGER);
+  if (c.enableIdempotence === true && retries === 0) {
+    throw new ClientError('GREGOR_ERR_INVALID_CONFIG', 'Must set retries to non-zero when using the idempotent producer.');
+  }
+  const idempotent = c.enableIdempotence ?? (acks === -1 && maxInFlight <= 5 && retries > 0);
   return {
     acks,
     batchSize: positive('batch.size', c.batchSize ?? 16384),
@@ -75,5 +81,6 @@ export function resolveProducerConfig(c: ProducerConfig): ResolvedProducerConfig
     deliveryTimeoutMs: positive('delivery.timeout.ms', c.deliveryTimeoutMs ?? 120000, 1),
     maxRequestSize: positive('max.request.size', c.maxRequestSize ?? 1048576, 1),
     requestTimeoutMs: c.requestTimeoutMs ?? 30000,
+    retries,
   };
 }

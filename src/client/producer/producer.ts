@@ -104,7 +104,9 @@ export class Producer {
 
   constructor(config: ProducerConfig) {
     this.config = resolveProducerConfig(config);
-    this.cluster = new KafkaCluster({ ...config, retries: config.retries ?? 10 });
+    // `retries` bounds a batch's retries (below); metadata and InitProducerId keep their own
+    // bounded retries (Java bounds those by max.block.ms, not by retries).
+    this.cluster = new KafkaCluster({ ...config, retries: 10 });
     // The Java producer's metadata requests always allow auto topic creation (the broker decides).
     this.cluster.allowAutoTopicCreation = true;
     this.partitioner = config.partitioner ?? new DefaultPartitioner();
@@ -454,7 +456,7 @@ export class Producer {
       // than a local epoch bump).
       this.resetProducerIdNeeded = true;
     }
-    if (!retriable || performance.now() - b.createdMs >= this.config.deliveryTimeoutMs) {
+    if (!retriable || b.attempts > this.config.retries || performance.now() - b.createdMs >= this.config.deliveryTimeoutMs) {
       this.counters.recordErrors += b.records.length;
       b.complete(err, -1n, -1n);
       return;
