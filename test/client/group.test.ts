@@ -215,3 +215,29 @@ test('auto.offset.reset=none without a committed offset fails with GREGOR_ERR_NO
   await c.close();
 });
 
+
+test('a member whose coordinator became unknown looks it up again from the heartbeat, without a rebalance', async () => {
+  await admin.createTopics([{ name: 'coordinator-lookup', numPartitions: 2, replicationFactor: 1 }]);
+  const c = new Consumer({ bootstrapServers: cluster.bootstrapServers, groupId: 'coordinator-lookup-group', heartbeatIntervalMs: 100, sessionTimeoutMs: 6000 });
+  c.subscribe(['coordinator-lookup']);
+  try {
+    await pollUntil([c], () => c.assignment().length === 2);
+    assert.equal(c.assignment().length, 2);
+    const group = (c as unknown as { group: { coordinator: number; generationId: number; rejoinNeeded: boolean } }).group;
+    const generation = group.generationId;
+    const coordinator = group.coordinator;
+    // As after a commit that met NOT_COORDINATOR or a lost connection: the coordinator is unknown.
+    group.coordinator = -1;
+    const deadline = Date.now() + 10_000;
+    while (group.coordinator < 0) {
+      assert.ok(Date.now() < deadline, 'the heartbeat found the coordinator again within 10 s');
+      await c.poll({ timeoutMs: 100 });
+    }
+    for (let i = 0; i < 5; i++) await c.poll({ timeoutMs: 100 }); // a few more heartbeats
+    assert.equal(group.coordinator, coordinator);
+    assert.equal(group.generationId, generation, 'no rebalance');
+    assert.equal(group.rejoinNeeded, false);
+  } finally {
+    await c.close();
+  }
+});

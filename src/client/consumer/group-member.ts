@@ -204,7 +204,10 @@ export class GroupMember {
     if (performance.now() - this.lastPollMs > this.config.maxPollIntervalMs) return void this.leaveOnPollTimeout();
     const generationId = this.generationId;
     try {
-      const res = await this.cluster.send(this.coordinator, 'Heartbeat', createHeartbeatRequest({
+      // A coordinator that became unknown (a commit met NOT_COORDINATOR, a lost connection) is
+      // looked up again, as Java's heartbeat thread does; the membership itself is not in doubt.
+      const coordinator = await this.ensureCoordinator();
+      const res = await this.cluster.send(coordinator, 'Heartbeat', createHeartbeatRequest({
         groupId: this.groupId, generationId, memberId: this.memberId, groupInstanceId: this.config.groupInstanceId,
       }));
       // A reply to a heartbeat of an earlier generation (a join ran meanwhile) says nothing about this one.
@@ -212,11 +215,11 @@ export class GroupMember {
       this.onHeartbeatError(res.errorCode);
     } catch {
       if (this.joining || this.generationId !== generationId) return;
+      // Coordinator unreachable: look it up again at the next beat (as Java). If it lost our
+      // membership meanwhile it answers UNKNOWN_MEMBER_ID and we rejoin then.
       this.markCoordinatorUnknown();
-      this.rejoinNeeded = true;
-      return;
     }
-    if (!this.lost && this.coordinator >= 0) this.startHeartbeats();
+    if (!this.lost) this.startHeartbeats();
   }
 
   private onHeartbeatError(code: number): void {
@@ -227,8 +230,8 @@ export class GroupMember {
       this.lost = true;
       this.rejoinNeeded = true;
     } else if (COORDINATOR_ERRORS.has(code)) {
+      // The coordinator moved: find it again (the next heartbeat does); the generation stands.
       this.markCoordinatorUnknown();
-      this.rejoinNeeded = true;
     }
   }
 
