@@ -208,3 +208,29 @@ test('retries bounds the retries of a batch as in Java (delivery.timeout.ms stil
     await broker.close();
   }
 });
+
+test('flush() and close() cover every record sent before them, also those still waiting for their topic\'s metadata', async () => {
+  let received = 0;
+  const broker = await startFakeBroker({ t: 1 }, (_topic, _partition, records) => {
+    received += readBatchHeader(records).recordCount;
+    return { errorCode: 0, baseOffset: 0n };
+  });
+  try {
+    // A fresh producer knows no topic yet: these sends first wait for metadata.
+    const producer = new Producer({ bootstrapServers: broker.bootstrap, acks: 1 });
+    const outcomes: string[] = [];
+    for (let i = 0; i < 5; i++) void producer.enqueue({ topic: 't', value: `v${i}` }, (err) => outcomes.push(err === null ? 'ok' : err.message));
+    await producer.flush();
+    assert.deepEqual(outcomes, ['ok', 'ok', 'ok', 'ok', 'ok'], 'flush() returned only once they were acknowledged');
+    assert.equal(received, 5);
+    await producer.close();
+    // send() then close() (not awaiting the send): close delivers the record, it does not fail it.
+    const other = new Producer({ bootstrapServers: broker.bootstrap, acks: 1 });
+    const last = other.send({ topic: 't', value: 'last' });
+    await other.close();
+    assert.equal((await last).partition, 0);
+    assert.equal(received, 6);
+  } finally {
+    await broker.close();
+  }
+});

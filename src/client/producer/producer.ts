@@ -91,6 +91,8 @@ export class Producer {
   private readonly queues = new Map<string, PartitionQueue>();
   private readonly inFlightByNode = new Map<number, number>();
   private readonly incomplete = new Set<ProducerBatch>();
+  /** Records accepted by enqueue() still waiting for metadata or buffer space (in no batch yet). */
+  private readonly appending = new Set<Promise<void>>();
   private producerId = -1n;
   private producerEpoch = -1;
   private initializing: Promise<void> | null = null;
@@ -166,7 +168,11 @@ export class Producer {
     } else {
       this.scheduleDrain(); // a waiting appender makes every batch ready (Java: "exhausted")
     }
-    return this.enqueueSlow(record, input, bytes, wait, callback, options);
+    const slow = this.enqueueSlow(record, input, bytes, wait, callback, options);
+    this.appending.add(slow);
+    const settled = (): void => void this.appending.delete(slow);
+    slow.then(settled, settled);
+    return slow;
   }
 
   private async enqueueSlow(record: ProducerRecord, input: RecordInput, bytes: number, wait: Promise<void> | null, callback: DeliveryCallback | undefined, options: SendOptions): Promise<void> {
@@ -516,9 +522,12 @@ export class Producer {
     this.flushing++;
     try {
       this.scheduleDrain();
-      while (this.incomplete.size > 0) {
-        await Promise.all([...this.incomplete].map((b) => b.completion));
-      }
+      // Records sent before the call that still wait for their topic's metadata or for buffer
+      // space join their batches first (a send() not awaited, then flush() or close()).
+      await Promise.allSettled([...this.appending]);
+      this.scheduleDrain();
+      // As Java's flush: every record sent before the call completes; later ones do not hold it up.
+      await Promise.all([...this.incomplete].map((b) => b.completion));
     } finally {
       this.flushing--;
     }
