@@ -28,9 +28,31 @@ test('startCluster with 3 brokers: partitions spread over brokers, produce and c
   try {
     assert.equal(cluster.brokers.length, 3);
     assert.equal(cluster.bootstrapServers.split(',').length, 3);
+    // Every partition broker 0 ever published for the topic: leader -1 is allowed only before the
+    // controller wrote the partition's state (partitionEpoch -1: not elected yet, which clients see
+    // as LEADER_NOT_AVAILABLE and retry); once elected, an RF=1 partition on a live broker must
+    // never be published leaderless again.
+    const published: string[] = [];
+    const everLed = new Set<number>();
+    const unsubscribe = cluster.brokers[0]!.metadata.onMetadataUpdate((m) => {
+      for (const x of m.topics.get('spread')?.partitions ?? []) {
+        if (x.leader >= 0) everLed.add(x.partition);
+        else if (x.partitionEpoch >= 0 || everLed.has(x.partition)) published.push(`partition ${x.partition} leader ${x.leader} at partition epoch ${x.partitionEpoch}`);
+      }
+    });
     const input = Array.from({ length: 600 }, (_, i) => `k${i}:v${i}`).join('\n') + '\n';
     const p = await runProcess('kcat', ['-b', cluster.bootstrapServers, '-P', '-t', 'spread', '-K', ':'], { input });
     assert.equal(p.code, 0, p.stderr);
+    // kcat may finish on metadata from brokers 1 and 2 while broker 0's cache still waits for the
+    // watch on the last partition states the controller created (as Kafka's UpdateMetadata reaches
+    // each broker on its own): wait for broker 0 to converge instead of reading it at an instant.
+    const converged = await cluster.brokers[0]!.metadata.waitFor((m) => {
+      const t = m.topics.get('spread');
+      return t !== undefined && t.partitions.length === 6 && t.partitions.every((x) => x.leader >= 0);
+    }, 10_000);
+    unsubscribe();
+    assert.ok(converged, 'broker 0 never learned a leader for every partition of spread');
+    assert.deepEqual(published, []);
     const md = cluster.brokers[0]!.metadata.snapshot().topics.get('spread')!;
     assert.deepEqual(new Set(md.partitions.map((x) => x.leader)), new Set([0, 1, 2]));
     const c = await runProcess('kcat', ['-b', cluster.bootstrapServers, '-C', '-t', 'spread', '-o', 'beginning', '-e', '-q', '-f', '%k:%s\n']);
