@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { FetchSessionCache, mustRespond, nextEpoch, type FetchPartitionRequest } from '../../src/broker/replica/fetch-session.js';
+import { FetchSessionCache, isUnknownTopicName, mustRespond, nextEpoch, unknownTopicName, type FetchPartitionRequest } from '../../src/broker/replica/fetch-session.js';
 
 const zeroId = Buffer.alloc(16);
 function part(topic: string, partition: number, fetchOffset = 0n): FetchPartitionRequest {
@@ -86,4 +86,25 @@ test('max.incremental.fetch.session.cache.slots counts sessions, not partitions 
   assert.deepEqual([c.size, c.evictions, c.get(second.session!.id)], [2, 1, undefined]);
   const none = cache(0).newContext({ sessionId: 0, sessionEpoch: 0, privileged: false }, [part('a', 0)], [], 0);
   assert.ok(none.kind === 'full' && none.session === null, '0 slots: no sessions');
+});
+
+test('cached partitions keep their topic id and are re-resolved per request (KIP-516), order kept', () => {
+  const c = cache();
+  const idA = Buffer.alloc(16, 1);
+  const idB = Buffer.alloc(16, 2);
+  const byId = (id: Buffer, partition: number, known: boolean): FetchPartitionRequest => ({ ...part(known ? 'a' : unknownTopicName(id), partition), topicId: id });
+  // Opened while the broker knew only topic b: topic a's partition is cached as unknown.
+  const full = c.newContext({ sessionId: 0, sessionEpoch: 0, privileged: false }, [byId(idA, 0, false), { ...part('b', 0), topicId: idB }], [], 0);
+  assert.ok(full.kind === 'full' && full.session !== null);
+  assert.ok(isUnknownTopicName([...full.session.partitions.values()][0]!.topic));
+  const names = new Map([[idA.toString('hex'), 'a'], [idB.toString('hex'), 'b']]);
+  const inc = c.newContext({ sessionId: full.session.id, sessionEpoch: 1, privileged: false }, [byId(idA, 0, true)], [], 1, (id) => names.get(id.toString('hex')));
+  assert.ok(inc.kind === 'incremental');
+  assert.deepEqual([...inc.session.partitions.keys()], ['a\u00000', 'b\u00000'], 'resolved in place: no second entry for a-0');
+  assert.equal(c.totalPartitions, 2);
+  // The broker forgets b's id (deleted): b's partition is unknown again, not read under its old name.
+  names.delete(idB.toString('hex'));
+  const later = c.newContext({ sessionId: full.session.id, sessionEpoch: 2, privileged: false }, [], [], 2, (id) => names.get(id.toString('hex')));
+  assert.ok(later.kind === 'incremental');
+  assert.deepEqual([...later.session.partitions.values()].map((p) => [p.topic, p.partition]), [['a', 0], [unknownTopicName(idB), 0]]);
 });

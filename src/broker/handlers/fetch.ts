@@ -13,7 +13,7 @@ import {
   type FetchResponse,
   type FetchResponseFetchableTopicResponse,
 } from '../../protocol/generated/fetch.js';
-import { mustRespond, type CachedPartition, type FetchContext, type FetchPartitionRequest } from '../replica/fetch-session.js';
+import { isUnknownTopicName, mustRespond, unknownTopicName, type CachedPartition, type FetchContext, type FetchPartitionRequest, type TopicNameResolver } from '../replica/fetch-session.js';
 import type { FetchPartitionData, FetchPartitionInput } from '../replica/replica-manager.js';
 import { Deferred, defineHandler, type RequestContext } from './handler.js';
 import { ZERO_UUID_STRING } from './topic-names.js';
@@ -26,7 +26,12 @@ interface ResolvedPartition extends FetchPartitionRequest {
   topicIdString: string;
 }
 
-function resolvePartitions(ctx: RequestContext, req: FetchRequest): { parts: ResolvedPartition[]; forgotten: { topic: string; partition: number }[] } {
+/**
+ * The request's partitions with their topic names (by id from v13) and its forgotten partitions,
+ * resolved against one metadata snapshot; `topicNames` resolves ids against that same snapshot
+ * (for the session's cached partitions), null before v13.
+ */
+function resolvePartitions(ctx: RequestContext, req: FetchRequest): { parts: ResolvedPartition[]; forgotten: { topic: string; partition: number }[]; topicNames: TopicNameResolver | null } {
   const md = ctx.broker.metadata.snapshot();
   const byId = ctx.apiVersion >= 13;
   const parts: ResolvedPartition[] = [];
@@ -38,7 +43,7 @@ function resolvePartitions(ctx: RequestContext, req: FetchRequest): { parts: Res
       const tm = md.topicsById.get(t.topicId);
       if (tm === undefined) {
         errorCode = ErrorCode.UNKNOWN_TOPIC_ID;
-        name = `\u0000unknown:${t.topicId}`;
+        name = unknownTopicName(Buffer.from(t.topicId, 'base64url'));
       } else name = tm.name;
     } else {
       const tm = md.topics.get(name);
@@ -61,10 +66,11 @@ function resolvePartitions(ctx: RequestContext, req: FetchRequest): { parts: Res
   }
   const forgotten: { topic: string; partition: number }[] = [];
   for (const f of req.forgottenTopicsData) {
-    const name = byId ? (md.topicsById.get(f.topicId)?.name ?? `\u0000unknown:${f.topicId}`) : f.topic;
+    const name = byId ? (md.topicsById.get(f.topicId)?.name ?? unknownTopicName(Buffer.from(f.topicId, 'base64url'))) : f.topic;
     for (const p of f.partitions) forgotten.push({ topic: name, partition: p });
   }
-  return { parts, forgotten };
+  const topicNames = byId ? (topicId: Buffer) => md.topicsById.get(topicId.toString('base64url'))?.name : null;
+  return { parts, forgotten, topicNames };
 }
 
 function buildResponse(ctx: RequestContext, fctx: FetchContext, inputs: readonly (CachedPartition | ResolvedPartition)[], data: readonly FetchPartitionData[]): FetchResponse {
@@ -88,7 +94,7 @@ function buildResponse(ctx: RequestContext, fctx: FetchContext, inputs: readonly
       }
     }
     const topicIdString = 'topicIdString' in input ? input.topicIdString : input.topicId.toString('base64url');
-    const topicName = d.topic.startsWith('\u0000') ? '' : d.topic;
+    const topicName = isUnknownTopicName(d.topic) ? '' : d.topic;
     let t = topics.at(-1);
     if (t === undefined || t.topic !== topicName || t.topicId !== topicIdString) {
       t = { topic: topicName, topicId: topicIdString, partitions: [] };
@@ -116,10 +122,10 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
   handle(ctx, req) {
     const b = ctx.broker;
     const replicaId = ctx.apiVersion >= 15 ? req.replicaState.replicaId : req.replicaId;
-    const { parts, forgotten } = resolvePartitions(ctx, req);
+    const { parts, forgotten, topicNames } = resolvePartitions(ctx, req);
     const fctx: FetchContext =
       ctx.apiVersion >= 7
-        ? b.fetchSessions.newContext({ sessionId: req.sessionId, sessionEpoch: req.sessionEpoch, privileged: replicaId >= 0 }, parts, forgotten, b.clock.monotonicMs())
+        ? b.fetchSessions.newContext({ sessionId: req.sessionId, sessionEpoch: req.sessionEpoch, privileged: replicaId >= 0 }, parts, forgotten, b.clock.monotonicMs(), topicNames ?? undefined)
         : { kind: 'sessionless' };
     if (fctx.kind === 'error') return createFetchResponse({ errorCode: fctx.errorCode, sessionId: 0, responses: [] });
 
@@ -131,7 +137,7 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
       fetchOffset: p.fetchOffset,
       maxBytes: p.maxBytes,
       currentLeaderEpoch: p.currentLeaderEpoch,
-      errorCode: unknownIds.has(`${p.topic}\u0000${p.partition}`) || p.topic.startsWith('\u0000') ? ErrorCode.UNKNOWN_TOPIC_ID : undefined,
+      errorCode: unknownIds.has(`${p.topic}\u0000${p.partition}`) || isUnknownTopicName(p.topic) ? ErrorCode.UNKNOWN_TOPIC_ID : undefined,
     }));
     const maxBytes = Math.min(req.maxBytes, b.config.int('fetch.max.bytes'));
     let immediate: FetchResponse | undefined;

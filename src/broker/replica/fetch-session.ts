@@ -27,6 +27,21 @@ export function partitionKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
 }
 
+/**
+ * The session name of a partition whose topic id (Fetch v13+) the broker's metadata does not
+ * know: it keeps such partitions apart per id, and is never a valid topic name.
+ */
+export function unknownTopicName(topicId: Buffer): string {
+  return `\u0000unknown:${topicId.toString('base64url')}`;
+}
+
+export function isUnknownTopicName(topic: string): boolean {
+  return topic.startsWith('\u0000');
+}
+
+/** The current metadata's name for a topic id; undefined when the broker does not know the id. */
+export type TopicNameResolver = (topicId: Buffer) => string | undefined;
+
 /** What a session remembers per partition: the request's parameters and what was last sent. */
 export interface CachedPartition {
   topic: string;
@@ -90,6 +105,30 @@ export class FetchSession {
       }
     }
     for (const f of forgotten) this.partitions.delete(partitionKey(f.topic, f.partition));
+  }
+
+  /**
+   * Re-resolves every cached partition's topic name from its topic id against the current
+   * metadata, as Kafka's CachedPartition keeps the id and resolves the name per request
+   * (KIP-516): a partition cached while its id was unknown (a topic just created, the client's
+   * metadata from another broker) is read as soon as the broker learns the id, and one whose id
+   * the broker no longer knows (the topic deleted, maybe re-created under a new id) answers
+   * UNKNOWN_TOPIC_ID instead of reading another topic's log. Keeps the session's order.
+   */
+  resolveTopicNames(nameOf: TopicNameResolver): void {
+    let renamed = false;
+    const entries: [string, CachedPartition][] = [];
+    for (const cached of this.partitions.values()) {
+      const name = nameOf(cached.topicId) ?? unknownTopicName(cached.topicId);
+      if (name !== cached.topic) {
+        cached.topic = name;
+        renamed = true;
+      }
+      entries.push([partitionKey(cached.topic, cached.partition), cached]);
+    }
+    if (!renamed) return;
+    this.partitions.clear();
+    for (const [key, cached] of entries) this.partitions.set(key, cached);
   }
 }
 
@@ -184,12 +223,15 @@ export class FetchSessionCache {
   /**
    * Decides the context of a fetch request (Kafka's FetchManager.newContext) and applies its
    * session changes. `partitions` are the request's; `forgotten` its forgottenTopicsData.
+   * `topicNames` (requests by topic id, v13+) re-resolves the session's cached partitions with
+   * the same metadata the request's partitions were resolved with, before they are merged.
    */
   newContext(
     req: { sessionId: number; sessionEpoch: number; privileged: boolean },
     partitions: readonly FetchPartitionRequest[],
     forgotten: readonly { topic: string; partition: number }[],
     nowMs: number,
+    topicNames?: TopicNameResolver,
   ): FetchContext {
     const isFull = req.sessionEpoch === INITIAL_EPOCH || req.sessionEpoch === FINAL_EPOCH;
     if (isFull) {
@@ -202,6 +244,7 @@ export class FetchSessionCache {
     if (session === undefined) return { kind: 'error', errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND };
     if (session.epoch !== req.sessionEpoch) return { kind: 'error', errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH };
     const before = session.size;
+    if (topicNames !== undefined) session.resolveTopicNames(topicNames);
     session.update(partitions, forgotten);
     this.slotsUsed += session.size - before;
     session.epoch = nextEpoch(session.epoch);
