@@ -212,11 +212,13 @@ export class KafkaCluster {
           .sort((a, b) => a.partition - b.partition),
       });
     }
-    // Connections to brokers that left the cluster are closed.
-    for (const [id, p] of this.connections) {
-      if (!brokers.has(id)) {
-        this.connections.delete(id);
-        void p.then((c) => c.close(), () => undefined);
+    // Connections to brokers that left the cluster are closed (both kinds).
+    for (const connections of [this.connections, this.fetchConnections]) {
+      for (const [id, p] of connections) {
+        if (!brokers.has(id)) {
+          connections.delete(id);
+          void p.then((c) => c.close(), () => undefined);
+        }
       }
     }
     this.metadata = { clusterId: res.clusterId, controllerId: res.controllerId, brokers, topics, fetchedAtMs: Date.now() };

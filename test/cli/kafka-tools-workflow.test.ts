@@ -218,9 +218,12 @@ test('leader-election: Kafka\'s output for a preferred election that is not need
   const b = ['--bootstrap-server', cluster.bootstrapServers];
   let r = await gregor(['topics', ...b, '--create', '--topic', 'le', '--partitions', '2', '--replication-factor', '1']);
   assert.equal(r.code, 0, r.stderr);
-  r = await gregor(['leader-election', ...b, '--election-type', 'PREFERRED', '--topic', 'le']);
+  r = await gregor(['leader-election', ...b, '--election-type', 'PREFERRED', '--topic', 'le', '--partition', '1']);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, 'Valid replica already elected for partitions le-0, le-1\n');
+  assert.equal(r.stdout, 'Valid replica already elected for partitions le-1\n');
+  r = await gregor(['leader-election', ...b, '--election-type', 'PREFERRED', '--topic', 'le']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /Missing required option\(s\) \[partition\]/);
   r = await gregor(['leader-election', ...b, '--election-type', 'preferred', '--topic', 'le', '--partition', '7']);
   assert.equal(r.code, 1);
   assert.match(r.stdout, /^Error completing leader election \(PREFERRED\) for partition: le-7: org\.apache\.kafka\.common\.errors\.UnknownTopicOrPartitionException: /m);

@@ -17,7 +17,6 @@ the ISR for a partition that has no leader (acknowledged records can be lost).
 
 Partitions (one of):
   --topic TOPIC --partition N    one partition
-  --topic TOPIC                  (with UNCLEAN or PREFERRED) every partition of the topic
   --all-topic-partitions         every partition of the cluster
   --path-to-json-file FILE       {"partitions": [{"topic": "t", "partition": 0}, ...]}
 
@@ -54,11 +53,12 @@ export async function run(args: string[]): Promise<number> {
     if (typeArg !== 'PREFERRED' && typeArg !== 'UNCLEAN') throw new UsageError('Missing or invalid required argument "[election-type]": PREFERRED or UNCLEAN');
     const sources = [flag(o, 'all-topic-partitions'), str(o, 'topic') !== undefined, str(o, 'path-to-json-file') !== undefined].filter(Boolean).length;
     if (sources !== 1) throw new UsageError('One and only one of the following options is required: --all-topic-partitions, --topic, --path-to-json-file');
-    if (str(o, 'partition') !== undefined && str(o, 'topic') === undefined) throw new UsageError('--partition needs --topic');
+    // As kafka-leader-election.sh: --partition is required with --topic, and only allowed with it.
+    if ((str(o, 'partition') !== undefined) !== (str(o, 'topic') !== undefined)) throw new UsageError('Missing required option(s) [partition]: --topic and --partition go together');
     const clientId = str(o, 'admin.config') !== undefined ? (await readPropertiesFile(str(o, 'admin.config')!)).get('client.id') : undefined;
     const admin = new Admin({ bootstrapServers: bootstrapOf(o, HELP), clientId: clientId ?? 'gregor-leader-election', retries: 3 });
     try {
-      const partitions = await partitionsOf(admin, o);
+      const partitions = await partitionsOf(o);
       const results = await admin.electLeaders(typeArg === 'PREFERRED' ? 'preferred' : 'unclean', partitions);
       const name = (r: TopicPartition): string => `${r.topic}-${r.partition}`;
       const succeeded = results.filter((r) => r.errorCode === ErrorCode.NONE);
@@ -82,7 +82,7 @@ export async function run(args: string[]): Promise<number> {
 }
 
 /** The partitions asked for; null means every partition (the controller expands it). */
-async function partitionsOf(admin: Admin, o: Map<string, string[]>): Promise<TopicPartition[] | null> {
+async function partitionsOf(o: Map<string, string[]>): Promise<TopicPartition[] | null> {
   if (flag(o, 'all-topic-partitions')) return null;
   const file = str(o, 'path-to-json-file');
   if (file !== undefined) {
@@ -99,9 +99,5 @@ async function partitionsOf(admin: Admin, o: Map<string, string[]>): Promise<Top
       return { topic: p.topic, partition: p.partition as number };
     });
   }
-  const topic = str(o, 'topic')!;
-  const partition = int(o, 'partition');
-  if (partition !== undefined) return [{ topic, partition }];
-  const [d] = await admin.describeTopics([topic]);
-  return d!.partitions.map((p) => ({ topic, partition: p.partition }));
+  return [{ topic: str(o, 'topic')!, partition: int(o, 'partition')! }];
 }
