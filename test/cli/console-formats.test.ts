@@ -4,6 +4,9 @@ import { formatRecord, formatterOptions } from '../../src/cli/commands/consume.j
 import { parseDurationMs } from '../../src/cli/commands/groups.js';
 import { lineReaderOptions, parseLine } from '../../src/cli/commands/produce.js';
 import { parseKafkaArgs } from '../../src/cli/kafka/args.js';
+import { applyConsumerProps, applyProducerProps } from '../../src/cli/kafka/client-props.js';
+import type { ConsumerConfig } from '../../src/client/consumer/config.js';
+import type { ProducerConfig } from '../../src/client/producer/config.js';
 import { kafkaMessage } from '../../src/cli/kafka/run.js';
 import { formatTable } from '../../src/cli/kafka/table.js';
 import { KafkaError } from '../../src/protocol/errors.js';
@@ -13,6 +16,7 @@ const record: ConsumerRecord = {
   topic: 't', partition: 2, offset: 41n, timestamp: 1700000000000n, timestampType: 'CreateTime', leaderEpoch: 0,
   key: Buffer.from('k'), value: Buffer.from('v'), headers: [{ key: 'h1', value: Buffer.from('a') }, { key: 'h2', value: null }],
 };
+
 
 test('DefaultMessageFormatter layout: timestamp, partition, offset, headers, key, value', () => {
   const all = formatterOptions(new Map([['print.timestamp', 'true'], ['print.partition', 'true'], ['print.offset', 'true'], ['print.headers', 'true'], ['print.key', 'true']]));
@@ -81,4 +85,15 @@ test('error lines: a broker\'s own sentence as is; a bare name gets the error\'s
   // Only a partition name (our own detail) used to be printed: "ERROR po-3".
   assert.equal(kafkaMessage(new KafkaError(3, 'po-3')), 'This server does not host this topic-partition. (po-3)');
   assert.equal(kafkaMessage(new KafkaError(3)), 'This server does not host this topic-partition.');
+});
+
+test('client properties map onto the client config with Kafka\'s names; unknown keys are refused', () => {
+  const p: Partial<ProducerConfig> = {};
+  applyProducerProps(p, new Map([['acks', 'all'], ['retry.backoff.max.ms', '2000'], ['socket.connection.setup.timeout.ms', '3000'], ['linger.ms', '7']]));
+  assert.deepEqual(p, { acks: 'all', retryBackoffMaxMs: 2000, connectTimeoutMs: 3000, lingerMs: 7 });
+  const c: Partial<ConsumerConfig> = {};
+  applyConsumerProps(c, new Map([['partition.assignment.strategy', 'org.apache.kafka.clients.consumer.CooperativeStickyAssignor'], ['retry.backoff.max.ms', '500']]));
+  assert.deepEqual(c, { partitionAssignmentStrategy: ['cooperative-sticky'], retryBackoffMaxMs: 500 });
+  assert.throws(() => applyProducerProps({}, new Map([['no.such.key', '1']])), /unknown producer property 'no.such.key'/);
+  assert.throws(() => applyConsumerProps({}, new Map([['fetch.min.bytes', 'lots']])), /invalid value 'lots' for fetch.min.bytes/);
 });

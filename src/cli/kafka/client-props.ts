@@ -23,13 +23,20 @@ function bool(k: string, v: string): boolean {
 }
 
 /** Common properties; returns false when the key is not a common one. */
-function applyCommon(c: { bootstrapServers?: string | string[]; clientId?: string; requestTimeoutMs?: number; retryBackoffMs?: number; metadataMaxAgeMs?: number }, k: string, v: string): boolean {
+function applyCommon(
+  c: { bootstrapServers?: string | string[]; clientId?: string; requestTimeoutMs?: number; retryBackoffMs?: number; retryBackoffMaxMs?: number; metadataMaxAgeMs?: number; connectTimeoutMs?: number },
+  k: string,
+  v: string,
+): boolean {
   switch (k) {
     case 'bootstrap.servers': c.bootstrapServers = v; return true;
     case 'client.id': c.clientId = v; return true;
     case 'request.timeout.ms': c.requestTimeoutMs = num(k, v); return true;
     case 'retry.backoff.ms': c.retryBackoffMs = num(k, v); return true;
+    case 'retry.backoff.max.ms': c.retryBackoffMaxMs = num(k, v); return true;
     case 'metadata.max.age.ms': c.metadataMaxAgeMs = num(k, v); return true;
+    // The time a connection may take to be set up (Kafka's socket.connection.setup.timeout.ms).
+    case 'socket.connection.setup.timeout.ms': c.connectTimeoutMs = num(k, v); return true;
     // Accepted and meaningless here: serializers are bytes/strings; security is PLAINTEXT.
     case 'key.serializer': case 'value.serializer': case 'key.deserializer': case 'value.deserializer':
     case 'security.protocol': case 'client.dns.lookup': case 'receive.buffer.bytes': case 'send.buffer.bytes':
