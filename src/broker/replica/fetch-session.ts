@@ -117,18 +117,16 @@ export class FetchSession {
    */
   resolveTopicNames(nameOf: TopicNameResolver): void {
     let renamed = false;
-    const entries: [string, CachedPartition][] = [];
     for (const cached of this.partitions.values()) {
       const name = nameOf(cached.topicId) ?? unknownTopicName(cached.topicId);
-      if (name !== cached.topic) {
-        cached.topic = name;
-        renamed = true;
-      }
-      entries.push([partitionKey(cached.topic, cached.partition), cached]);
+      if (name === cached.topic) continue;
+      cached.topic = name;
+      renamed = true;
     }
     if (!renamed) return;
+    const entries = [...this.partitions.values()];
     this.partitions.clear();
-    for (const [key, cached] of entries) this.partitions.set(key, cached);
+    for (const cached of entries) this.partitions.set(partitionKey(cached.topic, cached.partition), cached);
   }
 }
 
