@@ -246,13 +246,15 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     const groupId = this.requireGroupId();
     const list = offsets ?? this.currentPositions();
     if (list.length === 0) return;
-    const member = this.group !== null && this.group.generationId >= 0
-      ? { generationId: this.group.generationId, memberId: this.group.memberId, groupInstanceId: this.group.groupInstanceId }
+    const group = this.group;
+    const member = group !== null && group.generationId >= 0
+      ? { generationId: group.generationId, memberId: group.memberId, groupInstanceId: group.groupInstanceId }
       : undefined;
     try {
       await this.withCoordinator(groupId, (coordinator) => commitOffsets(this.cluster, coordinator, groupId, list, member));
     } catch (err) {
-      if (err instanceof KafkaError) this.group?.onGroupError(err.errorCode);
+      // Only an answer about the generation the commit was made in speaks about the membership.
+      if (err instanceof KafkaError && member !== undefined && group !== null && this.group === group) group.onGroupError(err.errorCode, member.generationId);
       throw err;
     }
   }
@@ -547,6 +549,13 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
    */
   private async ensureGroup(deadline: number, signal?: AbortSignal): Promise<void> {
     const group = this.group!;
+    if (group.fatalError !== null) {
+      // Fenced (FENCED_INSTANCE_ID): the partitions belong to the newer instance now.
+      const owned = this.assignment();
+      this.partitions.clear();
+      if (owned.length > 0) await this.listener.onPartitionsLost?.(owned);
+      throw group.fatalError;
+    }
     if (this.pendingJoin === null) {
       if (!group.rejoinNeeded && group.generationId >= 0) {
         await this.checkSubscribedMetadata(group);

@@ -3,8 +3,9 @@
  * MEMBER_ID_REQUIRED round trip of KIP-394), the leader's assignment, SyncGroup, a heartbeat
  * loop every heartbeat.interval.ms, and LeaveGroup. It reports what the coordinator says —
  * "rejoin needed" after REBALANCE_IN_PROGRESS, "member lost" after UNKNOWN_MEMBER_ID /
- * ILLEGAL_GENERATION / FENCED_INSTANCE_ID — and leaves the decisions (revoke, commit, rejoin) to
- * the consumer.
+ * ILLEGAL_GENERATION, a fatal error after FENCED_INSTANCE_ID (another instance took our
+ * group.instance.id: as Java's FencedInstanceIdException, this one must not rejoin) — and leaves
+ * the decisions (revoke, commit, rejoin) to the consumer.
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { createHeartbeatRequest } from '../../protocol/generated/heartbeat.js';
@@ -27,7 +28,7 @@ export interface JoinResult {
 }
 
 const REJOIN_ERRORS: ReadonlySet<number> = new Set([ErrorCode.REBALANCE_IN_PROGRESS]);
-export const LOST_ERRORS: ReadonlySet<number> = new Set([ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.ILLEGAL_GENERATION, ErrorCode.FENCED_INSTANCE_ID]);
+export const LOST_ERRORS: ReadonlySet<number> = new Set([ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.ILLEGAL_GENERATION]);
 const COORDINATOR_ERRORS: ReadonlySet<number> = new Set([ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS]);
 
 const log = rootLogger.child({ component: 'consumer-group' });
@@ -43,6 +44,8 @@ export class GroupMember {
   rejoinNeeded = true;
   /** Set when our membership is gone (owned partitions must be dropped without commit). */
   lost = false;
+  /** FENCED_INSTANCE_ID: a newer instance holds our group.instance.id; every poll fails with it. */
+  fatalError: KafkaError | null = null;
   /** The last assignment received and its generation (the sticky assignor's user data). */
   private previousAssignment: TopicPartition[] = [];
   private previousGenerationId = -1;
@@ -86,19 +89,25 @@ export class GroupMember {
   async joinGroup(topics: string[], owned: TopicPartition[], signal?: AbortSignal): Promise<JoinResult> {
     for (let attempt = 0; ; attempt++) {
       if (signal?.aborted === true || this.stopped) throw new ClientError('GREGOR_ERR_ABORTED', `join of group ${this.groupId} abandoned`);
+      if (this.fatalError !== null) throw this.fatalError;
+      const knewCoordinator = this.coordinator >= 0;
       try {
         return await this.joinOnce(topics, owned);
       } catch (err) {
-        if (!(err instanceof KafkaError) || attempt > 20) throw err;
-        if (COORDINATOR_ERRORS.has(err.errorCode)) this.markCoordinatorUnknown();
-        else if (LOST_ERRORS.has(err.errorCode)) {
-          this.resetMember();
-          this.lost = true;
-          this.rejoinNeeded = true;
+        if (err instanceof KafkaError && (LOST_ERRORS.has(err.errorCode) || err.errorCode === ErrorCode.FENCED_INSTANCE_ID)) {
+          this.onMembershipError(err.errorCode);
           throw err;
-        } else if (err.errorCode === ErrorCode.MEMBER_ID_REQUIRED || REJOIN_ERRORS.has(err.errorCode)) {
-          // try again at once
-        } else if (!err.retriable) throw err;
+        }
+        // The coordinator moved, or the cached one cannot be reached (stopped, connection lost,
+        // request timed out): look it up again before the next attempt, as Java's
+        // coordinatorDead(); asking the cached one again would fail the same way on every poll.
+        // (When the lookup itself failed, FindCoordinator has had its retries: that error stands.)
+        const unreachable = (err instanceof KafkaError && err.errorCode === ErrorCode.BROKER_NOT_AVAILABLE) || (err instanceof ClientError && err.retriable);
+        const coordinatorGone = (err instanceof KafkaError && COORDINATOR_ERRORS.has(err.errorCode)) || (unreachable && knewCoordinator);
+        if (coordinatorGone) this.markCoordinatorUnknown();
+        const retry = coordinatorGone || (err instanceof KafkaError
+          && (err.errorCode === ErrorCode.MEMBER_ID_REQUIRED || REJOIN_ERRORS.has(err.errorCode) || err.retriable));
+        if (!retry || attempt >= 20) throw err;
         await new Promise((r) => setTimeout(r, Math.min(1000, this.cluster.config.retryBackoffMs * (attempt + 1))));
       }
     }
@@ -225,18 +234,34 @@ export class GroupMember {
   private onHeartbeatError(code: number): void {
     if (code === 0) return;
     if (REJOIN_ERRORS.has(code)) this.rejoinNeeded = true;
-    else if (LOST_ERRORS.has(code)) {
-      this.resetMember();
-      this.lost = true;
-      this.rejoinNeeded = true;
-    } else if (COORDINATOR_ERRORS.has(code)) {
+    else if (LOST_ERRORS.has(code) || code === ErrorCode.FENCED_INSTANCE_ID) this.onMembershipError(code);
+    else if (COORDINATOR_ERRORS.has(code)) {
       // The coordinator moved: find it again (the next heartbeat does); the generation stands.
       this.markCoordinatorUnknown();
     }
   }
 
-  /** Reports an error from a commit or other group request (same reactions as heartbeats). */
-  onGroupError(code: number): void {
+  /** The coordinator no longer knows this member (lost: rejoin as a new one) or fenced it (fatal). */
+  private onMembershipError(code: number): void {
+    this.stopHeartbeats();
+    this.resetMember();
+    this.lost = true;
+    this.rejoinNeeded = true;
+    if (code === ErrorCode.FENCED_INSTANCE_ID && this.fatalError === null) {
+      log.error({ groupId: this.groupId, groupInstanceId: this.config.groupInstanceId },
+        'fenced: another consumer joined with the same group.instance.id; this one stops consuming (close it)');
+      this.fatalError = new KafkaError(code, `group.instance.id ${this.config.groupInstanceId ?? ''} of group ${this.groupId}`);
+    }
+  }
+
+  /**
+   * Reports an error from a commit or other group request made for `generationId`. As Java's
+   * generationUnchanged(): an answer about a generation this member has already left (a commit
+   * retried across a rebalance), or one that arrives while a join is in flight, says nothing
+   * about the current membership; the join learns the coordinator's view itself.
+   */
+  onGroupError(code: number, generationId: number): void {
+    if (this.joining || generationId !== this.generationId) return;
     this.onHeartbeatError(code);
   }
 

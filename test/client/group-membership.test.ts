@@ -1,0 +1,148 @@
+/**
+ * Group membership edge cases on two brokers (the offsets topic on both, so the coordinator can
+ * move): a static member fenced by another instance with its group.instance.id, a commit whose
+ * generation went stale while it was being retried, and a coordinator that stops while a rejoin
+ * is due. The last test stops a broker: keep it last.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startCluster, type EmbeddedCluster } from '../../src/broker/embedded-cluster.js';
+import { Admin } from '../../src/client/admin/admin.js';
+import { Consumer } from '../../src/client/consumer/consumer.js';
+import { ErrorCode, KafkaError } from '../../src/protocol/errors.js';
+import type { TopicPartition } from '../../src/client/offsets.js';
+
+let cluster: EmbeddedCluster;
+let admin: Admin;
+
+before(async () => {
+  cluster = await startCluster({ brokers: 2, brokerConfig: { 'group.initial.rebalance.delay.ms': 0, 'offsets.topic.replication.factor': 2 } });
+  admin = new Admin({ bootstrapServers: cluster.bootstrapServers });
+});
+after(async () => {
+  await admin.close();
+  await cluster.stop();
+});
+
+interface GroupInternals { memberId: string; generationId: number; coordinator: number; rejoinNeeded: boolean; lost: boolean }
+const groupOf = (c: Consumer): GroupInternals => (c as unknown as { group: GroupInternals }).group;
+
+async function pollUntil(consumers: Consumer[], done: () => boolean, what: string, boundMs = 20_000): Promise<void> {
+  const deadline = Date.now() + boundMs;
+  while (!done()) {
+    assert.ok(Date.now() < deadline, `not within ${boundMs} ms: ${what}`);
+    await Promise.all(consumers.map((c) => c.poll({ timeoutMs: 100 })));
+  }
+}
+
+test('a static member fenced by a newer instance with its group.instance.id fails with FENCED_INSTANCE_ID instead of rejoining for ever', async () => {
+  const topic = 'fenced-static';
+  const groupId = 'fenced-static-group';
+  await admin.createTopics([{ name: topic, numPartitions: 2, replicationFactor: 2 }]);
+  const config = { bootstrapServers: cluster.bootstrapServers, groupId, groupInstanceId: 'instance-1', heartbeatIntervalMs: 100, sessionTimeoutMs: 6000 };
+  const old = new Consumer(config);
+  const newer = new Consumer(config);
+  const lost: TopicPartition[][] = [];
+  old.subscribe([topic], { onPartitionsLost: (tps) => void lost.push(tps) });
+  newer.subscribe([topic]);
+  try {
+    await pollUntil([old], () => old.assignment().length === 2, 'the first instance joined');
+    // The second instance takes over the static membership: the coordinator fences the first one.
+    await pollUntil([newer], () => newer.assignment().length === 2, 'the second instance took over');
+    const newerGeneration = groupOf(newer).generationId;
+    let failure: unknown = null;
+    for (let i = 0; i < 100 && failure === null; i++) {
+      try {
+        await old.poll({ timeoutMs: 100 });
+        await newer.poll({ timeoutMs: 0 });
+      } catch (err) {
+        failure = err;
+      }
+    }
+    // As Java's FencedInstanceIdException: fatal for the fenced instance, which must not rejoin
+    // (with a reset member id it would fence the newer instance in turn, back and forth).
+    assert.ok(failure instanceof KafkaError && failure.errorCode === ErrorCode.FENCED_INSTANCE_ID, `poll() failed with FENCED_INSTANCE_ID (got ${String(failure)})`);
+    await assert.rejects(old.poll({ timeoutMs: 100 }), (e: unknown) => e instanceof KafkaError && e.errorCode === ErrorCode.FENCED_INSTANCE_ID, 'and keeps failing');
+    assert.deepEqual(old.assignment(), [], 'the fenced instance consumes nothing');
+    assert.equal(lost.length, 1, 'its partitions were reported lost once');
+    for (let i = 0; i < 5; i++) await newer.poll({ timeoutMs: 100 });
+    assert.equal(groupOf(newer).generationId, newerGeneration, 'the newer instance kept its generation');
+    assert.equal(newer.assignment().length, 2);
+    const [desc] = await admin.describeGroups([groupId]);
+    assert.deepEqual(desc!.members.map((m) => m.memberId), [groupOf(newer).memberId]);
+  } finally {
+    await old.close();
+    await newer.close();
+  }
+});
+
+test('a commit answered ILLEGAL_GENERATION for a generation the member has already left behind does not cost the member its new generation', async () => {
+  const topic = 'stale-commit';
+  const groupId = 'stale-commit-group';
+  await admin.createTopics([{ name: topic, numPartitions: 2, replicationFactor: 2 }]);
+  // The commit's retry waits retry.backoff.ms; the join's own retries wait at most 1 s.
+  const config = {
+    bootstrapServers: cluster.bootstrapServers, groupId, enableAutoCommit: false, heartbeatIntervalMs: 100, sessionTimeoutMs: 6000,
+    retryBackoffMs: 4000, retryBackoffMaxMs: 4000,
+  };
+  const a = new Consumer(config);
+  const b = new Consumer(config);
+  const lost: TopicPartition[][] = [];
+  a.subscribe([topic], { onPartitionsLost: (tps) => void lost.push(tps) });
+  try {
+    await pollUntil([a], () => a.assignment().length === 2, 'a joined');
+    const group = groupOf(a);
+    const firstGeneration = group.generationId;
+    // The cached coordinator is the wrong broker: the commit (made for the current generation)
+    // meets NOT_COORDINATOR and is retried after retry.backoff.ms, meanwhile b joins.
+    group.coordinator = group.coordinator === 0 ? 1 : 0;
+    const commit = a.commit([{ topic, partition: 0, offset: 1n }]).then(() => null, (err: unknown) => err);
+    b.subscribe([topic]);
+    await pollUntil([a, b], () => a.assignment().length === 1 && b.assignment().length === 1 && group.generationId > firstGeneration, 'the group rebalanced onto both');
+    const err = await commit;
+    assert.ok(err instanceof KafkaError && err.errorCode === ErrorCode.ILLEGAL_GENERATION, `the retried commit was refused as stale (got ${String(err)})`);
+    const generation = group.generationId;
+    assert.equal(group.lost, false, 'a stale commit\'s answer says nothing about the current generation (Java: generationUnchanged())');
+    for (let i = 0; i < 5; i++) await Promise.all([a.poll({ timeoutMs: 100 }), b.poll({ timeoutMs: 100 })]);
+    assert.deepEqual(lost, []);
+    assert.equal(group.generationId, generation, 'no further rebalance');
+    assert.equal(a.assignment().length, 1);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+test('a member whose coordinator stopped before its rejoin finds the new coordinator and joins there', { timeout: 90_000 }, async () => {
+  const topic = 'coordinator-stops';
+  const other = 'coordinator-stops-2';
+  await admin.createTopics([{ name: topic, numPartitions: 2, replicationFactor: 2 }, { name: other, numPartitions: 2, replicationFactor: 2 }]);
+  // Heartbeats far apart and no auto-commit before the rejoin: only the join itself meets the stopped coordinator.
+  const c = new Consumer({
+    bootstrapServers: cluster.bootstrapServers, groupId: 'coordinator-stops-group', enableAutoCommit: false, heartbeatIntervalMs: 20_000, sessionTimeoutMs: 45_000,
+    retryBackoffMs: 50, retryBackoffMaxMs: 500, requestTimeoutMs: 5000,
+  });
+  c.subscribe([topic]);
+  try {
+    await pollUntil([c], () => c.assignment().length === 2, 'joined');
+    const group = groupOf(c);
+    const coordinator = group.coordinator;
+    await cluster.brokers[coordinator]!.stop();
+    // A new subscription: the member must rejoin, and its cached coordinator is gone.
+    c.subscribe([topic, other]);
+    const errors: string[] = [];
+    const deadline = Date.now() + 30_000;
+    while (c.assignment().length < 4) {
+      assert.ok(Date.now() < deadline, `rejoined through the new coordinator within 30 s (poll errors: ${errors.slice(0, 3).join('; ')} …${errors.length})`);
+      try {
+        await c.poll({ timeoutMs: 200 });
+      } catch (err) {
+        errors.push(String(err));
+      }
+    }
+    assert.notEqual(group.coordinator, coordinator);
+    assert.deepEqual(c.assignment().map((tp) => `${tp.topic}-${tp.partition}`).sort(), [`${topic}-0`, `${topic}-1`, `${other}-0`, `${other}-1`]);
+  } finally {
+    await c.close();
+  }
+});
