@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { startCluster, type EmbeddedCluster } from '../../src/broker/embedded-cluster.js';
 import { Admin } from '../../src/client/admin/admin.js';
 import { Consumer } from '../../src/client/consumer/consumer.js';
+import { Producer } from '../../src/client/producer/producer.js';
 import { ErrorCode, KafkaError } from '../../src/protocol/errors.js';
 import type { TopicPartition } from '../../src/client/offsets.js';
 
@@ -107,6 +108,67 @@ test('a commit answered ILLEGAL_GENERATION for a generation the member has alrea
     assert.deepEqual(lost, []);
     assert.equal(group.generationId, generation, 'no further rebalance');
     assert.equal(a.assignment().length, 1);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+test('cooperative-sticky: a member that unsubscribes a topic revokes its partitions before it rejoins, so no one is given a partition another still owns', async () => {
+  const [t1, t2] = ['coop-unsub-1', 'coop-unsub-2'];
+  const groupId = 'coop-unsub-group';
+  await admin.createTopics([{ name: t1, numPartitions: 2, replicationFactor: 2 }, { name: t2, numPartitions: 1, replicationFactor: 2 }]);
+  const config = { bootstrapServers: cluster.bootstrapServers, groupId, partitionAssignmentStrategy: ['cooperative-sticky' as const], heartbeatIntervalMs: 100, sessionTimeoutMs: 6000 };
+  const a = new Consumer(config);
+  const b = new Consumer(config);
+  const t2Moves: string[] = [];
+  const has = (tps: TopicPartition[]): boolean => tps.some((tp) => tp.topic === t2);
+  a.subscribe([t1, t2], { onPartitionsRevoked: (tps) => void (has(tps) && t2Moves.push(`a revoked in generation ${groupOf(a).generationId}`)) });
+  b.subscribe([t1], { onPartitionsAssigned: (tps) => void (has(tps) && t2Moves.push(`b assigned in generation ${groupOf(b).generationId}`)) });
+  try {
+    await pollUntil([a, b], () => a.assignment().length + b.assignment().length === 3 && b.assignment().length > 0 && !groupOf(a).rejoinNeeded && !groupOf(b).rejoinNeeded, 'the group is stable');
+    assert.ok(has(a.assignment()), 'a, the only subscriber of t2, owns it');
+    const before = groupOf(a).generationId;
+    // a gives t2 up, b takes it on: a must revoke t2-0 before it joins the next generation
+    // (Java's onJoinPrepare), or the leader gives it to b while a still consumes it.
+    a.subscribe([t1], { onPartitionsRevoked: (tps) => void (has(tps) && t2Moves.push(`a revoked in generation ${groupOf(a).generationId}`)) });
+    b.subscribe([t1, t2], { onPartitionsAssigned: (tps) => void (has(tps) && t2Moves.push(`b assigned in generation ${groupOf(b).generationId}`)) });
+    await pollUntil([a, b], () => has(b.assignment()), 'b got t2');
+    assert.equal(has(a.assignment()), false);
+    assert.deepEqual(t2Moves, [`a revoked in generation ${before}`, `b assigned in generation ${before + 1}`]);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+test('cooperative-sticky with enable.auto.commit=false: partitions revoked in a rebalance are not committed behind the application\'s back', async () => {
+  const topic = 'coop-manual-commit';
+  const groupId = 'coop-manual-commit-group';
+  await admin.createTopics([{ name: topic, numPartitions: 4, replicationFactor: 2 }]);
+  const producer = new Producer({ bootstrapServers: cluster.bootstrapServers });
+  await Promise.all(Array.from({ length: 40 }, (_, i) => producer.send({ topic, partition: i % 4, value: `m${i}` })));
+  await producer.close();
+  const config = {
+    bootstrapServers: cluster.bootstrapServers, groupId, partitionAssignmentStrategy: ['cooperative-sticky' as const], enableAutoCommit: false,
+    autoOffsetReset: 'earliest' as const, heartbeatIntervalMs: 100, sessionTimeoutMs: 6000,
+  };
+  const a = new Consumer(config);
+  const b = new Consumer(config);
+  const revoked: TopicPartition[] = [];
+  a.subscribe([topic], { onPartitionsRevoked: (tps) => void revoked.push(...tps) });
+  try {
+    let read = 0;
+    const deadline = Date.now() + 20_000;
+    while (read < 40) {
+      assert.ok(Date.now() < deadline, 'a read the 40 records');
+      read += (await a.poll({ timeoutMs: 100 })).length;
+    }
+    b.subscribe([topic]);
+    await pollUntil([a, b], () => a.assignment().length === 2 && b.assignment().length === 2, 'the partitions were split');
+    assert.equal(revoked.length, 2);
+    // The application never committed: nothing may be (Java commits on a rebalance only with auto-commit).
+    assert.deepEqual(await admin.listConsumerGroupOffsets(groupId), []);
   } finally {
     await a.close();
     await b.close();

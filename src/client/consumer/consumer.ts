@@ -584,7 +584,12 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     if (this.subscription !== null && this.subscription.join('\u0000') !== pending.subscription.join('\u0000')) group.rejoinNeeded = true;
   }
 
-  /** Before JoinGroup: a lost member drops its partitions; an eager member commits and revokes all. */
+  /**
+   * Before JoinGroup: a lost member drops its partitions; an eager member commits and revokes
+   * all; a cooperative one revokes the partitions of topics it no longer subscribes to (Java's
+   * onJoinPrepare), since the leader ignores claims on topics outside a member's subscription
+   * and would hand them to another member while this one still consumes them.
+   */
   private async prepareJoin(group: GroupMember): Promise<void> {
     const owned = this.assignment();
     if (group.lost) {
@@ -594,7 +599,23 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       await this.commitIfAuto();
       await this.listener.onPartitionsRevoked?.(owned);
       this.partitions.clear();
+    } else if (owned.length > 0) {
+      const subscribed = new Set(this.subscription ?? []);
+      const unsubscribed = owned.filter((tp) => !subscribed.has(tp.topic));
+      if (unsubscribed.length > 0) await this.revoke(unsubscribed);
     }
+  }
+
+  /** Gives partitions up: their positions committed first when auto-commit is on (as Java), then onPartitionsRevoked. */
+  private async revoke(revoked: TopicPartition[]): Promise<void> {
+    if (this.config.enableAutoCommit) {
+      await this.commit(revoked.flatMap((tp) => {
+        const s = this.partitions.get(tpKey(tp.topic, tp.partition))!;
+        return s.position === null ? [] : [{ ...tp, offset: s.position, leaderEpoch: s.leaderEpoch }];
+      })).catch(() => undefined);
+    }
+    await this.listener.onPartitionsRevoked?.(revoked);
+    for (const tp of revoked) this.partitions.delete(tpKey(tp.topic, tp.partition));
   }
 
   /** The new generation's assignment: revoke what moved away (cooperative), add what is new. */
@@ -604,12 +625,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     const assigned = new Set(result.assigned.map((tp) => tpKey(tp.topic, tp.partition)));
     const revoked = this.assignment().filter((tp) => !assigned.has(tpKey(tp.topic, tp.partition)));
     if (revoked.length > 0) {
-      await this.commit(revoked.flatMap((tp) => {
-        const s = this.partitions.get(tpKey(tp.topic, tp.partition))!;
-        return s.position === null ? [] : [{ ...tp, offset: s.position }];
-      })).catch(() => undefined);
-      await this.listener.onPartitionsRevoked?.(revoked);
-      for (const tp of revoked) this.partitions.delete(tpKey(tp.topic, tp.partition));
+      await this.revoke(revoked);
       // KIP-429: rejoin so the revoked partitions can be handed to their new owners.
       if (group.rebalanceProtocol === 'cooperative') group.rejoinNeeded = true;
     }
