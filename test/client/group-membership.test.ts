@@ -175,6 +175,54 @@ test('cooperative-sticky with enable.auto.commit=false: partitions revoked in a 
   }
 });
 
+test('close() and unsubscribe() give the partitions up through the listener (Java\'s onLeavePrepare): revoked when the generation stands, lost when the membership is gone', async () => {
+  const topic = 'leave-callbacks';
+  const groupId = 'leave-callbacks-group';
+  await admin.createTopics([{ name: topic, numPartitions: 2, replicationFactor: 2 }]);
+  const config = { bootstrapServers: cluster.bootstrapServers, groupId, enableAutoCommit: false, autoOffsetReset: 'earliest' as const, heartbeatIntervalMs: 100, sessionTimeoutMs: 6000 };
+  const events: string[] = [];
+  const names = (tps: TopicPartition[]): string => tps.map((tp) => tp.partition).sort().join(',');
+  // 1. close(): onPartitionsRevoked, in which the application commits (a common Java pattern).
+  const a = new Consumer(config);
+  a.subscribe([topic], {
+    onPartitionsRevoked: async (tps) => {
+      events.push(`a revoked ${names(tps)}`);
+      await a.commit(tps.map((tp) => ({ ...tp, offset: 3n })));
+    },
+    onPartitionsLost: (tps) => void events.push(`a lost ${names(tps)}`),
+  });
+  await pollUntil([a], () => a.assignment().length === 2, 'a joined');
+  await a.close();
+  assert.deepEqual(events, ['a revoked 0,1']);
+  assert.deepEqual((await admin.listConsumerGroupOffsets(groupId)).map((o) => o.offset), [3n, 3n], 'the commit made in onPartitionsRevoked on close landed');
+  // 2. unsubscribe(): the same, and the consumer owns nothing afterwards.
+  const b = new Consumer(config);
+  b.subscribe([topic], { onPartitionsRevoked: (tps) => void events.push(`b revoked ${names(tps)}`), onPartitionsLost: (tps) => void events.push(`b lost ${names(tps)}`) });
+  try {
+    await pollUntil([b], () => b.assignment().length === 2, 'b joined');
+    await b.unsubscribe();
+    assert.deepEqual(b.assignment(), []);
+    assert.deepEqual(events.slice(1), ['b revoked 0,1']);
+  } finally {
+    await b.close();
+  }
+  // 3. A member the coordinator no longer knows: close() reports the partitions lost, commits nothing.
+  const c = new Consumer({ ...config, enableAutoCommit: true });
+  c.subscribe([topic], { onPartitionsRevoked: (tps) => void events.push(`c revoked ${names(tps)}`), onPartitionsLost: (tps) => void events.push(`c lost ${names(tps)}`) });
+  await pollUntil([c], () => c.assignment().length === 2, 'c joined');
+  const cGroup = groupOf(c);
+  await admin.removeMembersFromConsumerGroup(groupId, [{ memberId: cGroup.memberId }]);
+  const deadline = Date.now() + 10_000;
+  while (!cGroup.lost) {
+    assert.ok(Date.now() < deadline, 'the heartbeat heard UNKNOWN_MEMBER_ID');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  c.seek({ topic, partition: 0 }, 7n);
+  await c.close();
+  assert.deepEqual(events.slice(2), ['c lost 0,1']);
+  assert.deepEqual((await admin.listConsumerGroupOffsets(groupId)).map((o) => o.offset), [3n, 3n], 'nothing committed for lost partitions');
+});
+
 test('a member whose coordinator stopped before its rejoin finds the new coordinator and joins there', { timeout: 90_000 }, async () => {
   const topic = 'coordinator-stops';
   const other = 'coordinator-stops-2';

@@ -115,9 +115,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   /** Leaves the group (if subscribed) and drops every partition. */
   async unsubscribe(): Promise<void> {
     if (this.group !== null) {
-      await this.commitIfAuto();
-      this.abandonJoin();
-      await this.group.leave();
+      await this.leaveGroup(this.group);
       this.group = null;
     }
     this.subscription = null;
@@ -635,6 +633,27 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     if (added.length > 0) await this.listener.onPartitionsAssigned?.(added);
   }
 
+  /**
+   * Java's onLeavePrepare + maybeLeaveGroup (close, unsubscribe): commit (auto-commit) while the
+   * generation stands, hand the partitions to the listener — revoked, or lost when the membership
+   * is gone or a rebalance is under way (no commit then) — drop them, abandon a join in flight and
+   * send LeaveGroup. The listener runs while the partitions are still assigned, so that it can
+   * commit them.
+   */
+  private async leaveGroup(group: GroupMember): Promise<void> {
+    // A rejoin merely requested (REBALANCE_IN_PROGRESS heard, no JoinGroup sent) leaves the generation standing: the coordinator still takes its commits.
+    const stable = group.generationId >= 0 && !group.lost && this.pendingJoin === null;
+    if (stable) await this.commitIfAuto();
+    const owned = this.assignment();
+    if (owned.length > 0) {
+      if (stable) await this.listener.onPartitionsRevoked?.(owned);
+      else await this.listener.onPartitionsLost?.(owned);
+    }
+    this.partitions.clear();
+    this.abandonJoin();
+    await group.leave();
+  }
+
   /** Gives up a join in flight (its reply, if any, is ignored); LeaveGroup follows. */
   private abandonJoin(): void {
     this.closeSignal.abort();
@@ -670,11 +689,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.group !== null) {
-      if (this.group.generationId >= 0 && !this.group.rejoinNeeded && this.pendingJoin === null) await this.commitIfAuto();
-      this.abandonJoin();
-      await this.group.leave();
-    }
+    if (this.group !== null) await this.leaveGroup(this.group);
     // Closing the connections first fails a fetch the broker is still holding (up to
     // fetch.max.wait.ms, or for ever from a broker that stopped answering) instead of waiting for it.
     await this.cluster.close();
