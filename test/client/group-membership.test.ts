@@ -223,6 +223,33 @@ test('close() and unsubscribe() give the partitions up through the listener (Jav
   assert.deepEqual((await admin.listConsumerGroupOffsets(groupId)).map((o) => o.offset), [3n, 3n], 'nothing committed for lost partitions');
 });
 
+test('close() while a poll waits on a JoinGroup the coordinator holds: the poll ends with no records instead of failing', async () => {
+  const topic = 'close-during-join';
+  const groupId = 'close-during-join-group';
+  await admin.createTopics([{ name: topic, numPartitions: 2, replicationFactor: 2 }]);
+  // m owns the group and does not poll: the rebalance c starts waits for m's JoinGroup.
+  const m = new Consumer({ bootstrapServers: cluster.bootstrapServers, groupId, heartbeatIntervalMs: 100, sessionTimeoutMs: 6000, maxPollIntervalMs: 20_000 });
+  m.subscribe([topic]);
+  const c = new Consumer({ bootstrapServers: cluster.bootstrapServers, groupId, heartbeatIntervalMs: 100, sessionTimeoutMs: 6000 });
+  try {
+    await pollUntil([m], () => m.assignment().length === 2, 'm joined');
+    c.subscribe([topic]);
+    const polled = c.poll({ timeoutMs: 15_000 }).then((records) => ({ records }), (err: unknown) => ({ err }));
+    const group = (c as unknown as { group: { memberId: string } }).group;
+    const deadline = Date.now() + 10_000;
+    while (group.memberId === '') { // past MEMBER_ID_REQUIRED: the JoinGroup that waits for m is out
+      assert.ok(Date.now() < deadline, 'c sent its JoinGroup');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    await c.close();
+    assert.deepEqual(await polled, { records: [] });
+  } finally {
+    await c.close();
+    await m.close();
+  }
+});
+
 test('a member whose coordinator stopped before its rejoin finds the new coordinator and joins there', { timeout: 90_000 }, async () => {
   const topic = 'coordinator-stops';
   const other = 'coordinator-stops-2';

@@ -560,20 +560,25 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
         if (!group.rejoinNeeded) return;
       }
       await this.prepareJoin(group);
-      const subscription = [...this.subscription!];
+      // The listener may have closed or unsubscribed the consumer.
+      if (this.closed || this.group !== group || this.subscription === null) return;
+      const subscription = [...this.subscription];
       const join = group.joinGroup(subscription, group.rebalanceProtocol === 'cooperative' ? this.assignment() : [], this.closeSignal.signal);
       this.pendingJoin = { join, subscription };
       join.catch(() => undefined); // settled below, possibly by a later poll
     }
     const pending = this.pendingJoin;
     if (!(await settlesBefore(pending.join, deadline, signal))) return;
+    // close() or unsubscribe() abandoned this join meanwhile (its LeaveGroup may even be what
+    // ended it): its outcome, success or failure, concerns no one any more.
+    if (this.closed || this.group !== group || this.pendingJoin !== pending) return;
     this.pendingJoin = null;
     let result: JoinResult;
     try {
       result = await pending.join;
     } catch (err) {
       // Membership lost while joining: the next pass drops what we hold and joins anew.
-      if (err instanceof KafkaError && LOST_ERRORS.has(err.errorCode) && !this.closed) return;
+      if (err instanceof KafkaError && LOST_ERRORS.has(err.errorCode)) return;
       throw err;
     }
     if (this.closed || this.group !== group) return;
