@@ -250,6 +250,29 @@ test('close() while a poll waits on a JoinGroup the coordinator holds: the poll 
   }
 });
 
+test('commit() by a subscribed consumer that lost its membership fails as Java\'s CommitFailedException, even when the group is empty, and commits nothing', async () => {
+  const topic = 'lost-commit';
+  const groupId = 'lost-commit-group';
+  await admin.createTopics([{ name: topic, numPartitions: 1, replicationFactor: 2 }]);
+  const c = new Consumer({ bootstrapServers: cluster.bootstrapServers, groupId, enableAutoCommit: false, heartbeatIntervalMs: 100, sessionTimeoutMs: 6000 });
+  c.subscribe([topic]);
+  try {
+    await pollUntil([c], () => c.assignment().length === 1, 'joined');
+    const group = groupOf(c);
+    await admin.removeMembersFromConsumerGroup(groupId, [{ memberId: group.memberId }]);
+    const deadline = Date.now() + 10_000;
+    while (!group.lost) {
+      assert.ok(Date.now() < deadline, 'the heartbeat heard UNKNOWN_MEMBER_ID');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // The group is empty now, so the coordinator would take a commit without a generation.
+    await assert.rejects(c.commit([{ topic, partition: 0, offset: 5n }]), (e: unknown) => e instanceof KafkaError && e.errorCode === ErrorCode.UNKNOWN_MEMBER_ID);
+    assert.deepEqual(await admin.listConsumerGroupOffsets(groupId), []);
+  } finally {
+    await c.close();
+  }
+});
+
 test('a member whose coordinator stopped before its rejoin finds the new coordinator and joins there', { timeout: 90_000 }, async () => {
   const topic = 'coordinator-stops';
   const other = 'coordinator-stops-2';

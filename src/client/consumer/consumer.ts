@@ -245,6 +245,11 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     const list = offsets ?? this.currentPositions();
     if (list.length === 0) return;
     const group = this.group;
+    if (group !== null && this.subscription !== null && (group.generationId < 0 || group.lost)) {
+      // Java's CommitFailedException: partitions assigned by the group are committed only within
+      // a generation (a commit without one is taken by an empty group: a kicked-out member's).
+      throw new KafkaError(ErrorCode.UNKNOWN_MEMBER_ID, `commit cannot be completed: this consumer is not part of an active generation of group ${groupId} (it was removed, or a rebalance is under way); poll() rejoins`);
+    }
     const member = group !== null && group.generationId >= 0
       ? { generationId: group.generationId, memberId: group.memberId, groupInstanceId: group.groupInstanceId }
       : undefined;
