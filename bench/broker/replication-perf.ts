@@ -161,7 +161,10 @@ function replicaViews(cluster: EmbeddedCluster, topic: string, partition: number
   return views;
 }
 
-/** Waits (bounded) until every partition has a leader whose committed ISR holds all `rf` replicas and every replica has its log. */
+/**
+ * Waits (bounded) until every partition has a leader whose committed ISR holds all `rf` replicas, every
+ * replica has its log, and every broker's metadata names the leaders.
+ */
 async function waitForTopic(cluster: EmbeddedCluster, topic: string, partitions: number, rf: number, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
@@ -171,6 +174,12 @@ async function waitForTopic(cluster: EmbeddedCluster, topic: string, partitions:
       const leader = cluster.brokers.map((b) => b.replicaManager.getPartition(topic, p)).find((x) => x?.isLeader === true);
       ready = views.length === rf && leader !== undefined && leader.isr.length === rf;
     }
+    // Clients learn leaders from any broker's metadata cache: all of them must name every leader,
+    // or librdkafka leaves a partition out of its partitioner until its next metadata refresh.
+    ready &&= cluster.brokers.every((b) => {
+      const t = b.metadata.snapshot().topics.get(topic);
+      return t !== undefined && t.partitions.length === partitions && t.partitions.every((p) => p.leader >= 0 && p.isr.length === rf);
+    });
     if (ready) return;
     if (performance.now() > deadline) throw new Error(`topic ${topic}: replicas not ready after ${timeoutMs} ms`);
     await sleep(20);
