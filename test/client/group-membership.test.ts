@@ -273,6 +273,25 @@ test('commit() by a subscribed consumer that lost its membership fails as Java\'
   }
 });
 
+test('subscribe() again with the same topics keeps the generation (Java: an unchanged subscription is no reason to rebalance)', async () => {
+  const topic = 'same-subscription';
+  await admin.createTopics([{ name: topic, numPartitions: 2, replicationFactor: 2 }]);
+  const revoked: TopicPartition[][] = [];
+  const c = new Consumer({ bootstrapServers: cluster.bootstrapServers, groupId: 'same-subscription-group', heartbeatIntervalMs: 100, sessionTimeoutMs: 6000 });
+  c.subscribe([topic], { onPartitionsRevoked: (tps) => void revoked.push(tps) });
+  try {
+    await pollUntil([c], () => c.assignment().length === 2, 'joined');
+    const generation = groupOf(c).generationId;
+    c.subscribe([topic], { onPartitionsRevoked: (tps) => void revoked.push(tps) });
+    for (let i = 0; i < 5; i++) await c.poll({ timeoutMs: 100 });
+    assert.equal(groupOf(c).generationId, generation);
+    assert.deepEqual(revoked, []);
+    assert.equal(c.assignment().length, 2);
+  } finally {
+    await c.close();
+  }
+});
+
 test('a member whose coordinator stopped before its rejoin finds the new coordinator and joins there', { timeout: 90_000 }, async () => {
   const topic = 'coordinator-stops';
   const other = 'coordinator-stops-2';

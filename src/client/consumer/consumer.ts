@@ -96,11 +96,15 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     if (this.config.groupId === null) throw new ClientError('GREGOR_ERR_INVALID_CONFIG', 'subscribe() needs a group.id');
     if (topics.length === 0) throw new ClientError('GREGOR_ERR_INVALID_CONFIG', 'subscribe() needs at least one topic');
     if (this.subscription === null && this.partitions.size > 0) throw new ClientError('GREGOR_ERR_INVALID_CONFIG', 'assign() and subscribe() cannot be mixed');
+    const previous = this.subscription;
     this.subscription = [...new Set(topics)];
     this.listener = listener;
     this.cluster.addTopics(this.subscription);
     this.group ??= new GroupMember(this.cluster, this.config.groupId, this.config);
-    this.group.rejoinNeeded = true;
+    // As Java: only a changed subscription is a reason to rebalance (a join in flight with the
+    // old topics is followed by another, see ensureGroup).
+    const sameTopics = previous !== null && previous.length === this.subscription.length && previous.every((t) => this.subscription!.includes(t));
+    if (!sameTopics) this.group.rejoinNeeded = true;
   }
 
   /** Consumes exactly these partitions, without group membership (commits still need group.id). */
@@ -589,7 +593,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     if (this.closed || this.group !== group) return;
     await this.onJoined(group, result);
     // subscribe() changed the topics while the join was in flight: join again with the new ones.
-    if (this.subscription !== null && this.subscription.join('\u0000') !== pending.subscription.join('\u0000')) group.rejoinNeeded = true;
+    if (this.subscription !== null && [...this.subscription].sort().join('\u0000') !== [...pending.subscription].sort().join('\u0000')) group.rejoinNeeded = true;
   }
 
   /**
