@@ -292,6 +292,31 @@ test('subscribe() again with the same topics keeps the generation (Java: an unch
   }
 });
 
+test('a join that completed while the application did not poll, and whose generation the poll timeout then left, is not applied (Java: "generation data was cleared by heartbeat thread")', async () => {
+  const topic = 'stale-join-result';
+  await admin.createTopics([{ name: topic, numPartitions: 2, replicationFactor: 2 }]);
+  const events: string[] = [];
+  const c = new Consumer({ bootstrapServers: cluster.bootstrapServers, groupId: 'stale-join-result-group', heartbeatIntervalMs: 100, sessionTimeoutMs: 6000, maxPollIntervalMs: 1000 });
+  c.subscribe([topic], {
+    onPartitionsAssigned: (tps) => void events.push(`assigned ${tps.length} in generation ${groupOf(c).generationId}`),
+    onPartitionsLost: (tps) => void events.push(`lost ${tps.length}`),
+  });
+  try {
+    await c.poll({ timeoutMs: 0 }); // JoinGroup goes out; the poll does not wait for it
+    const group = groupOf(c);
+    const deadline = Date.now() + 10_000;
+    while (!group.lost) { // joined, then left by the heartbeat timer: the application did not poll
+      assert.ok(Date.now() < deadline, 'the poll timeout left the group');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await pollUntil([c], () => c.assignment().length === 2, 'joined again');
+    assert.equal(events.length, 1, events.join('; '));
+    assert.match(events[0]!, /^assigned 2 in generation \d+$/);
+  } finally {
+    await c.close();
+  }
+});
+
 test('a member whose coordinator stopped before its rejoin finds the new coordinator and joins there', { timeout: 90_000 }, async () => {
   const topic = 'coordinator-stops';
   const other = 'coordinator-stops-2';

@@ -591,6 +591,10 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       throw err;
     }
     if (this.closed || this.group !== group) return;
+    // The generation was left after the join completed and before a poll picked it up (the
+    // heartbeat timer's poll timeout, UNKNOWN_MEMBER_ID): as Java, do not complete that
+    // rebalance; the next pass joins again.
+    if (group.lost || group.generationId !== result.generationId) return;
     await this.onJoined(group, result);
     // subscribe() changed the topics while the join was in flight: join again with the new ones.
     if (this.subscription !== null && [...this.subscription].sort().join('\u0000') !== [...pending.subscription].sort().join('\u0000')) group.rejoinNeeded = true;
