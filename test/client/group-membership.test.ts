@@ -317,6 +317,19 @@ test('a join that completed while the application did not poll, and whose genera
   }
 });
 
+test('a listener that throws in close() still lets the consumer leave the group and close; its error is reported', async () => {
+  const topic = 'throwing-listener';
+  const groupId = 'throwing-listener-group';
+  await admin.createTopics([{ name: topic, numPartitions: 1, replicationFactor: 2 }]);
+  const c = new Consumer({ bootstrapServers: cluster.bootstrapServers, groupId, heartbeatIntervalMs: 100, sessionTimeoutMs: 6000 });
+  c.subscribe([topic], { onPartitionsRevoked: () => { throw new Error('listener failed'); } });
+  await pollUntil([c], () => c.assignment().length === 1, 'joined');
+  await assert.rejects(c.close(), /listener failed/);
+  const [desc] = await admin.describeGroups([groupId]);
+  assert.deepEqual(desc!.members, [], 'LeaveGroup was sent');
+  assert.deepEqual(await c.poll({ timeoutMs: 10 }), [], 'closed');
+});
+
 test('a member whose coordinator stopped before its rejoin finds the new coordinator and joins there', { timeout: 90_000 }, async () => {
   const topic = 'coordinator-stops';
   const other = 'coordinator-stops-2';

@@ -118,12 +118,13 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
 
   /** Leaves the group (if subscribed) and drops every partition. */
   async unsubscribe(): Promise<void> {
-    if (this.group !== null) {
-      await this.leaveGroup(this.group);
+    try {
+      if (this.group !== null) await this.leaveGroup(this.group);
+    } finally {
       this.group = null;
+      this.subscription = null;
+      this.partitions.clear();
     }
-    this.subscription = null;
-    this.partitions.clear();
   }
 
   assignment(): TopicPartition[] {
@@ -663,13 +664,17 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     const stable = group.generationId >= 0 && !group.lost && this.pendingJoin === null;
     if (stable) await this.commitIfAuto();
     const owned = this.assignment();
-    if (owned.length > 0) {
-      if (stable) await this.listener.onPartitionsRevoked?.(owned);
-      else await this.listener.onPartitionsLost?.(owned);
+    try {
+      if (owned.length > 0) {
+        if (stable) await this.listener.onPartitionsRevoked?.(owned);
+        else await this.listener.onPartitionsLost?.(owned);
+      }
+    } finally {
+      // A throwing listener still leaves the group (and close() still closes); its error follows.
+      this.partitions.clear();
+      this.abandonJoin();
+      await group.leave();
     }
-    this.partitions.clear();
-    this.abandonJoin();
-    await group.leave();
   }
 
   /** Gives up a join in flight (its reply, if any, is ignored); LeaveGroup follows. */
@@ -707,11 +712,14 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.group !== null) await this.leaveGroup(this.group);
-    // Closing the connections first fails a fetch the broker is still holding (up to
-    // fetch.max.wait.ms, or for ever from a broker that stopped answering) instead of waiting for it.
-    await this.cluster.close();
-    await Promise.allSettled([...this.fetches.values()]);
+    try {
+      if (this.group !== null) await this.leaveGroup(this.group);
+    } finally {
+      // Closing the connections first fails a fetch the broker is still holding (up to
+      // fetch.max.wait.ms, or for ever from a broker that stopped answering) instead of waiting for it.
+      await this.cluster.close();
+      await Promise.allSettled([...this.fetches.values()]);
+    }
   }
 }
 
