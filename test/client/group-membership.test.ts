@@ -64,6 +64,7 @@ test('a static member fenced by a newer instance with its group.instance.id fail
     // (with a reset member id it would fence the newer instance in turn, back and forth).
     assert.ok(failure instanceof KafkaError && failure.errorCode === ErrorCode.FENCED_INSTANCE_ID, `poll() failed with FENCED_INSTANCE_ID (got ${String(failure)})`);
     await assert.rejects(old.poll({ timeoutMs: 100 }), (e: unknown) => e instanceof KafkaError && e.errorCode === ErrorCode.FENCED_INSTANCE_ID, 'and keeps failing');
+    await assert.rejects(old.commit([{ topic, partition: 0, offset: 1n }]), (e: unknown) => e instanceof KafkaError && e.errorCode === ErrorCode.FENCED_INSTANCE_ID, 'commits fail with it too');
     assert.deepEqual(old.assignment(), [], 'the fenced instance consumes nothing');
     assert.equal(lost.length, 1, 'its partitions were reported lost once');
     for (let i = 0; i < 5; i++) await newer.poll({ timeoutMs: 100 });

@@ -250,6 +250,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     const list = offsets ?? this.currentPositions();
     if (list.length === 0) return;
     const group = this.group;
+    if (group?.fatalError != null) throw group.fatalError;
     if (group !== null && this.subscription !== null && (group.generationId < 0 || group.lost)) {
       // Java's CommitFailedException: partitions assigned by the group are committed only within
       // a generation (a commit without one is taken by an empty group: a kicked-out member's).
