@@ -141,8 +141,9 @@ function normalise(text: string, server: string): string {
     .join('\n')
     .split(server)
     .join('<server>')
-    // zkCli's quit may exit before its event thread prints the final Closed event: drop it.
-    .replace(/\nWATCHER::\n\nWatchedEvent state:Closed type:None path:null\n$/, '\n')
+    // zkCli's quit may exit before its event thread prints the final Closed event: drop it, with
+    // the empty line printMessage puts before each of its two lines ("\nWATCHER::", "\nWatchedEvent…").
+    .replace(/\n\nWATCHER::\n\nWatchedEvent state:Closed type:None path:null\n$/, '\n')
     .replace(/^(ctime|mtime) = .*$/gm, '$1 = <time>')
     .replace(/0x[0-9a-f]+/g, '0x<hex>');
 }
