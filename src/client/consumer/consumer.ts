@@ -561,8 +561,11 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     if (group.fatalError !== null) {
       // Fenced (FENCED_INSTANCE_ID): the partitions belong to the newer instance now.
       const owned = this.assignment();
-      this.partitions.clear();
-      if (owned.length > 0) await this.listener.onPartitionsLost?.(owned);
+      try {
+        if (owned.length > 0) await this.listener.onPartitionsLost?.(owned);
+      } finally {
+        this.partitions.clear();
+      }
       throw group.fatalError;
     }
     if (this.pendingJoin === null) {
@@ -611,8 +614,12 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   private async prepareJoin(group: GroupMember): Promise<void> {
     const owned = this.assignment();
     if (group.lost) {
-      this.partitions.clear();
-      if (owned.length > 0) await this.listener.onPartitionsLost?.(owned);
+      // As Java's onJoinPrepare: the listener runs while assignment() still shows what is lost.
+      try {
+        if (owned.length > 0) await this.listener.onPartitionsLost?.(owned);
+      } finally {
+        this.partitions.clear();
+      }
     } else if (group.rebalanceProtocol !== 'cooperative' && owned.length > 0) {
       await this.commitIfAuto();
       await this.listener.onPartitionsRevoked?.(owned);
@@ -650,7 +657,8 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     const added = result.assigned.filter((tp) => !this.partitions.has(tpKey(tp.topic, tp.partition)));
     for (const tp of added) this.addPartition(tp);
     for (const s of this.sessions.values()) s.reset();
-    if (added.length > 0) await this.listener.onPartitionsAssigned?.(added);
+    // Called after every rebalance, with the partitions added (possibly none), as Java's listener.
+    await this.listener.onPartitionsAssigned?.(added);
   }
 
   /**
