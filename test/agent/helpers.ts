@@ -3,6 +3,8 @@ import { Consumer } from '../../src/client/consumer/consumer.js';
 import { propertiesMap } from '../../src/agent/config/properties.js';
 import { Agent, type AgentOptions } from '../../src/agent/runtime/agent.js';
 import { createLogger } from '../../src/util/logger.js';
+import { freePort } from '../helpers/ports.js';
+export { freePort };
 
 export const quietLogger = createLogger({ level: process.env.GREGOR_LOG_LEVEL ?? 'silent' });
 
@@ -58,16 +60,6 @@ export async function readTopic(
     await consumer.close();
   }
   return out;
-}
-
-/** A free TCP port on 127.0.0.1 (for child processes that must be told a port up front). */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 /** GET /metrics from an agent's Flume JSON monitoring; null when it does not answer. */

@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { after, test } from 'node:test';
 import { Admin } from '../../src/client/admin/admin.js';
 import { cliPath, tempDir } from '../helpers/paths.js';
+import { freePort } from '../helpers/ports.js';
 
 const dir = tempDir('gregor-dev-quickstart-');
 let child: ChildProcess | null = null;
@@ -17,14 +17,6 @@ after(() => {
   if (child !== null && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   dir.cleanup();
 });
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 test('gregor dev runs its brokers with the sample server.properties development settings', { timeout: 60_000 }, async () => {
   const port = await freePort();

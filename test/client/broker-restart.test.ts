@@ -7,21 +7,13 @@
  * broker of test/client/producer.test.ts drives it with max.in.flight=5 at chosen moments.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { Broker } from '../../src/broker/broker.js';
 import { startCluster } from '../../src/broker/embedded-cluster.js';
 import { Admin } from '../../src/client/admin/admin.js';
 import { Consumer, type ConsumerRecord } from '../../src/client/consumer/consumer.js';
 import { Producer, type RecordMetadata } from '../../src/client/producer/producer.js';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+import { freePort } from '../helpers/ports.js';
 
 test('idempotent producer rides through a broker restart: all records, once, in order', async () => {
   const cluster = await startCluster({ brokers: 1, port: await freePort() });

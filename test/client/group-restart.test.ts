@@ -4,7 +4,6 @@
  * throw for that — the member finds the coordinator again, rejoins and goes on from its commits.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { Broker } from '../../src/broker/broker.js';
 import { startCluster } from '../../src/broker/embedded-cluster.js';
@@ -12,14 +11,7 @@ import { Admin } from '../../src/client/admin/admin.js';
 import { Consumer } from '../../src/client/consumer/consumer.js';
 import { Producer } from '../../src/client/producer/producer.js';
 import { createLogger } from '../../src/util/logger.js';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+import { freePort } from '../helpers/ports.js';
 
 test('a group member rides through its coordinator\'s restart: poll() keeps going, every record is read', { timeout: 120_000 }, async () => {
   const logger = createLogger({ level: process.env.GREGOR_LOG_LEVEL ?? 'silent' });

@@ -11,10 +11,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { interopTool, type InteropTool } from './interop.js';
+import { freePort } from './ports.js';
+export { freePort };
 
 export const zookeeperJar = '/usr/share/java/zookeeper.jar';
 /** zookeeper.jar's manifest names its dependencies; slf4j-nop keeps the server's log quiet. */
@@ -45,19 +47,6 @@ export interface RealZooKeeperOptions {
   /** Extra zoo.cfg lines (key=value). */
   extraConfig?: Record<string, string | number>;
   startTimeoutMs?: number;
-}
-
-/** A free TCP port on 127.0.0.1 (bound then released: a small race, acceptable for tests). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Sends a four-letter word and returns everything the server writes before closing. */

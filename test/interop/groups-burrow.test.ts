@@ -8,26 +8,15 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { interopTool, pythonModule } from '../helpers/interop.js';
 import { tempDir } from '../helpers/paths.js';
 import { createTopic, produceWithKcat, startGroupCluster, startKafkaPythonConsumer, waitUntil } from '../broker/group/helpers.js';
+import { freePort } from '../helpers/ports.js';
 
 const burrow = interopTool('burrow', ['sh', '-c', 'command -v Burrow']);
 const kafkaPython = pythonModule('kafka');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface BurrowLag {
   status: { status: string; totallag: number; partitions: { topic: string; partition: number; end: { offset: number } | null; current_lag: number }[] };
