@@ -19,6 +19,7 @@ import { ReplicaManager, type FetchPartitionData } from '../../src/broker/replic
 import { BrokerMetrics } from '../../src/broker/metrics/broker-metrics.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { createLogger } from '../../src/util/logger.js';
+import { prng } from '../helpers/prng.js';
 
 test('afterFollowerFetch: caught up at the leader LEO now, or at the previous fetch when it asks for what the LEO was then', () => {
   const r0 = initialReplicaState(0);
@@ -114,18 +115,6 @@ test('a fetch with a replica id that is not an assigned follower reads nothing a
   assert.equal(fetch(-1).records!.length, 0, 'a consumer reads up to the HW (0: the follower has not confirmed)');
   rm.shutdown();
 });
-
-/** A small deterministic PRNG (mulberry32), so that a failing seed replays exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function runSeed(seed: number, steps: number): { expanded: number; shrunk: number } {
   const counts = { expanded: 0, shrunk: 0 };

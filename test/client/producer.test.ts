@@ -6,18 +6,7 @@ import { ErrorCode } from '../../src/protocol/errors.js';
 import { decodeRecordBatch } from '../../src/protocol/records/batch.js';
 import { readBatchHeader } from '../../src/protocol/records/header.js';
 import { startFakeBroker, type ProducePartitionResult } from './fake-broker.js';
-
-/** A seeded generator (mulberry32) so a failing run can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng as seeded } from '../helpers/prng.js';
 
 /** The broker's idempotent append: in-sequence batches are appended; the rest rejected as Kafka does. */
 function idempotentLog(random: () => number, faultRate: number) {

@@ -25,6 +25,7 @@ import { defaultGroupConfig, type GroupConfig } from '../../src/broker/group/gro
 import { GroupCoordinatorShard } from '../../src/broker/group/group-coordinator-shard.js';
 import { decodeCoordinatorRecord, encodeRecordKey, encodeRecordValue, type CoordinatorRecord } from '../../src/broker/group/records.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
+import { prng } from '../helpers/prng.js';
 
 const GROUP = 'sim-group';
 const TOPIC = 'sim-topic';
@@ -35,18 +36,6 @@ const REBALANCE_MS = 5000;
 const HEARTBEAT_MS = 500;
 /** Longest a JoinGroup may wait: rebalance timeout + initial delays + network slack. */
 const MAX_WAIT_MS = REBALANCE_MS * 2 + 2000;
-
-/** mulberry32: small, fast, seedable. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Phase = 'idle' | 'join' | 'joining' | 'syncing' | 'stable' | 'stopped';
 

@@ -9,6 +9,7 @@ import {
 } from '../../../src/broker/controller/controller-core.js';
 import type { PartitionState } from '../../../src/broker/zk/codecs.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
+import { prng } from '../../helpers/prng.js';
 
 type Write = Extract<ControllerAction, { kind: 'write-partition-state' }>;
 
@@ -141,18 +142,6 @@ test('a conflicting write re-read later is decided again by the same rule (leade
   assert.deepEqual(writes(core2.step({ type: 'partition-states-loaded', states: [{ topic: 't', partition: 0, state: st(1, 1, [1], 1) }] })), []);
   assert.deepEqual(core2.partitionLeadersOnBroker(1), [['t', 0]]);
 });
-
-/** mulberry32: a tiny seeded PRNG. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('seeded random controlled shutdowns among deaths, restarts and preferred elections keep Kafka\'s invariants', () => {
   const seen = { moved: 0, remaining: 0, isrShrinks: 0 };

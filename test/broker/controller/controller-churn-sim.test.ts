@@ -10,17 +10,7 @@ import assert from 'node:assert/strict';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { SimKeeper } from '../zk/sim-keeper.js';
 import { startBroker, type Harness } from './metadata-service.shared.js';
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../helpers/prng.js';
 
 async function until(what: string, check: () => boolean): Promise<void> {
   for (let i = 0; i < 1500 && !check(); i++) await new Promise((r) => setTimeout(r, 5));

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { ControllerCore, type ControllerAction, type ControllerBroker, type ControllerTopic } from '../../../src/broker/controller/controller-core.js';
 import { assignReplicas, assignReplicasToBrokers, rackAlternatedBrokerList } from '../../../src/broker/controller/replica-assignment.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
+import { prng } from '../../helpers/prng.js';
 
 const broker = (id: number, brokerEpoch = 1n): ControllerBroker => ({ id, host: 'h', port: 9000 + id, rack: null, brokerEpoch });
 const topic = (name: string, partitions: Array<[number, number[]]>): ControllerTopic => ({ name, topicId: Buffer.alloc(16, name.length), partitions: new Map(partitions) });
@@ -107,18 +108,6 @@ test('rack-aware assignment matches Kafka (AdminRackAwareTest)', () => {
   assert.throws(() => assignReplicas([{ id: 1, rack: null }], { numPartitions: 0, replicationFactor: 1, fixedStartIndex: 0, startPartitionId: 0, randomInt: () => 0 }),
     (e: { errorCode?: number }) => e.errorCode === ErrorCode.INVALID_PARTITIONS);
 });
-
-/** mulberry32: a tiny seeded PRNG. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('seeded broker churn keeps the invariants (leader live and in ISR, epochs only grow, clean elections)', () => {
   for (const seed of [1, 2, 3, 42, 1234]) {
