@@ -4,10 +4,9 @@
  * topics --alter --partitions, groups --reset-offsets, topics --delete.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { startCluster, type EmbeddedCluster } from '../../src/broker/embedded-cluster.js';
-import { cliPath } from '../helpers/paths.js';
+import { gregor } from '../helpers/cli.js';
 
 let cluster: EmbeddedCluster;
 
@@ -17,30 +16,6 @@ before(async () => {
 after(async () => {
   await cluster.stop();
 });
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built CLI asynchronously (the broker runs in this process and must keep serving). */
-function gregor(args: string[], stdin?: string): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, GREGOR_LOG_LEVEL: 'warn' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-    child.stdin.end(stdin ?? '');
-  });
-}
 
 test('topics, produce, consume, groups: the kafka-*.sh workflow', async () => {
   const b = ['--bootstrap-server', cluster.bootstrapServers];

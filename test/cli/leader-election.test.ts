@@ -5,30 +5,12 @@
  * run finds nothing to do.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { Broker } from '../../src/broker/broker.js';
 import { startCluster } from '../../src/broker/embedded-cluster.js';
 import { Admin } from '../../src/client/admin/admin.js';
 import { createLogger } from '../../src/util/logger.js';
-import { cliPath } from '../helpers/paths.js';
-
-function gregor(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, GREGOR_LOG_LEVEL: 'warn' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-    child.stdin.end();
-  });
-}
+import { gregor } from '../helpers/cli.js';
 
 async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
