@@ -13,9 +13,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { open } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { propertiesMap } from '../../src/agent/config/properties.js';
@@ -23,6 +21,8 @@ import { Agent } from '../../src/agent/runtime/agent.js';
 import { startCluster } from '../../src/broker/embedded-cluster.js';
 import { Admin } from '../../src/client/admin/admin.js';
 import { createLogger } from '../../src/util/logger.js';
+import { cliPath, tempDir } from '../../test/helpers/paths.js';
+import { freePort } from '../../test/helpers/ports.js';
 
 const { values: opts } = parseArgs({ options: { lines: { type: 'string', default: '500000' }, 'line-bytes': { type: 'string', default: '100' }, 'in-process': { type: 'boolean', default: false } } });
 const lines = Number(opts.lines);
@@ -76,20 +76,11 @@ async function runAgent(dir: string, bootstrap: string, channel: 'memory' | 'fil
   report(`agent (${channel} channel)`, lines, lines * lineBytes, ms, `, ${(Number(k.KafkaEventSendTimer) / batches).toFixed(2)} ms avg batch latency (${batches} batches of <= 5000), ${ms.toFixed(0)} ms end to end.`);
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 /** `gregor dev` in a child process; resolves once it listens. */
 async function startDevBroker(dataDir: string): Promise<{ bootstrap: string; stop: () => Promise<void> }> {
   const port = await freePort();
   const keeperPort = await freePort();
-  const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
-  const child: ChildProcess = spawn(process.execPath, [cli, 'dev', '--data-dir', dataDir, '--port', String(port), '--keeper-port', String(keeperPort), '--host', '127.0.0.1'], { stdio: 'ignore' });
+  const child: ChildProcess = spawn(process.execPath, [cliPath, 'dev', '--data-dir', dataDir, '--port', String(port), '--keeper-port', String(keeperPort), '--host', '127.0.0.1'], { stdio: 'ignore' });
   const bootstrap = `127.0.0.1:${port}`;
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null) return;
@@ -119,7 +110,8 @@ async function startDevBroker(dataDir: string): Promise<{ bootstrap: string; sto
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'gregor-agent-bench-'));
+  const tmp = tempDir('gregor-agent-bench-');
+  const dir = tmp.path;
   const file = join(dir, 'app.log');
   const body = 'x'.repeat(lineBytes - 8);
   const chunks: string[] = [];
@@ -141,7 +133,7 @@ async function main(): Promise<void> {
     await runAgent(dir, cluster.bootstrap, 'file', 'bench-file', file);
   } finally {
     await cluster.stop();
-    rmSync(dir, { recursive: true, force: true });
+    tmp.cleanup();
   }
 }
 
