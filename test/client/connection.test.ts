@@ -12,6 +12,7 @@ import { encodeResponseFrame } from '../../src/protocol/api.js';
 import { FrameDecoder } from '../../src/protocol/framing.js';
 import { createApiVersionsResponse } from '../../src/protocol/generated/api-versions.js';
 import { createMetadataRequest, createMetadataResponse } from '../../src/protocol/generated/metadata.js';
+import { freePort } from '../helpers/ports.js';
 
 type Reply = (apiKey: number, version: number, correlationId: number, socket: Socket) => void;
 
@@ -95,10 +96,7 @@ test('no reachable broker: admin, producer and consumer fail with GREGOR_ERR_CON
   const { Admin } = await import('../../src/client/admin/admin.js');
   const { Producer } = await import('../../src/client/producer/producer.js');
   const { Consumer } = await import('../../src/client/consumer/consumer.js');
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
+  const port = await freePort(); // bound then released: nothing listens there
   const config = { bootstrapServers: `127.0.0.1:${port}`, retries: 2, retryBackoffMs: 5, retryBackoffMaxMs: 10 };
   const isConnectionError = (e: unknown): boolean => e instanceof ClientError && e.code === 'GREGOR_ERR_CONNECTION';
   const admin = new Admin(config);

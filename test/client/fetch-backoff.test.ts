@@ -5,21 +5,13 @@
  * a tight loop for as long as the leader is gone. And close() does not wait for a fetch in flight.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { Consumer } from '../../src/client/consumer/consumer.js';
+import { freePort } from '../helpers/ports.js';
 import { startFakeBroker } from './fake-broker.js';
 
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 test('fetching from an unreachable leader backs off between attempts instead of spinning', async () => {
-  const broker = await startFakeBroker({ t: 1 }, () => ({ errorCode: 0, baseOffset: 0n }), { otherBrokers: [{ nodeId: 1, port: await closedPort() }], leaderId: 1 });
+  const broker = await startFakeBroker({ t: 1 }, () => ({ errorCode: 0, baseOffset: 0n }), { otherBrokers: [{ nodeId: 1, port: await freePort() }], leaderId: 1 });
   const consumer = new Consumer({ bootstrapServers: broker.bootstrap, retryBackoffMs: 100, retryBackoffMaxMs: 1000 });
   try {
     const tp = { topic: 't', partition: 0 };
