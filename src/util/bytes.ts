@@ -226,19 +226,16 @@ export class Writer {
 
   int32(v: number): this {
     if (!(v >= -0x80000000 && v <= 0x7fffffff)) throw outOfRange('int32', v);
-    this.ensure(4);
-    const buf = this.buf;
-    const at = this.offset;
-    buf[at] = v >>> 24;
-    buf[at + 1] = v >>> 16;
-    buf[at + 2] = v >>> 8;
-    buf[at + 3] = v;
-    this.offset = at + 4;
-    return this;
+    return this.put32(v);
   }
 
   uint32(v: number): this {
     if (!(v >= 0 && v <= 0xffffffff)) throw outOfRange('uint32', v);
+    return this.put32(v);
+  }
+
+  /** Four big-endian bytes of a range-checked 32-bit value (signed or not: the low 32 bits are the same). */
+  private put32(v: number): this {
     this.ensure(4);
     const buf = this.buf;
     const at = this.offset;
