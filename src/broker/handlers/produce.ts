@@ -12,12 +12,10 @@ import {
   type ProduceResponse,
   type ProduceResponseTopicProduceResponse,
 } from '../../protocol/generated/produce.js';
+import { BATCH_LENGTH_OFFSET, LOG_OVERHEAD } from '../../protocol/records/layout.js';
 import type { ProducePartitionInput, ProducePartitionResult } from '../replica/replica-manager.js';
 import { Deferred, defineHandler, type RequestContext } from './handler.js';
 import { internalTopics } from './topic-names.js';
-
-/** Bytes before a batch's records count: baseOffset (8) + batchLength (4). */
-const LOG_OVERHEAD_BYTES = 12;
 
 /**
  * Kafka's ProduceRequest.validateRecords (v3+): a partition carries exactly one record batch —
@@ -26,8 +24,8 @@ const LOG_OVERHEAD_BYTES = 12;
  */
 function holdsOneBatch(records: Buffer | null): boolean {
   if (records === null || records.length === 0) return false;
-  if (records.length < LOG_OVERHEAD_BYTES) return true; // storage answers the truncated batch
-  return records.readInt32BE(8) + LOG_OVERHEAD_BYTES >= records.length;
+  if (records.length < LOG_OVERHEAD) return true; // storage answers the truncated batch
+  return records.readInt32BE(BATCH_LENGTH_OFFSET) + LOG_OVERHEAD >= records.length;
 }
 
 function errorResult(topic: string, partition: number, errorCode: number, errorMessage: string | null = null): ProducePartitionResult {

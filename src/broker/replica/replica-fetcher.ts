@@ -20,6 +20,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { FetchRequestFetchTopic, FetchRequestForgottenTopic } from '../../protocol/generated/fetch.js';
 import { createFetchRequest, createFetchRequestReplicaState } from '../../protocol/generated/fetch.js';
 import { createOffsetForLeaderEpochRequest } from '../../protocol/generated/offset-for-leader-epoch.js';
+import { BATCH_LENGTH_OFFSET, LOG_OVERHEAD } from '../../protocol/records/layout.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { FetchSessionHandler, type SessionPartition } from './fetch-session-handler.js';
@@ -404,9 +405,9 @@ export class ReplicaFetcher {
 export function wholeBatches(records: Buffer | null): Buffer {
   if (records === null) return Buffer.alloc(0);
   let end = 0;
-  while (end + 12 <= records.length) {
-    const size = 12 + records.readInt32BE(end + 8);
-    if (size < 12 || end + size > records.length) break;
+  while (end + LOG_OVERHEAD <= records.length) {
+    const size = LOG_OVERHEAD + records.readInt32BE(end + BATCH_LENGTH_OFFSET);
+    if (size < LOG_OVERHEAD || end + size > records.length) break;
     end += size;
   }
   return end === records.length ? records : records.subarray(0, end);
