@@ -57,26 +57,33 @@ function penalize(p: Penalized, maxMs: number): void {
   p.until = Date.now() + Math.min(maxMs, 1000 * 2 ** (p.failures - 1));
 }
 
+/**
+ * Offers the batch to the sinks in turn from `start`; the first that does not throw answers.
+ * With a `maxPenaltyMs` a sink set aside is skipped and a failing one is set aside (longer each time).
+ */
+async function firstToDeliver(state: Penalized[], start: number, maxPenaltyMs: number | null, failure: string): Promise<SinkStatus> {
+  const now = Date.now();
+  let last: unknown = null;
+  for (let i = 0; i < state.length; i++) {
+    const p = state[(start + i) % state.length]!;
+    if (maxPenaltyMs !== null && p.until > now) continue;
+    try {
+      const status = await p.sink.process();
+      p.failures = 0;
+      return status;
+    } catch (err) {
+      last = err;
+      if (maxPenaltyMs !== null) penalize(p, maxPenaltyMs);
+    }
+  }
+  throw new EventDeliveryException(failure, { cause: last });
+}
+
 function failover(ordered: Sink[], maxPenaltyMs: number): SinkProcessor {
   const state = ordered.map((sink): Penalized => ({ sink, failures: 0, until: 0 }));
   return {
     sinks: ordered,
-    async process() {
-      const now = Date.now();
-      let last: unknown = null;
-      for (const p of state) {
-        if (p.until > now) continue;
-        try {
-          const status = await p.sink.process();
-          p.failures = 0;
-          return status;
-        } catch (err) {
-          last = err;
-          penalize(p, maxPenaltyMs);
-        }
-      }
-      throw new EventDeliveryException('All sinks failed to process, nothing left to failover to', { cause: last });
-    },
+    process: () => firstToDeliver(state, 0, maxPenaltyMs, 'All sinks failed to process, nothing left to failover to'),
   };
 }
 
@@ -85,23 +92,9 @@ function loadBalance(sinks: Sink[], selector: 'round_robin' | 'random', backoff:
   let next = 0;
   return {
     sinks,
-    async process() {
-      const now = Date.now();
+    process() {
       const start = selector === 'random' ? Math.floor(random() * state.length) : next++ % state.length;
-      let last: unknown = null;
-      for (let i = 0; i < state.length; i++) {
-        const p = state[(start + i) % state.length]!;
-        if (backoff && p.until > now) continue;
-        try {
-          const status = await p.sink.process();
-          p.failures = 0;
-          return status;
-        } catch (err) {
-          last = err;
-          if (backoff) penalize(p, maxTimeOutMs);
-        }
-      }
-      throw new EventDeliveryException('Unable to deliver event to any sink of the group', { cause: last });
+      return firstToDeliver(state, start, backoff ? maxTimeOutMs : null, 'Unable to deliver event to any sink of the group');
     },
   };
 }
