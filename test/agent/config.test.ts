@@ -41,41 +41,37 @@ test('agent configuration: components per agent name, other agents ignored, stra
   assert.ok(cfg.warnings.some((w) => w.includes('a1.sinks.k2.type')));
 });
 
+/** What `fn` throws, or null when it returns. */
+function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  return null;
+}
+
 test('configuration errors name their keys, all at once', () => {
-  const err = (() => {
-    try {
-      agentFrom([
-        'a1.sources = r1 r2', 'a1.channels = c1', 'a1.sinks = k1 k2',
-        'a1.sources.r1.type = TAILDIR', 'a1.sources.r1.channels = c1 c9',
-        'a1.sources.r2.channels = c1',
-        'a1.channels.c1.type = memory', 'a1.channels.c1.capacity = lots',
-        'a1.sinks.k1.type = kafka', 'a1.sinks.k1.channel = c1',
-        'a1.sinks.k2.type = nope', 'a1.sinks.k2.channel = c1',
-      ]);
-    } catch (e) {
-      return e;
-    }
-    return null;
-  })();
+  const err = thrownBy(() => agentFrom([
+    'a1.sources = r1 r2', 'a1.channels = c1', 'a1.sinks = k1 k2',
+    'a1.sources.r1.type = TAILDIR', 'a1.sources.r1.channels = c1 c9',
+    'a1.sources.r2.channels = c1',
+    'a1.channels.c1.type = memory', 'a1.channels.c1.capacity = lots',
+    'a1.sinks.k1.type = kafka', 'a1.sinks.k1.channel = c1',
+    'a1.sinks.k2.type = nope', 'a1.sinks.k2.channel = c1',
+  ]));
   assert.ok(err instanceof AgentConfigErrors, String(err));
   const keys = err.errors.map((e) => e.key);
   assert.ok(keys.includes('a1.sources.r1.channels'), keys.join());
   assert.ok(keys.includes('a1.sources.r2.type'), keys.join());
   // The wiring errors stop before components are configured; fix them and the rest show.
-  const err2 = (() => {
-    try {
-      agentFrom([
-        'a1.sources = r1', 'a1.channels = c1', 'a1.sinks = k1 k2',
-        'a1.sources.r1.type = TAILDIR', 'a1.sources.r1.channels = c1',
-        'a1.channels.c1.type = memory', 'a1.channels.c1.capacity = lots',
-        'a1.sinks.k1.type = kafka', 'a1.sinks.k1.channel = c1',
-        'a1.sinks.k2.type = nope', 'a1.sinks.k2.channel = c1',
-      ]);
-    } catch (e) {
-      return e;
-    }
-    return null;
-  })();
+  const err2 = thrownBy(() => agentFrom([
+    'a1.sources = r1', 'a1.channels = c1', 'a1.sinks = k1 k2',
+    'a1.sources.r1.type = TAILDIR', 'a1.sources.r1.channels = c1',
+    'a1.channels.c1.type = memory', 'a1.channels.c1.capacity = lots',
+    'a1.sinks.k1.type = kafka', 'a1.sinks.k1.channel = c1',
+    'a1.sinks.k2.type = nope', 'a1.sinks.k2.channel = c1',
+  ]));
   assert.ok(err2 instanceof AgentConfigErrors, String(err2));
   const keys2 = err2.errors.map((e) => e.key).sort();
   assert.deepEqual(keys2, ['a1.channels.c1.capacity', 'a1.sinks.k2.type', 'a1.sources.r1.filegroups']);
