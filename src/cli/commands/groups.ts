@@ -6,7 +6,7 @@
 import { Admin, type GroupDescription } from '../../client/admin/admin.js';
 import { OffsetSpec, type TopicPartition } from '../../client/offsets.js';
 import { ErrorCode, errorInfo } from '../../protocol/errors.js';
-import { flag, parseKafkaArgs, readPropertiesFile, str, UsageError, type ParsedOptions } from '../kafka/args.js';
+import { clientIdFromConfig, flag, parseKafkaArgs, str, UsageError, type ParsedOptions } from '../kafka/args.js';
 import { bootstrapOf, runTool } from '../kafka/run.js';
 import { formatTable } from '../kafka/table.js';
 
@@ -92,7 +92,7 @@ export async function run(args: string[]): Promise<number> {
     }
     const actions = (['list', 'describe', 'reset-offsets', 'delete', 'delete-offsets'] as const).filter((a) => flag(o, a));
     if (actions.length !== 1) throw new UsageError('Command must include exactly one action: --list, --describe, --delete, --reset-offsets, --delete-offsets');
-    const clientId = str(o, 'command-config') !== undefined ? (await readPropertiesFile(str(o, 'command-config')!)).get('client.id') : undefined;
+    const clientId = await clientIdFromConfig(o, 'command-config');
     const admin = new Admin({ bootstrapServers: bootstrapOf(o, HELP), clientId: clientId ?? 'gregor-groups', retries: 3 });
     try {
       switch (actions[0]) {

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { Admin } from '../../client/admin/admin.js';
 import type { TopicPartition } from '../../client/offsets.js';
 import { errorInfo, ErrorCode } from '../../protocol/errors.js';
-import { flag, int, parseKafkaArgs, readPropertiesFile, str, UsageError } from '../kafka/args.js';
+import { clientIdFromConfig, flag, int, parseKafkaArgs, str, UsageError } from '../kafka/args.js';
 import { bootstrapOf, runTool } from '../kafka/run.js';
 
 const HELP = `Usage: gregor leader-election --bootstrap-server HOST:PORT --election-type <PREFERRED | UNCLEAN> <partitions> [options]
@@ -55,7 +55,7 @@ export async function run(args: string[]): Promise<number> {
     if (sources !== 1) throw new UsageError('One and only one of the following options is required: --all-topic-partitions, --topic, --path-to-json-file');
     // As kafka-leader-election.sh: --partition is required with --topic, and only allowed with it.
     if ((str(o, 'partition') !== undefined) !== (str(o, 'topic') !== undefined)) throw new UsageError('Missing required option(s) [partition]: --topic and --partition go together');
-    const clientId = str(o, 'admin.config') !== undefined ? (await readPropertiesFile(str(o, 'admin.config')!)).get('client.id') : undefined;
+    const clientId = await clientIdFromConfig(o, 'admin.config');
     const admin = new Admin({ bootstrapServers: bootstrapOf(o, HELP), clientId: clientId ?? 'gregor-leader-election', retries: 3 });
     try {
       const partitions = await partitionsOf(o);

@@ -4,7 +4,7 @@
  */
 import { Admin, type TopicDescription } from '../../client/admin/admin.js';
 import { KafkaError } from '../../protocol/errors.js';
-import { flag, int, keyValues, parseKafkaArgs, readPropertiesFile, str, UsageError, type ParsedOptions } from '../kafka/args.js';
+import { clientIdFromConfig, flag, int, keyValues, parseKafkaArgs, str, UsageError, type ParsedOptions } from '../kafka/args.js';
 import { bootstrapOf, runTool } from '../kafka/run.js';
 
 const HELP = `Usage: gregor topics --bootstrap-server HOST:PORT <--create | --list | --describe | --alter | --delete> [options]
@@ -75,7 +75,7 @@ export async function run(args: string[]): Promise<number> {
     }
     const actions = (['create', 'list', 'describe', 'alter', 'delete'] as const).filter((a) => flag(o, a));
     if (actions.length !== 1) throw new UsageError('Command must include exactly one action: --list, --describe, --create, --alter or --delete');
-    const clientId = str(o, 'command-config') !== undefined ? (await readPropertiesFile(str(o, 'command-config')!)).get('client.id') : undefined;
+    const clientId = await clientIdFromConfig(o, 'command-config');
     const admin = new Admin({ bootstrapServers: bootstrapOf(o, HELP), clientId: clientId ?? 'gregor-topics', retries: 3 });
     try {
       switch (actions[0]) {
@@ -175,17 +175,21 @@ async function describe(admin: Admin, o: ParsedOptions): Promise<number> {
   }
   const descriptions = await admin.describeTopics(names);
   const configs = await admin.describeConfigs(names.map((name) => ({ type: 'topic' as const, name })));
-  const live = new Set((await admin.describeCluster()).brokers.map((b) => b.nodeId));
   let filter: PartitionFilter | null = null;
   if (flag(o, 'under-replicated-partitions')) filter = (p) => p.isr.length < p.replicas.length;
-  else if (flag(o, 'unavailable-partitions')) filter = (p) => p.leader < 0 || !live.has(p.leader);
+  else if (flag(o, 'unavailable-partitions')) {
+    // Only this filter needs the live brokers: no DescribeCluster otherwise.
+    const live = new Set((await admin.describeCluster()).brokers.map((b) => b.nodeId));
+    filter = (p) => p.leader < 0 || !live.has(p.leader);
+  }
   descriptions.forEach((d, i) => {
     const entries = configs[i]?.entries.filter((e) => !e.isDefault && e.source !== 5 && !e.isSensitive) ?? [];
+    const overrides = entries.map((e) => `${e.name}=${e.value ?? ''}`).join(',');
     if (flag(o, 'topics-with-overrides')) {
-      if (entries.length > 0) console.log(formatDescription(d, entries.map((e) => `${e.name}=${e.value ?? ''}`).join(','), null)[0]);
+      if (entries.length > 0) console.log(formatDescription(d, overrides, null)[0]);
       return;
     }
-    for (const line of formatDescription(d, entries.map((e) => `${e.name}=${e.value ?? ''}`).join(','), filter)) console.log(line);
+    for (const line of formatDescription(d, overrides, filter)) console.log(line);
   });
   return 0;
 }

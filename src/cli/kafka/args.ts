@@ -93,3 +93,9 @@ export async function readPropertiesFile(path: string): Promise<Map<string, stri
   }
   return m;
 }
+
+/** client.id from the properties file named by option `name` (--command-config, --admin.config), if given. */
+export async function clientIdFromConfig(o: ParsedOptions, name: string): Promise<string | undefined> {
+  const file = str(o, name);
+  return file === undefined ? undefined : (await readPropertiesFile(file)).get('client.id');
+}
