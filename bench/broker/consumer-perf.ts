@@ -37,41 +37,7 @@ for i in range(n):
             p.poll(0.001)
 p.flush(300)
 `;
-
-const CONSUMER = `
-import sys, time, json
-from confluent_kafka import Consumer
-bs, topic, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-c = Consumer({'bootstrap.servers': bs, 'group.id': 'perf', 'auto.offset.reset': 'earliest', 'enable.auto.commit': False,
-              'fetch.max.bytes': 52428800, 'max.partition.fetch.bytes': 1048576, 'queued.max.messages.kbytes': 262144})
-c.subscribe([topic])
-got = 0
-nbytes = 0
-start = None
-while got < n:
-    msgs = c.consume(10000, 10.0)
-    if not msgs:
-        break
-    for m in msgs:
-        if m.error() is None:
-            if start is None:
-                start = time.perf_counter()
-            got += 1
-            nbytes += len(m.value())
-elapsed = time.perf_counter() - (start or time.perf_counter())
-c.close()
-print(json.dumps({'n': got, 'bytes': nbytes, 'elapsed': elapsed}))
-`;
-
-function runPython(script: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/python3', ['-c', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`python exited ${code}`))));
-  });
-}
+import { CONSUMER, runPython } from './librdkafka.js';
 
 function brokerCpuMs(since: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(since);
@@ -118,7 +84,7 @@ async function main(): Promise<void> {
     const ceiling = readCeiling(cluster.dataDir, topic);
     console.log(`# ${n} records of ${size} B; raw read of the partitions' .log files here: ${(ceiling.bytes / (1 << 20)).toFixed(1)} MB at ${ceiling.mbps.toFixed(1)} MB/sec`);
     const cpu0 = process.cpuUsage();
-    const r = JSON.parse((await runPython(CONSUMER, [cluster.bootstrapServers, topic, String(n)])).trim().split('\n').at(-1)!) as { n: number; bytes: number; elapsed: number };
+    const r = JSON.parse((await runPython(CONSUMER, [cluster.bootstrapServers, topic, String(n), 'perf', 'inf'])).trim().split('\n').at(-1)!) as { n: number; bytes: number; elapsed: number };
     const cpuPython = brokerCpuMs(cpu0);
     const mb = r.bytes / (1 << 20);
     console.log('data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec');

@@ -20,7 +20,6 @@
  * The brokers (keeper + 3 brokers, embedded) run in this process, the clients in their own, as in
  * producer-perf.ts. A case stops producing after --case-limit-s and reports what was acked by then.
  */
-import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startCluster, type EmbeddedCluster } from '../../src/broker/embedded-cluster.js';
@@ -73,33 +72,7 @@ def pct(q):
 print(json.dumps({'sent': sent, 'n': len(lat), 'errors': errors, 'elapsed': elapsed, 'avg': sum(lat) / max(1, len(lat)), 'max': lat[-1] if lat else 0,
                   'p50': pct(0.5), 'p95': pct(0.95), 'p99': pct(0.99), 'p999': pct(0.999)}))
 `;
-
-const CONSUMER = `
-import sys, time, json
-from confluent_kafka import Consumer
-bs, topic, n, limit_s = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
-c = Consumer({'bootstrap.servers': bs, 'group.id': 'replication-perf-' + topic, 'auto.offset.reset': 'earliest', 'enable.auto.commit': False,
-              'fetch.max.bytes': 52428800, 'max.partition.fetch.bytes': 1048576, 'queued.max.messages.kbytes': 262144})
-c.subscribe([topic])
-got = 0
-nbytes = 0
-start = None
-while got < n:
-    msgs = c.consume(10000, 10.0)
-    if not msgs:
-        break
-    for m in msgs:
-        if m.error() is None:
-            if start is None:
-                start = time.perf_counter()
-            got += 1
-            nbytes += len(m.value())
-    if start is not None and time.perf_counter() - start > limit_s:
-        break
-elapsed = time.perf_counter() - (start or time.perf_counter())
-c.close()
-print(json.dumps({'n': got, 'bytes': nbytes, 'elapsed': elapsed}))
-`;
+import { CONSUMER, runPython } from './librdkafka.js';
 
 interface ProducerResult {
   sent: number;
@@ -127,16 +100,6 @@ const CASES: readonly Case[] = [
   { label: '(c) RF=3 acks=all', replicationFactor: 3, acks: 'all', topicConfig: {} },
   { label: '(d) RF=3 acks=all min.insync.replicas=2', replicationFactor: 3, acks: 'all', topicConfig: { 'min.insync.replicas': '2' } },
 ];
-
-function runPython(script: string, args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/python3', ['-c', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`python exited ${code}`))));
-  });
-}
 
 function lastJson<T>(out: string): T {
   return JSON.parse(out.trim().split('\n').at(-1)!) as T;
@@ -269,7 +232,7 @@ async function main(): Promise<void> {
         }
       }
       if (consumeTopic !== '') {
-        const r = lastJson<{ n: number; bytes: number; elapsed: number }>(await runPython(CONSUMER, [cluster.bootstrapServers, consumeTopic, String(consumeCount), String(limitS)]));
+        const r = lastJson<{ n: number; bytes: number; elapsed: number }>(await runPython(CONSUMER, [cluster.bootstrapServers, consumeTopic, String(consumeCount), `replication-perf-${consumeTopic}`, String(limitS)]));
         const mb = r.bytes / (1 << 20);
         console.log(`consume ${consumeTopic} (RF=3, from the leaders): data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec`);
         console.log(`    ${mb.toFixed(1)}, ${(mb / r.elapsed).toFixed(2)}, ${r.n}, ${(r.n / r.elapsed).toFixed(1)}`);
