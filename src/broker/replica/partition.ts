@@ -13,6 +13,7 @@
  * takes the leader's HW, capped by its own LEO; the ReplicaFetcher drives it.
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { BASE_OFFSET_OFFSET, LAST_OFFSET_DELTA_OFFSET, RECORD_BATCH_OVERHEAD } from '../../protocol/records/layout.js';
 import { assert } from '../../util/assert.js';
 import type { IsrUpdateResult } from '../metadata/metadata-service.js';
 import {
@@ -21,10 +22,6 @@ import {
 import type { LogAppendResult, PartitionLog } from './partition-log.js';
 
 export { highWatermarkOf, type ReplicaState } from './isr.js';
-
-/** RecordBatch v2: baseOffset (8) ... lastOffsetDelta at byte 23; the fixed header is 61 bytes. */
-const LAST_OFFSET_DELTA_POSITION = 23;
-const BATCH_HEADER_BYTES = 61;
 
 export interface LeaderAndIsrState {
   leader: number;
@@ -257,9 +254,9 @@ export class Partition {
   appendRecordsAsFollower(records: Buffer): LogAppendResult {
     const log = this.log;
     if (log === null || this.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key} is not a follower on broker ${this.localBrokerId}`);
-    if (records.length >= BATCH_HEADER_BYTES && log.logEndOffset === log.logStartOffset && log.truncateFullyAndStartAt !== undefined) {
-      const baseOffset = records.readBigInt64BE(0);
-      const lastOffset = baseOffset + BigInt(records.readInt32BE(LAST_OFFSET_DELTA_POSITION));
+    if (records.length >= RECORD_BATCH_OVERHEAD && log.logEndOffset === log.logStartOffset && log.truncateFullyAndStartAt !== undefined) {
+      const baseOffset = records.readBigInt64BE(BASE_OFFSET_OFFSET);
+      const lastOffset = baseOffset + BigInt(records.readInt32BE(LAST_OFFSET_DELTA_OFFSET));
       if (baseOffset < log.logEndOffset && lastOffset >= log.logEndOffset) log.truncateFullyAndStartAt(baseOffset);
     }
     return log.append(records, { leaderEpoch: this.leaderEpoch, origin: 'replication' });
