@@ -4,10 +4,6 @@ export interface AgentEvent {
   body: Buffer;
 }
 
-export function makeEvent(body: Buffer, headers: Record<string, string> = {}): AgentEvent {
-  return { headers, body };
-}
-
 /** Bytes an event takes in a channel's byte accounting (body only, as Flume's MemoryChannel). */
 export function eventBodyBytes(e: AgentEvent): number {
   return e.body.length;
