@@ -103,8 +103,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     this.group ??= new GroupMember(this.cluster, this.config.groupId, this.config);
     // As Java: only a changed subscription is a reason to rebalance (a join in flight with the
     // old topics is followed by another, see ensureGroup).
-    const sameTopics = previous !== null && previous.length === this.subscription.length && previous.every((t) => this.subscription!.includes(t));
-    if (!sameTopics) this.group.rejoinNeeded = true;
+    if (previous === null || !sameTopics(previous, this.subscription)) this.group.rejoinNeeded = true;
   }
 
   /** Consumes exactly these partitions, without group membership (commits still need group.id). */
@@ -602,7 +601,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     if (group.lost || group.generationId !== result.generationId) return;
     await this.onJoined(group, result);
     // subscribe() changed the topics while the join was in flight: join again with the new ones.
-    if (this.subscription !== null && [...this.subscription].sort().join('\u0000') !== [...pending.subscription].sort().join('\u0000')) group.rejoinNeeded = true;
+    if (this.subscription !== null && !sameTopics(this.subscription, pending.subscription)) group.rejoinNeeded = true;
   }
 
   /**
@@ -730,6 +729,11 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       await Promise.allSettled([...this.fetches.values()]);
     }
   }
+}
+
+/** Two subscriptions (each without repeats, as subscribe() keeps them) name the same topics. */
+function sameTopics(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((t) => b.includes(t));
 }
 
 /** Whether `promise` settles (either way) before `deadline` (a performance.now() time) or an abort. */
