@@ -5,6 +5,7 @@
  */
 import { startCluster, type EmbeddedCluster } from '../../../src/broker/embedded-cluster.js';
 import type { Broker } from '../../../src/broker/broker.js';
+import { lastOffsetOf, readBatchHeader, splitBatches } from '../../../src/protocol/records/index.js';
 import { createLogger } from '../../../src/util/logger.js';
 
 export const fastReplication = {
@@ -51,17 +52,12 @@ export function batchesOf(broker: Broker, topic: string, partition = 0): BatchVi
   let offset = log.logStartOffset;
   while (offset < log.logEndOffset) {
     const r = log.read(offset, { maxBytes: 1 << 20, minOneMessage: true, isolation: 'read_uncommitted', upperBound: 'leo' });
-    const buf = r.records;
-    if (buf.length === 0) break;
-    let pos = 0;
-    while (pos + 61 <= buf.length) {
-      const size = 12 + buf.readInt32BE(pos + 8);
-      if (pos + size > buf.length) break;
-      const baseOffset = buf.readBigInt64BE(pos);
-      const lastOffset = baseOffset + BigInt(buf.readInt32BE(pos + 23));
-      out.push({ baseOffset, lastOffset, leaderEpoch: buf.readInt32BE(pos + 12), crc: buf.readUInt32BE(pos + 17), recordCount: buf.readInt32BE(pos + 57) });
+    if (r.records.length === 0) break;
+    for (const batch of splitBatches(r.records).batches) {
+      const h = readBatchHeader(batch);
+      const lastOffset = lastOffsetOf(h);
+      out.push({ baseOffset: h.baseOffset, lastOffset, leaderEpoch: h.partitionLeaderEpoch, crc: h.crc, recordCount: h.recordCount });
       offset = lastOffset + 1n;
-      pos += size;
     }
   }
   return out;

@@ -8,6 +8,7 @@ import { createFetchRequest } from '../../../src/protocol/generated/fetch.js';
 import { createProduceRequest } from '../../../src/protocol/generated/produce.js';
 import { encodeRecordBatch } from '../../../src/protocol/records/index.js';
 import { decodeRecordBatch } from '../../../src/protocol/records/batch.js';
+import { splitBatches } from '../../../src/protocol/records/split.js';
 import type { Broker } from '../../../src/broker/broker.js';
 
 export interface ReadRecord {
@@ -38,14 +39,9 @@ export async function readAll(broker: Broker, topic: string, partition = 0, maxR
       const p = res.responses[0]!.partitions[0]!;
       if (p.errorCode !== 0) return { errorCode: p.errorCode, records, highWatermark };
       highWatermark = p.highWatermark;
-      const buf = p.records ?? Buffer.alloc(0);
-      let pos = 0;
-      while (pos + 12 <= buf.length) {
-        const size = 12 + buf.readInt32BE(pos + 8);
-        if (pos + size > buf.length) break;
-        const batch = decodeRecordBatch(buf.subarray(pos, pos + size));
+      for (const bytes of splitBatches(p.records ?? Buffer.alloc(0)).batches) {
+        const batch = decodeRecordBatch(bytes);
         for (const r of batch.records) if (r.offset >= offset) records.push({ offset: r.offset, value: r.value?.toString() ?? '' });
-        pos += size;
       }
       const next = records.length === 0 ? offset : records.at(-1)!.offset + 1n;
       if (next >= highWatermark || next === offset) return { errorCode: 0, records, highWatermark };
