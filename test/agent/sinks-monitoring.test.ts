@@ -4,13 +4,13 @@
  * Flume's JSON monitoring over HTTP; the CLI's --help and its configuration errors.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { formatEvent } from '../../src/agent/sinks/logger-sink.js';
 import { startCluster } from '../../src/broker/embedded-cluster.js';
-import { cliPath, tempDir } from '../helpers/paths.js';
+import { gregor } from '../helpers/cli.js';
+import { tempDir } from '../helpers/paths.js';
 import { agentFrom, fetchMetrics, quietLogger, waitFor } from './helpers.js';
 
 test('failover: a Kafka sink whose records fail rolls back, the next sink takes the same events', async () => {
@@ -118,21 +118,21 @@ test("monitoring: Flume's JSON at GET /metrics, every value a string", async () 
   }
 });
 
-test('gregor agent --help shows examples; a bad configuration exits 1 naming the key', () => {
-  const help = spawnSync(process.execPath, [cliPath, 'agent', '--help'], { encoding: 'utf8' });
-  assert.equal(help.status, 0);
+test('gregor agent --help shows examples; a bad configuration exits 1 naming the key', async () => {
+  const help = await gregor(['agent', '--help']);
+  assert.equal(help.code, 0);
   assert.match(help.stdout, /--conf-file/);
   assert.match(help.stdout, /Examples:\n {2}gregor agent --conf-file agent.conf --name a1/);
   const tmp = tempDir();
   try {
     const conf = join(tmp.path, 'bad.conf');
     writeFileSync(conf, 'a1.sources = r1\na1.channels = c1\na1.sources.r1.type = TAILDIR\na1.sources.r1.channels = c1\na1.channels.c1.type = memory\na1.channels.c1.capacity = -5\n');
-    const r = spawnSync(process.execPath, [cliPath, 'agent', '-f', conf, '-n', 'a1'], { encoding: 'utf8', env: { ...process.env, GREGOR_LOG_LEVEL: 'silent' } });
-    assert.equal(r.status, 1);
+    const r = await gregor(['agent', '-f', conf, '-n', 'a1']);
+    assert.equal(r.code, 1);
     assert.match(r.stderr, /a1\.channels\.c1\.capacity: -5 is out of range/);
     assert.match(r.stderr, /a1\.sources\.r1\.filegroups: is required/);
-    const wrongName = spawnSync(process.execPath, [cliPath, 'agent', '-f', conf, '-n', 'agent2'], { encoding: 'utf8' });
-    assert.equal(wrongName.status, 1);
+    const wrongName = await gregor(['agent', '-f', conf, '-n', 'agent2']);
+    assert.equal(wrongName.code, 1);
     assert.match(wrongName.stderr, /no configuration found for agent 'agent2'/);
   } finally {
     tmp.cleanup();
