@@ -33,8 +33,6 @@ export interface RequestOptions {
   /** False for Produce with acks=0: the broker sends no response. */
   expectResponse?: boolean;
   timeoutMs?: number;
-  /** Initial encode buffer size (a Produce's record bytes plus a little), to avoid regrowing. */
-  initialBytes?: number;
 }
 
 interface Pending {
@@ -132,10 +130,10 @@ export class BrokerConnection {
     if (version === undefined) {
       return Promise.reject(new ClientError('GREGOR_ERR_UNSUPPORTED_API', `broker ${this.host}:${this.port} does not support ${name}`));
     }
-    return this.send(apiKey, version, body, options.expectResponse ?? true, options.timeoutMs ?? this.options.requestTimeoutMs, options.initialBytes) as Promise<ResponseOf<N>>;
+    return this.send(apiKey, version, body, options.expectResponse ?? true, options.timeoutMs ?? this.options.requestTimeoutMs) as Promise<ResponseOf<N>>;
   }
 
-  private send(apiKey: number, version: number, body: unknown, expectResponse: boolean, timeoutMs: number, initialBytes = 1024): Promise<unknown> {
+  private send(apiKey: number, version: number, body: unknown, expectResponse: boolean, timeoutMs: number): Promise<unknown> {
     if (this.closedError !== null || this.socket === null) {
       return Promise.reject(new ClientError('GREGOR_ERR_CONNECTION', `connection to ${this.host}:${this.port} is closed`, { cause: this.closedError, retriable: true }));
     }
@@ -145,7 +143,7 @@ export class BrokerConnection {
     // A Produce request's record batches (encoded once, kept unchanged for retries) go to the socket
     // as their own chunks instead of being copied into one frame: one copy and one large allocation
     // less per record on the producer's hot path.
-    const frame = apiKey === ApiKey.Produce ? encodeRequestChunks(header, body, { initialBytes: 1024 }) : encodeRequestFrame(header, body, { initialBytes });
+    const frame = apiKey === ApiKey.Produce ? encodeRequestChunks(header, body, { initialBytes: 1024 }) : encodeRequestFrame(header, body, { initialBytes: 1024 });
     if (!expectResponse) {
       return new Promise((resolve, reject) => {
         this.write(frame, (err) => (err ? reject(new ClientError('GREGOR_ERR_CONNECTION', err.message, { cause: err, retriable: true })) : resolve(undefined)));

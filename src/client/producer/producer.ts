@@ -402,8 +402,7 @@ export class Producer {
     this.counters.requestsSent++;
     try {
       const conn = await this.cluster.connectionTo(req.leader);
-      const initialBytes = req.batches.reduce((n, b) => n + b.encoded!.length + 64, 256);
-      res = await conn.request('Produce', body, { expectResponse: this.config.acks !== 0, initialBytes });
+      res = await conn.request('Produce', body, { expectResponse: this.config.acks !== 0 });
     } catch (err) {
       failure = err as Error;
     }
