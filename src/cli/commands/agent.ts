@@ -66,6 +66,8 @@ interface AgentArgs {
   zkBasePath: string;
 }
 
+const isPort = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= 65535;
+
 function parseArgs(args: string[]): AgentArgs | string {
   const out: AgentArgs = { reload: true, zkBasePath: '/flume' };
   const sys = new Map<string, string>();
@@ -93,7 +95,7 @@ function parseArgs(args: string[]): AgentArgs | string {
       case '--monitoring-port': {
         const v = value();
         const n = Number(v);
-        if (v === undefined || !Number.isInteger(n) || n < 0 || n > 65535) return `--monitoring-port: '${v ?? ''}' is not a port`;
+        if (v === undefined || !isPort(n)) return `--monitoring-port: '${v ?? ''}' is not a port`;
         out.monitoringPort = n;
         break;
       }
@@ -105,7 +107,7 @@ function parseArgs(args: string[]): AgentArgs | string {
   if (type !== undefined) {
     if (type.toLowerCase() !== 'http') return `-Dflume.monitoring.type=${type}: only http is supported`;
     const n = Number(sys.get('flume.monitoring.port') ?? '41414');
-    if (!Number.isInteger(n) || n < 0 || n > 65535) return `-Dflume.monitoring.port: '${sys.get('flume.monitoring.port')}' is not a port`;
+    if (!isPort(n)) return `-Dflume.monitoring.port: '${sys.get('flume.monitoring.port')}' is not a port`;
     out.monitoringPort ??= n;
   }
   return out;
