@@ -8,7 +8,7 @@
  * session error (FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESSION_EPOCH) or a lost connection
  * starts over with a full request that also closes the old session (its id with epoch 0).
  */
-import { FINAL_EPOCH, INITIAL_EPOCH, INVALID_SESSION_ID, nextEpoch } from './fetch-session.js';
+import { FINAL_EPOCH, INITIAL_EPOCH, INVALID_SESSION_ID, nextEpoch, partitionKey } from './fetch-session.js';
 
 /** What a fetch request says about one partition. */
 export interface SessionPartition {
@@ -31,8 +31,6 @@ export interface SessionRequest {
   full: boolean;
 }
 
-const keyOf = (p: { topic: string; partition: number }): string => `${p.topic}\u0000${p.partition}`;
-
 function sameRequest(a: SessionPartition, b: SessionPartition): boolean {
   return a.fetchOffset === b.fetchOffset && a.logStartOffset === b.logStartOffset && a.currentLeaderEpoch === b.currentLeaderEpoch && a.maxBytes === b.maxBytes && a.topicId === b.topicId;
 }
@@ -51,7 +49,7 @@ export class FetchSessionHandler {
 
   /** Builds the next request for `partitions` (the ones to fetch now). */
   build(partitions: readonly SessionPartition[]): SessionRequest {
-    const next = new Map(partitions.map((p) => [keyOf(p), p]));
+    const next = new Map(partitions.map((p) => [partitionKey(p.topic, p.partition), p]));
     this.pending = next;
     if (this.sessionless) {
       this.pendingFull = true;

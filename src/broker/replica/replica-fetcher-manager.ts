@@ -9,7 +9,7 @@ import { BrokerConnection } from '../../client/connection.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { Partition } from './partition.js';
-import { ReplicaFetcher, type FetcherConnection, type PartitionFetchState, type ReplicaFetchSettings } from './replica-fetcher.js';
+import { fetchStateKey, ReplicaFetcher, type FetcherConnection, type PartitionFetchState, type ReplicaFetchSettings } from './replica-fetcher.js';
 
 export interface ReplicaFetcherManagerOptions {
   localBrokerId: number;
@@ -66,11 +66,11 @@ export class ReplicaFetcherManager implements ReplicaFetcherControl {
       f.start();
     }
     f.addPartition(p);
-    this.owner.set(`${p.topic}\u0000${p.partition}`, key);
+    this.owner.set(fetchStateKey(p.topic, p.partition), key);
   }
 
   removeFetcherForPartition(topic: string, partition: number): void {
-    const pk = `${topic}\u0000${partition}`;
+    const pk = fetchStateKey(topic, partition);
     const key = this.owner.get(pk);
     if (key === undefined) return;
     this.owner.delete(pk);
@@ -86,7 +86,7 @@ export class ReplicaFetcherManager implements ReplicaFetcherControl {
 
   /** The fetch state of a followed partition (tests, metrics). */
   fetchStateOf(topic: string, partition: number): PartitionFetchState | undefined {
-    const key = this.owner.get(`${topic}\u0000${partition}`);
+    const key = this.owner.get(fetchStateKey(topic, partition));
     return key === undefined ? undefined : this.fetchers.get(key)?.stateOf(topic, partition);
   }
 
