@@ -78,7 +78,7 @@ export interface LineReaderOptions {
 }
 
 /** A line the reader cannot split (Kafka's LineMessageReader throws a KafkaException with this text). */
-export class LineFormatError extends Error {}
+class LineFormatError extends Error {}
 
 export function lineReaderOptions(props: Map<string, string>): LineReaderOptions {
   const b = (k: string): boolean => props.get(k)?.trim().toLowerCase() === 'true';
