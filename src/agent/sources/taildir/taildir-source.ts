@@ -24,9 +24,10 @@ import { readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Context } from '../../config/context.js';
-import { AgentConfigError, ChannelException } from '../../errors.js';
+import { AgentConfigError } from '../../errors.js';
 import { setHeader, type AgentEvent } from '../../event.js';
 import { sourceCounter, type SourceCounter } from '../../monitoring/counters.js';
+import { deliverBatch } from '../batching.js';
 import { backoffDelayMs, Sleeper, type Source, type SourceEnvironment } from '../source.js';
 import { readPositionFile, writePositionFile, type FilePosition } from './position-file.js';
 import { reconcile, type ScannedFile, type TrackedFile } from './reconcile.js';
@@ -251,26 +252,13 @@ export class TaildirSource implements Source {
       const lines = await t.file.readLines(this.config.batchSize);
       if (lines.length === 0) break;
       const events = lines.map((l) => this.toEvent(t.file, l));
-      this.counter.add('EventReceivedCount', events.length);
-      this.counter.add('AppendBatchReceivedCount');
-      try {
-        await this.env.processor.processEventBatch(events);
-      } catch (err) {
+      if (!(await deliverBatch(this.env, this.counter, events, { source: this.name }))) {
         t.file.rollback();
-        if (err instanceof ChannelException) {
-          this.counter.add('ChannelWriteFail');
-          this.env.logger.warn({ source: this.name, err: err.message }, 'The channel is full or unexpected failure. The source will try again after a delay');
-        } else {
-          this.counter.add('GenericProcessingFail');
-          this.env.logger.error({ source: this.name, err }, 'Unable to process events');
-        }
         return 'backoff';
       }
       t.file.commit();
       t.file.lastActivityMs = Date.now();
       read = true;
-      this.counter.add('EventAcceptedCount', events.length);
-      this.counter.add('AppendBatchAcceptedCount');
       if (lines.length < this.config.batchSize || ++batches >= this.config.maxBatchCount) break;
     }
     if (t.gone && !read && t.file.pos < t.size) {
