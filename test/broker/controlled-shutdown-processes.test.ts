@@ -6,7 +6,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeeperClientSession } from '../../src/broker/zk/keeper-client-session.js';
@@ -14,8 +14,9 @@ import { partitionStatePath } from '../../src/broker/zk/paths.js';
 import { decodePartitionState } from '../../src/broker/zk/codecs.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { createMetadataRequest, type MetadataResponse } from '../../src/protocol/generated/metadata.js';
-import { cliPath, tempDir } from '../helpers/paths.js';
+import { tempDir } from '../helpers/paths.js';
 import { freePort } from '../helpers/real-zookeeper.js';
+import { startCliProcess, type StartedProcess } from './helpers/processes.js';
 import { RawClient } from './helpers/raw-client.js';
 
 const dirs: { cleanup: () => void }[] = [];
@@ -24,34 +25,6 @@ after(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   for (const d of dirs) d.cleanup();
 });
-
-interface Started {
-  readonly child: ChildProcess;
-  readonly output: () => string;
-}
-
-/** Spawns the CLI and resolves once `ready` appears in its output (bounded). */
-function startProcess(args: string[], ready: string, env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start within 30 s: ${out}`)), 30_000);
-    const check = (): void => {
-      if (!out.includes(ready)) return;
-      clearTimeout(timer);
-      child.stdout!.off('data', check);
-      resolve({ child, output: () => out });
-    };
-    child.stdout!.on('data', check);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${args[0]} exited ${code}: ${out}`));
-    });
-  });
-}
 
 function exitOf(child: ChildProcess, signal: NodeJS.Signals, timeoutMs = 60_000): Promise<number | null> {
   return new Promise((resolve, reject) => {
@@ -64,15 +37,15 @@ function exitOf(child: ChildProcess, signal: NodeJS.Signals, timeoutMs = 60_000)
   });
 }
 
-async function startKeeperAndBrokers(): Promise<{ keeperConnect: string; brokers: Map<number, Started & { bootstrap: string }> }> {
+async function startKeeperAndBrokers(): Promise<{ keeperConnect: string; brokers: Map<number, StartedProcess & { bootstrap: string }> }> {
   const dir = tempDir('gregor-cs-procs-');
   dirs.push(dir);
   const keeperPort = await freePort();
   const zooCfg = join(dir.path, 'zoo.cfg');
   writeFileSync(zooCfg, `tickTime=2000\ndataDir=${join(dir.path, 'keeper')}\nclientPort=${keeperPort}\nclientPortAddress=127.0.0.1\n`);
-  await startProcess(['keeper', '--config', zooCfg], 'keeper listening', { GREGOR_LOG_LEVEL: 'info' });
+  await startCliProcess(['keeper', '--config', zooCfg], 'keeper listening', { GREGOR_LOG_LEVEL: 'info' }, children);
   const keeperConnect = `127.0.0.1:${keeperPort}`;
-  const brokers = new Map<number, Started & { bootstrap: string }>();
+  const brokers = new Map<number, StartedProcess & { bootstrap: string }>();
   for (const id of [1, 2]) {
     const port = await freePort();
     const props = join(dir.path, `server-${id}.properties`);
@@ -80,7 +53,7 @@ async function startKeeperAndBrokers(): Promise<{ keeperConnect: string; brokers
       `broker.id=${id}`, `listeners=PLAINTEXT://127.0.0.1:${port}`, `log.dirs=${join(dir.path, `broker-${id}`)}`, `zookeeper.connect=${keeperConnect}`,
       'zookeeper.session.timeout.ms=6000', 'controlled.shutdown.retry.backoff.ms=200', '',
     ].join('\n'));
-    const started = await startProcess(['broker', '--config', props], 'is running', { GREGOR_LOG_LEVEL: 'info' });
+    const started = await startCliProcess(['broker', '--config', props], 'is running', { GREGOR_LOG_LEVEL: 'info' }, children);
     brokers.set(id, { ...started, bootstrap: `127.0.0.1:${port}` });
   }
   return { keeperConnect, brokers };

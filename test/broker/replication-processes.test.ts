@@ -12,10 +12,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startKeeper } from '../../src/keeper/index.js';
 import { createLogger } from '../../src/util/logger.js';
-import { cliPath, tempDir } from '../helpers/paths.js';
+import { tempDir } from '../helpers/paths.js';
 import { pythonModule, systemPython } from '../helpers/interop.js';
 import { freePort } from '../helpers/real-zookeeper.js';
 import { runPython } from './helpers/cluster.js';
+import { startCliProcess } from './helpers/processes.js';
 
 const confluent = pythonModule('confluent_kafka');
 const dir = tempDir('gregor-replication-processes-');
@@ -31,21 +32,7 @@ function startBroker(id: number, port: number, keeperConnect: string): Promise<C
     `broker.id=${id}`, `listeners=PLAINTEXT://127.0.0.1:${port}`, `log.dirs=${join(dir.path, `broker-${id}`)}`, `zookeeper.connect=${keeperConnect}`,
     'zookeeper.session.timeout.ms=4000', 'replica.fetch.backoff.ms=100', 'offsets.topic.replication.factor=1', '',
   ].join('\n'));
-  const child = spawn(process.execPath, [cliPath, 'broker', '--config', props], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GREGOR_LOG_LEVEL: 'warn' } });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`broker ${id} did not start: ${out}`)), 30_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('is running')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => reject(new Error(`broker ${id} exited with ${code}: ${out}`)));
-  });
+  return startCliProcess(['broker', '--config', props], 'is running', { GREGOR_LOG_LEVEL: 'warn' }, children).then((started) => started.child);
 }
 
 const PRODUCER = `
