@@ -1,4 +1,6 @@
 /** Shared helpers for the agent's tests: a config writer, reading a topic back, bounded waits. */
+import type { Channel } from '../../src/agent/channels/channel.js';
+import type { AgentEvent } from '../../src/agent/event.js';
 import { Consumer } from '../../src/client/consumer/consumer.js';
 import { propertiesMap } from '../../src/agent/config/properties.js';
 import { Agent, type AgentOptions } from '../../src/agent/runtime/agent.js';
@@ -21,6 +23,25 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
     await new Promise((r) => setTimeout(r, stepMs));
   }
   return check();
+}
+
+/** Takes everything a channel holds now, in one committed transaction. */
+export async function drain(c: Channel): Promise<AgentEvent[]> {
+  const tx = c.transaction();
+  const out: AgentEvent[] = [];
+  for (let e = tx.take(); e !== null; e = tx.take()) out.push(e);
+  await tx.commit();
+  return out;
+}
+
+/** Drains a channel until `n` events have come or `timeoutMs` passes (then returns what it has). */
+export async function collect(c: Channel, n: number, timeoutMs = 10000): Promise<AgentEvent[]> {
+  const out: AgentEvent[] = [];
+  await waitFor(async () => {
+    out.push(...(await drain(c)));
+    return out.length >= n;
+  }, timeoutMs);
+  return out;
 }
 
 export interface ReadRecord {

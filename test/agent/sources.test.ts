@@ -7,28 +7,9 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { Channel } from '../../src/agent/channels/channel.js';
-import type { AgentEvent } from '../../src/agent/event.js';
 import type { NetcatSource } from '../../src/agent/sources/netcat-source.js';
 import { tempDir } from '../helpers/paths.js';
-import { agentFrom, waitFor } from './helpers.js';
-
-async function drain(c: Channel): Promise<AgentEvent[]> {
-  const tx = c.transaction();
-  const out: AgentEvent[] = [];
-  for (let e = tx.take(); e !== null; e = tx.take()) out.push(e);
-  await tx.commit();
-  return out;
-}
-
-async function collect(c: Channel, n: number, timeoutMs = 10000): Promise<AgentEvent[]> {
-  const out: AgentEvent[] = [];
-  await waitFor(async () => {
-    out.push(...(await drain(c)));
-    return out.length >= n;
-  }, timeoutMs);
-  return out;
-}
+import { agentFrom, collect, drain, waitFor } from './helpers.js';
 
 const memory = (name: string): string[] => [`a1.channels.${name}.type = memory`, `a1.channels.${name}.capacity = 10000`, `a1.channels.${name}.transactionCapacity = 1000`];
 

@@ -7,23 +7,10 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readlinkSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { Channel } from '../../src/agent/channels/channel.js';
-import type { AgentEvent } from '../../src/agent/event.js';
 import { formatPositions, readPositionFile } from '../../src/agent/sources/taildir/position-file.js';
 import type { TaildirSource } from '../../src/agent/sources/taildir/taildir-source.js';
 import { tempDir } from '../helpers/paths.js';
-import { agentFrom, waitFor } from './helpers.js';
-
-async function collect(c: Channel, n: number, timeoutMs = 10000): Promise<AgentEvent[]> {
-  const out: AgentEvent[] = [];
-  await waitFor(async () => {
-    const tx = c.transaction();
-    for (let e = tx.take(); e !== null; e = tx.take()) out.push(e);
-    await tx.commit();
-    return out.length >= n;
-  }, timeoutMs);
-  return out;
-}
+import { agentFrom, collect, waitFor } from './helpers.js';
 
 /** Paths this process holds open (Linux). */
 function openFiles(): string[] {
