@@ -300,16 +300,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
         continue;
       }
       // Wait for a fetch to answer, the timeout, or the signal (a held fetch may take fetch.max.wait.ms).
-      let timer: NodeJS.Timeout | undefined;
-      let onAbort: (() => void) | undefined;
-      await Promise.race([...this.fetches.values(), new Promise<void>((r) => {
-        if (options.signal?.aborted === true) return r();
-        timer = setTimeout(r, remaining);
-        onAbort = r;
-        options.signal?.addEventListener('abort', onAbort, { once: true });
-      })]);
-      clearTimeout(timer);
-      if (onAbort !== undefined) options.signal?.removeEventListener('abort', onAbort);
+      await settlesBefore(Promise.race(this.fetches.values()), deadline, options.signal);
     }
   }
 
