@@ -252,7 +252,6 @@ export class Admin {
     }, { signal: options.signal });
   }
 
-  /** DescribeLogDirs on each broker (all brokers when omitted). */
   /**
    * Leader election (Kafka's Admin.electLeaders, kafka-leader-election.sh): `preferred` moves
    * leadership back to the first replica when it is in the ISR; `unclean` elects any live replica
@@ -271,6 +270,7 @@ export class Admin {
     }, { signal: options.signal });
   }
 
+  /** DescribeLogDirs on each broker (all brokers when omitted). */
   async describeLogDirs(brokers?: number[]): Promise<LogDirDescription[]> {
     const ids = brokers ?? [...(await this.cluster.refreshMetadata()).brokers.keys()];
     const out: LogDirDescription[] = [];
