@@ -5,10 +5,11 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cliPath, tempDir } from '../helpers/paths.js';
+import { tempDir } from '../helpers/paths.js';
 import { pythonModule, systemPython } from '../helpers/interop.js';
 import { freePort } from '../helpers/real-zookeeper.js';
 import { runPython } from './helpers/cluster.js';
+import { startCliProcess } from './helpers/processes.js';
 
 const confluent = pythonModule('confluent_kafka');
 const dir = tempDir('gregor-crash-');
@@ -20,24 +21,8 @@ after(() => {
 });
 
 function startDev(port: number, keeperPort: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [cliPath, 'dev', '--data-dir', dir.path, '--port', String(port), '--keeper-port', String(keeperPort), '--host', '127.0.0.1'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, GREGOR_LOG_LEVEL: 'warn' },
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`gregor dev did not start: ${out}`)), 30_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Press Ctrl-C')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => reject(new Error(`gregor dev exited with ${code}: ${out}`)));
-  });
+  const args = ['dev', '--data-dir', dir.path, '--port', String(port), '--keeper-port', String(keeperPort), '--host', '127.0.0.1'];
+  return startCliProcess(args, 'Press Ctrl-C', { GREGOR_LOG_LEVEL: 'warn' }, children).then((started) => started.child);
 }
 
 const PRODUCER = `
