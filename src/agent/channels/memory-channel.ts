@@ -46,7 +46,7 @@ export class MemoryChannel implements Channel {
     this.transactionCapacity = config.transactionCapacity;
     this.remaining = config.capacity;
     this.bytesRemaining = config.byteCapacity;
-    this.counter = new ChannelCounter(name, config.capacity);
+    this.counter = new ChannelCounter(name, config.capacity, () => this.queue.length);
   }
 
   size(): number {
@@ -90,7 +90,6 @@ export class MemoryChannel implements Channel {
         const e = this.queue.shift();
         if (e === undefined) return null;
         takes.push(e);
-        this.counter.set('ChannelSize', this.queue.length);
         return e;
       },
       commit: async () => {
@@ -114,7 +113,6 @@ export class MemoryChannel implements Channel {
         this.remaining -= needed;
         this.bytesRemaining -= putBytes - takeBytes;
         for (const e of puts) this.queue.push(e);
-        this.counter.set('ChannelSize', this.queue.length);
         if (puts.length > 0) {
           this.counter.add('EventPutSuccessCount', puts.length);
           this.eventsPut.notifyAll();
@@ -129,7 +127,6 @@ export class MemoryChannel implements Channel {
         open = false;
         if (takes.length > 0) {
           this.queue.unshiftAll(takes);
-          this.counter.set('ChannelSize', this.queue.length);
           this.eventsPut.notifyAll();
         }
         this.counter.add('RollbackCount');

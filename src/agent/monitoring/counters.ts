@@ -75,16 +75,18 @@ export const sinkCounter = (name: string): SinkCounter => new CounterGroup('SINK
 
 /** The channel's counters; size and fill percentage are read from the channel when asked. */
 export class ChannelCounter extends CounterGroup<ChannelCounterName> {
-  constructor(name: string, capacity: number) {
+  constructor(name: string, capacity: number, private readonly channelSize: () => number) {
     super('CHANNEL', name, CHANNEL_COUNTERS);
     this.set('ChannelCapacity', capacity);
   }
 
   override attributes(): Record<string, string> {
     const out = super.attributes();
+    const size = this.channelSize();
+    out.ChannelSize = String(size);
     const capacity = this.get('ChannelCapacity');
     // Flume prints a Java double: "0.0", "37.5", "100.0".
-    const pct = capacity === 0 ? 0 : (this.get('ChannelSize') * 100) / capacity;
+    const pct = capacity === 0 ? 0 : (size * 100) / capacity;
     out.ChannelFillPercentage = Number.isInteger(pct) ? pct.toFixed(1) : String(pct);
     return out;
   }

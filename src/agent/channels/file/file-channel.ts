@@ -93,7 +93,7 @@ export class FileChannel implements Channel {
     this.capacity = config.capacity;
     this.transactionCapacity = config.transactionCapacity;
     this.remaining = config.capacity;
-    this.counter = new ChannelCounter(name, config.capacity);
+    this.counter = new ChannelCounter(name, config.capacity, () => this.queue.length);
   }
 
   size(): number {
@@ -127,7 +127,6 @@ export class FileChannel implements Channel {
     }
     this.remaining = this.capacity - this.queue.length;
     this.replayedEvents = this.queue.length;
-    this.counter.set('ChannelSize', this.queue.length);
     this.releaseFiles();
     this.counter.start(Date.now());
   }
@@ -170,7 +169,6 @@ export class FileChannel implements Channel {
         const q = this.queue.shift();
         if (q === undefined) return null;
         takes.push(q);
-        this.counter.set('ChannelSize', this.queue.length);
         let entry: PutEntry;
         try {
           entry = decodeEntry(this.log!.read(q.fileId, q.position, q.length));
@@ -221,7 +219,6 @@ export class FileChannel implements Channel {
     }
     for (const l of locations) this.queue.push({ id: l.id, fileId: at.fileId, position: at.position + l.position, length: l.length });
     this.liveByFile.set(at.fileId, (this.liveByFile.get(at.fileId) ?? 0) + entries.length);
-    this.counter.set('ChannelSize', this.queue.length);
     this.counter.add('EventPutSuccessCount', entries.length);
     this.eventsPut.notifyAll();
   }
@@ -240,7 +237,6 @@ export class FileChannel implements Channel {
     if (takes.length === 0) return;
     this.queue.unshiftAll(takes);
     takes.length = 0;
-    this.counter.set('ChannelSize', this.queue.length);
     this.eventsPut.notifyAll();
   }
 
