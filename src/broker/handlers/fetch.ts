@@ -13,7 +13,7 @@ import {
   type FetchResponse,
   type FetchResponseFetchableTopicResponse,
 } from '../../protocol/generated/fetch.js';
-import { isUnknownTopicName, mustRespond, unknownTopicName, type CachedPartition, type FetchContext, type FetchPartitionRequest, type TopicNameResolver } from '../replica/fetch-session.js';
+import { isUnknownTopicName, mustRespond, partitionKey, unknownTopicName, type CachedPartition, type FetchContext, type FetchPartitionRequest, type TopicNameResolver } from '../replica/fetch-session.js';
 import type { FetchPartitionData, FetchPartitionInput } from '../replica/replica-manager.js';
 import { Deferred, defineHandler, type RequestContext } from './handler.js';
 import { ZERO_UUID_STRING } from './topic-names.js';
@@ -81,14 +81,14 @@ function buildResponse(ctx: RequestContext, fctx: FetchContext, inputs: readonly
     const d = data[i]!;
     const input = inputs[i]!;
     const records = d.records ?? EMPTY;
-    const cached = session?.partitions.get(`${d.topic}\u0000${d.partition}`);
+    const key = partitionKey(d.topic, d.partition);
+    const cached = session?.partitions.get(key);
     if (cached !== undefined) {
       const must = mustRespond(cached, { errorCode: d.errorCode, recordBytes: records.length, highWatermark: d.highWatermark, logStartOffset: d.logStartOffset, lastStableOffset: d.lastStableOffset }, incremental);
       if (!must) continue;
       if (incremental && records.length > 0 && session !== null) {
         // Fairness (as Kafka's incremental fetch): a partition that returned data goes to the
         // end of the session's order, so a busy partition cannot starve the others under maxBytes.
-        const key = `${d.topic}\u0000${d.partition}`;
         session.partitions.delete(key);
         session.partitions.set(key, cached);
       }
