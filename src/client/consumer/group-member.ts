@@ -29,6 +29,8 @@ export interface JoinResult {
 
 const REJOIN_ERRORS: ReadonlySet<number> = new Set([ErrorCode.REBALANCE_IN_PROGRESS]);
 export const LOST_ERRORS: ReadonlySet<number> = new Set([ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.ILLEGAL_GENERATION]);
+/** The membership is gone: lost (rejoin as a new member) or fenced (fatal). */
+const MEMBERSHIP_ERRORS: ReadonlySet<number> = new Set([...LOST_ERRORS, ErrorCode.FENCED_INSTANCE_ID]);
 const COORDINATOR_ERRORS: ReadonlySet<number> = new Set([ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS]);
 
 const log = rootLogger.child({ component: 'consumer-group' });
@@ -94,7 +96,7 @@ export class GroupMember {
       try {
         return await this.joinOnce(topics, owned);
       } catch (err) {
-        if (err instanceof KafkaError && (LOST_ERRORS.has(err.errorCode) || err.errorCode === ErrorCode.FENCED_INSTANCE_ID)) {
+        if (err instanceof KafkaError && MEMBERSHIP_ERRORS.has(err.errorCode)) {
           this.onMembershipError(err.errorCode);
           throw err;
         }
@@ -234,7 +236,7 @@ export class GroupMember {
   private onHeartbeatError(code: number): void {
     if (code === 0) return;
     if (REJOIN_ERRORS.has(code)) this.rejoinNeeded = true;
-    else if (LOST_ERRORS.has(code) || code === ErrorCode.FENCED_INSTANCE_ID) this.onMembershipError(code);
+    else if (MEMBERSHIP_ERRORS.has(code)) this.onMembershipError(code);
     else if (COORDINATOR_ERRORS.has(code)) {
       // The coordinator moved: find it again (the next heartbeat does); the generation stands.
       this.markCoordinatorUnknown();
