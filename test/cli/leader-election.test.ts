@@ -11,14 +11,7 @@ import { startCluster } from '../../src/broker/embedded-cluster.js';
 import { Admin } from '../../src/client/admin/admin.js';
 import { createLogger } from '../../src/util/logger.js';
 import { gregor } from '../helpers/cli.js';
-
-async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    assert.ok(Date.now() < deadline, `not within ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { waitFor } from '../helpers/wait.js';
 
 test('leader-election PREFERRED moves leadership back to the preferred replica', { timeout: 120_000 }, async () => {
   const logger = createLogger({ level: process.env.GREGOR_LOG_LEVEL ?? 'silent' });

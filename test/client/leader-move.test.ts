@@ -16,14 +16,7 @@ import { Admin } from '../../src/client/admin/admin.js';
 import { Consumer, type ConsumerRecord } from '../../src/client/consumer/consumer.js';
 import { Producer, type RecordMetadata } from '../../src/client/producer/producer.js';
 import { createLogger } from '../../src/util/logger.js';
-
-async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    assert.ok(Date.now() < deadline, `not within ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { waitFor } from '../helpers/wait.js';
 
 test('a broker restarted under load: leadership moves away and back, the producer retries NOT_LEADER_OR_FOLLOWER, nothing lost, nothing twice, order kept', { timeout: 180_000 }, async () => {
   const cluster = await startCluster({
